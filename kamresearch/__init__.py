@@ -1,0 +1,43 @@
+"""kamresearch: key account research from transaction data.
+
+How concentrated a company's revenue is in a few key accounts
+(:mod:`kamresearch.pareto`), how long accounts last
+(:mod:`kamresearch.churn`), whether acquisition cohorts grow or leak
+(:mod:`kamresearch.cohorts`), per sales region (:mod:`kamresearch.reports`).
+
+Start with::
+
+    import kamresearch as kam
+    tx = kam.read_transactions("sales.xlsx")        # or kam.load_sample()
+    kam.quality_summary(tx)
+
+The canonical transaction table is documented in :mod:`kamresearch.schema`.
+"""
+
+from . import cohorts, churn, datasets, facts, pareto, plotting, schema
+from .datasets import load_sample, simulate
+from .errors import ConfigError, DataError, DataWarning, InsufficientDataWarning, KamError
+from .io import PRESETS, quality_summary, read_transactions
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "read_transactions",
+    "quality_summary",
+    "PRESETS",
+    "load_sample",
+    "simulate",
+    "KamError",
+    "DataError",
+    "ConfigError",
+    "DataWarning",
+    "InsufficientDataWarning",
+    "schema",
+    "facts",
+    "datasets",
+    "pareto",
+    "churn",
+    "cohorts",
+    "plotting",
+    "__version__",
+]

@@ -1,0 +1,3 @@
+"""kamresearch.churn (under construction)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""kamresearch.cohorts (under construction)."""
+
+__all__: list[str] = []

@@ -1,0 +1,229 @@
+"""Line-level aggregation in DuckDB: the small tables every analysis builds on.
+
+The canonical transactions (see :mod:`kamresearch.schema`) can have tens of
+millions of lines; the analyses need one row per customer, per customer-day or
+per customer x period. Those aggregations run here, in DuckDB over the pandas
+table (no copy of the data into a database), so 10M lines take seconds.
+
+Conventions
+-----------
+* ``as_of`` is a date: lines on that day are included, later lines are ignored
+  and counted in ``result.attrs["lines_after_as_of"]``. ``None`` means the last
+  date in the data. Nothing here reads the clock.
+* A *purchase* is a line with ``amount > 0``; *net revenue* sums every line,
+  returns included.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from .schema import attribute_columns, check_transactions
+
+__all__ = [
+    "resolve_as_of",
+    "customer_summary",
+    "customer_days",
+    "customer_periods",
+    "FREQS",
+]
+
+#: Accepted period frequencies and their pandas Period aliases / DuckDB date_trunc parts.
+FREQS = {"D": ("D", "day"), "W": ("W", "week"), "M": ("M", "month"), "Q": ("Q", "quarter"),
+         "Y": ("Y", "year"), "A": ("Y", "year")}
+
+
+def resolve_as_of(tx: pd.DataFrame, as_of=None) -> pd.Timestamp:
+    """The analysis date: ``as_of`` normalised to midnight, or the last date in ``tx``.
+
+    Raises
+    ------
+    DataError
+        When ``tx`` is empty and no ``as_of`` is given, or ``as_of`` is not a date.
+    """
+    from .errors import DataError
+
+    if as_of is None:
+        if len(tx) == 0:
+            raise DataError("no transactions, so there is no last date to use as as_of",
+                            fix="pass as_of explicitly or check the data window")
+        return pd.Timestamp(tx["date"].max()).normalize()
+    try:
+        ts = pd.Timestamp(as_of)
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"as_of={as_of!r} is not a date", fix="pass as_of as 'YYYY-MM-DD'") from exc
+    if ts is pd.NaT:
+        raise DataError(f"as_of={as_of!r} is not a date", fix="pass as_of as 'YYYY-MM-DD'")
+    return ts.tz_localize(None).normalize() if ts.tzinfo else ts.normalize()
+
+
+def _freq(freq: str) -> tuple[str, str]:
+    from .errors import ConfigError
+
+    key = str(freq).upper()
+    if key.endswith("E") and len(key) == 2:  # "ME", "QE", "YE" pandas 2.2 spellings
+        key = key[0]
+    if key not in FREQS:
+        raise ConfigError(f"freq={freq!r} is not supported; use one of 'M', 'Q', 'Y' (or 'D', 'W')")
+    return FREQS[key]
+
+
+def _connect(tx: pd.DataFrame, as_of: pd.Timestamp):
+    con = duckdb.connect()
+    con.register("tx_raw", tx)
+    cutoff = as_of + pd.Timedelta(days=1)
+    con.execute(f"CREATE TEMP VIEW tx AS SELECT * FROM tx_raw WHERE date < TIMESTAMP '{cutoff}'")
+    n_after = con.execute(
+        f"SELECT count(*) FROM tx_raw WHERE date >= TIMESTAMP '{cutoff}'"
+    ).fetchone()[0]
+    return con, int(n_after)
+
+
+def _quote(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def customer_summary(tx: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
+    """One row per customer: purchase dates, purchase days, net revenue, region.
+
+    Parameters
+    ----------
+    tx : DataFrame
+        Canonical transactions.
+    as_of : date-like, optional
+        Lines after this day are ignored (and counted). Default: last date in ``tx``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``customer_id`` (sorted), columns:
+
+        - ``first_purchase``, ``last_purchase``: first and last day with a purchase
+          (a positive line); NaT for a customer with returns only.
+        - ``first_seen``, ``last_seen``: first and last day with any line.
+        - ``n_purchase_days``: distinct days with a purchase.
+        - ``n_lines``: lines of any sign.
+        - ``revenue``: net revenue (all lines, returns included).
+        - ``gross_revenue``: sum of the positive lines.
+        - ``region``: the region with most of the customer's net revenue
+          (ties: alphabetically first).
+        - one column per mapped attribute: the value on the customer's latest line.
+
+        ``attrs["as_of"]`` and ``attrs["lines_after_as_of"]`` record the cut.
+    """
+    check_transactions(tx)
+    as_of = resolve_as_of(tx, as_of)
+    con, n_after = _connect(tx, as_of)
+    attrs = attribute_columns(tx)
+    attr_sql = "".join(f", arg_max({_quote(a)}, date) AS {_quote(a)}" for a in attrs)
+    try:
+        out = con.execute(
+            f"""
+            WITH base AS (
+                SELECT customer_id,
+                       min(CASE WHEN amount > 0 THEN date END)::DATE AS first_purchase,
+                       max(CASE WHEN amount > 0 THEN date END)::DATE AS last_purchase,
+                       min(date)::DATE AS first_seen,
+                       max(date)::DATE AS last_seen,
+                       count(DISTINCT CASE WHEN amount > 0 THEN date::DATE END) AS n_purchase_days,
+                       count(*) AS n_lines,
+                       sum(amount) AS revenue,
+                       sum(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS gross_revenue
+                       {attr_sql}
+                FROM tx GROUP BY customer_id
+            ),
+            reg AS (
+                SELECT customer_id, region FROM (
+                    SELECT customer_id, region,
+                           row_number() OVER (PARTITION BY customer_id
+                                              ORDER BY sum(amount) DESC, region ASC) AS rn
+                    FROM tx GROUP BY customer_id, region
+                ) WHERE rn = 1
+            )
+            SELECT base.*, reg.region FROM base JOIN reg USING (customer_id)
+            ORDER BY customer_id
+            """
+        ).df()
+    finally:
+        con.close()
+    for c in ("first_purchase", "last_purchase", "first_seen", "last_seen"):
+        out[c] = pd.to_datetime(out[c]).astype("datetime64[ns]")
+    out["n_purchase_days"] = out["n_purchase_days"].astype("int64")
+    out["n_lines"] = out["n_lines"].astype("int64")
+    cols = ["customer_id", "first_purchase", "last_purchase", "first_seen", "last_seen",
+            "n_purchase_days", "n_lines", "revenue", "gross_revenue", "region", *attrs]
+    out = out[cols].set_index("customer_id")
+    out.attrs = {"as_of": as_of, "lines_after_as_of": n_after}
+    return out
+
+
+def customer_days(tx: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
+    """One row per customer x calendar day with any line.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``customer_id``, ``day`` (datetime64, midnight), ``revenue`` (net),
+        ``purchase`` (bool: at least one positive line that day), sorted by
+        customer and day. ``attrs`` as in :func:`customer_summary`.
+    """
+    check_transactions(tx)
+    as_of = resolve_as_of(tx, as_of)
+    con, n_after = _connect(tx, as_of)
+    try:
+        out = con.execute(
+            """
+            SELECT customer_id, date::DATE AS day, sum(amount) AS revenue,
+                   bool_or(amount > 0) AS purchase
+            FROM tx GROUP BY customer_id, day ORDER BY customer_id, day
+            """
+        ).df()
+    finally:
+        con.close()
+    out["day"] = pd.to_datetime(out["day"]).astype("datetime64[ns]")
+    out["purchase"] = out["purchase"].astype(bool)
+    out.attrs = {"as_of": as_of, "lines_after_as_of": n_after}
+    return out
+
+
+def customer_periods(tx: pd.DataFrame, *, freq: str = "M", as_of=None) -> pd.DataFrame:
+    """One row per customer x period with any line.
+
+    Parameters
+    ----------
+    freq : {"M", "Q", "Y"} (also "D", "W")
+        Period length; periods are calendar periods (weeks start on Monday).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``customer_id``, ``period`` (pandas Period of ``freq``),
+        ``revenue`` (net revenue in the period), ``gross_revenue`` (positive lines),
+        ``purchased`` (bool: at least one positive line in the period),
+        ``n_lines``; sorted by customer and period. ``attrs`` as in
+        :func:`customer_summary`.
+    """
+    check_transactions(tx)
+    pfreq, part = _freq(freq)
+    as_of = resolve_as_of(tx, as_of)
+    con, n_after = _connect(tx, as_of)
+    try:
+        out = con.execute(
+            f"""
+            SELECT customer_id, date_trunc('{part}', date)::DATE AS period_start,
+                   sum(amount) AS revenue,
+                   sum(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS gross_revenue,
+                   bool_or(amount > 0) AS purchased,
+                   count(*) AS n_lines
+            FROM tx GROUP BY customer_id, period_start ORDER BY customer_id, period_start
+            """
+        ).df()
+    finally:
+        con.close()
+    starts = pd.to_datetime(out.pop("period_start"))
+    out.insert(1, "period", pd.PeriodIndex(starts, freq=pfreq))
+    out["purchased"] = out["purchased"].astype(bool)
+    out["n_lines"] = out["n_lines"].astype("int64")
+    out.attrs = {"as_of": as_of, "lines_after_as_of": n_after, "freq": pfreq}
+    return out

@@ -1,0 +1,3 @@
+"""kamresearch.pareto (under construction)."""
+
+__all__: list[str] = []

@@ -1,0 +1,122 @@
+"""One place for the look of every kamresearch chart.
+
+Plot functions live beside their analysis (``pareto.plot_pareto`` ...), take
+``ax=None`` and return the Axes; they call :func:`get_ax` for the Axes and use
+the colours and number formatters defined here, so every chart looks alike.
+matplotlib is imported only when a plot is drawn.
+
+Chinese (CJK) region and customer names render when a CJK font is installed
+(for instance ``apt-get install fonts-noto-cjk`` or ``fonts-wqy-zenhei``): the
+font list below puts the common CJK families after the default one, and
+matplotlib falls back through the list glyph by glyph.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = [
+    "TIER_COLORS",
+    "PALETTE",
+    "CJK_FONTS",
+    "apply_style",
+    "get_ax",
+    "format_money",
+    "format_pct",
+    "money_formatter",
+    "pct_formatter",
+]
+
+#: Colour of each customer tier, used by every chart that shows tiers.
+TIER_COLORS = {"key": "#b2182b", "major": "#ef8a62", "general": "#67a9cf",
+               "A": "#b2182b", "B": "#ef8a62", "C": "#67a9cf",
+               "new": "#1b7837", "lost": "#762a83"}
+#: Default categorical palette.
+PALETTE = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#4bacc6", "#f79646", "#7f7f7f",
+           "#2c7fb8", "#d95f0e", "#31a354"]
+#: Font families tried after DejaVu Sans for glyphs it lacks (CJK names).
+CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+             "Source Han Sans SC", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC",
+             "Arial Unicode MS"]
+
+_STYLED = False
+
+
+def apply_style() -> None:
+    """Set the kamresearch rcParams once (fonts with CJK fallback, sizes, grid, colours)."""
+    global _STYLED
+    if _STYLED:
+        return
+    import matplotlib as mpl
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    fallback = [f for f in CJK_FONTS if f in installed]
+    mpl.rcParams.update({
+        "font.family": "sans-serif",
+        "font.sans-serif": ["DejaVu Sans", *fallback],
+        "axes.unicode_minus": False,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.titlesize": 12,
+        "axes.titleweight": "bold",
+        "axes.labelsize": 10,
+        "legend.fontsize": 9,
+        "legend.frameon": False,
+        "figure.dpi": 100,
+        "savefig.dpi": 150,
+        "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    })
+    _STYLED = True
+
+
+def get_ax(ax=None, *, figsize=(8, 4.5)):
+    """Return ``ax``, or a new Axes on a new figure of ``figsize`` (style applied)."""
+    apply_style()
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def format_money(x: float, currency: str = "") -> str:
+    """Compact money: 1234567 -> '1.2M', 45600 -> '45.6k', with an optional symbol.
+
+    >>> format_money(1_234_567, "$")
+    '$1.2M'
+    >>> format_money(-45_600)
+    '-45.6k'
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    sign = "-" if x < 0 else ""
+    v = abs(float(x))
+    for unit, div in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if v >= div:
+            return f"{sign}{currency}{v / div:.1f}{unit}"
+    return f"{sign}{currency}{v:,.0f}"
+
+
+def format_pct(x: float, digits: int = 0) -> str:
+    """Share as a percentage: 0.6234 -> '62%' ('–' for NaN)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{100 * float(x):.{digits}f}%"
+
+
+def money_formatter(currency: str = ""):
+    """A matplotlib tick formatter using :func:`format_money`."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: format_money(v, currency))
+
+
+def pct_formatter(digits: int = 0):
+    """A matplotlib tick formatter for shares (0.5 -> '50%')."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: format_pct(v, digits))

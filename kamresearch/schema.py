@@ -1,0 +1,101 @@
+"""Canonical transactions: the one table every kamresearch analysis reads.
+
+:func:`kamresearch.read_transactions` turns any supported source into this
+table; every analysis (:mod:`kamresearch.facts`, :mod:`kamresearch.pareto`,
+:mod:`kamresearch.churn`, :mod:`kamresearch.cohorts`) reads it and trusts it.
+
+One row is one invoice line. Columns:
+
+=============== ============== ==========================================================
+column          dtype          meaning
+=============== ============== ==========================================================
+``customer_id`` str (object)   the account; never missing (lines without an id are
+                               removed by ``read_transactions`` and counted)
+``date``        datetime64[ns] the transaction date (time of day kept when the source
+                               has it); never missing
+``amount``      float64        net revenue of the line in the source currency;
+                               negative for returns, cancellations and credit notes
+``region``      str (object)   sales region; ``"All"`` when the source has none
+``invoice_id``  str, optional  invoice / order number (one order = one invoice)
+``product_id``  str, optional  product / SKU code
+``quantity``    float, opt.    units on the line (negative for returns)
+``unit_price``  float, opt.    price per unit
+*extra*         any, optional  attribute columns the user mapped (``segment``,
+                               ``industry``, ``sales_rep``, ...), kept as read
+=============== ============== ==========================================================
+
+Conventions used throughout the package:
+
+* A *purchase* is a line with a positive amount; a customer's *purchase days*
+  are the distinct calendar days with at least one purchase.
+* *Net revenue* sums all lines, returns included.
+* ``tx.attrs["quality"]`` holds the data-quality summary (a dict) written by
+  :func:`kamresearch.read_transactions`; :func:`kamresearch.quality_summary`
+  shows it as a table.
+* The region of a customer that bought in several regions is the region of
+  most of its net revenue (ties: alphabetically first).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .errors import DataError
+
+__all__ = [
+    "REQUIRED",
+    "OPTIONAL",
+    "CANONICAL",
+    "ALL_REGIONS",
+    "check_transactions",
+    "attribute_columns",
+]
+
+REQUIRED = ("customer_id", "date", "amount", "region")
+OPTIONAL = ("invoice_id", "product_id", "quantity", "unit_price")
+CANONICAL = REQUIRED + OPTIONAL
+ALL_REGIONS = "All"
+
+
+def attribute_columns(tx: pd.DataFrame) -> list[str]:
+    """Names of the user-mapped attribute columns (neither required nor optional)."""
+    return [c for c in tx.columns if c not in CANONICAL]
+
+
+def check_transactions(tx, *, where: str = "transactions") -> pd.DataFrame:
+    """Cheap structural check of a table passed to an analysis.
+
+    The full validation happens once, in :func:`kamresearch.read_transactions`;
+    this only catches a DataFrame that never went through it (missing columns,
+    wrong dtypes), with a message that says so.
+
+    Raises
+    ------
+    DataError
+        When a required column is missing or has the wrong type.
+    """
+    if not isinstance(tx, pd.DataFrame):
+        raise DataError(
+            f"{where} must be a pandas DataFrame of canonical transactions, got {type(tx).__name__}",
+            fix="read the data with kamresearch.read_transactions(...)",
+        )
+    missing = [c for c in REQUIRED if c not in tx.columns]
+    if missing:
+        raise DataError(
+            f"{where} lacks the canonical column(s) {missing}; columns found: {list(tx.columns)}",
+            column=missing[0],
+            fix="read the data with kamresearch.read_transactions(source, mapping=...)",
+        )
+    if not pd.api.types.is_datetime64_any_dtype(tx["date"]):
+        raise DataError(
+            f"{where}: column 'date' must be datetime64, got {tx['date'].dtype}",
+            column="date",
+            fix="read the data with kamresearch.read_transactions(...)",
+        )
+    if not pd.api.types.is_numeric_dtype(tx["amount"]):
+        raise DataError(
+            f"{where}: column 'amount' must be numeric, got {tx['amount'].dtype}",
+            column="amount",
+            fix="read the data with kamresearch.read_transactions(...)",
+        )
+    return tx
