@@ -11,8 +11,14 @@ import pandas as pd
 REGIONS = np.array(["North", "South", "East", "West", "Central"], dtype=object)
 
 
-def synthetic_log(n_lines: int = 10_000_000, n_customers: int = 200_000, *, years: int = 3,
-                  seed: int = 0, products: int = 0) -> pd.DataFrame:
+def synthetic_log(
+    n_lines: int = 10_000_000,
+    n_customers: int = 200_000,
+    *,
+    years: int = 3,
+    seed: int = 0,
+    products: int = 0,
+) -> pd.DataFrame:
     """Canonical transactions with ``n_lines`` lines over ``n_customers`` customers.
 
     Customer activity is heavy-tailed (a few customers have many lines); each
@@ -30,12 +36,14 @@ def synthetic_log(n_lines: int = 10_000_000, n_customers: int = 200_000, *, year
     amount = np.round(rng.lognormal(4, 1.2, n_lines), 2)
     amount[rng.random(n_lines) < 0.02] *= -1
     region = REGIONS[np.arange(n_customers) % len(REGIONS)]
-    out = pd.DataFrame({
-        "customer_id": ids[cust],
-        "date": pd.Timestamp("2021-01-01") + pd.to_timedelta(day, unit="D"),
-        "amount": amount,
-        "region": region[cust],
-    })
+    out = pd.DataFrame(
+        {
+            "customer_id": ids[cust],
+            "date": pd.Timestamp("2021-01-01") + pd.to_timedelta(day, unit="D"),
+            "amount": amount,
+            "region": region[cust],
+        }
+    )
     if products:
         pid = np.array([f"P{i:05d}" for i in range(products)], dtype=object)
         out["product_id"] = pid[rng.integers(0, products, n_lines)]

@@ -14,7 +14,7 @@ Start with::
 The canonical transaction table is documented in :mod:`kamresearch.schema`.
 """
 
-from . import cohorts, churn, datasets, facts, pareto, plotting, schema
+from . import churn, cohorts, datasets, facts, pareto, plotting, schema
 from .datasets import load_sample, simulate
 from .errors import ConfigError, DataError, DataWarning, InsufficientDataWarning, KamError
 from .io import PRESETS, quality_summary, read_transactions

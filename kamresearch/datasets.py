@@ -44,12 +44,24 @@ SAMPLE_REGIONS = ("North", "South", "East", "West", "Central", "Export")
 
 _DEFAULT_HR = {
     "tier": {"general": 1.0, "major": 0.6, "key": 0.3},
-    "region": {"North": 1.0, "South": 1.3, "East": 0.85, "West": 1.1, "Central": 1.5,
-               "Export": 1.8},
+    "region": {
+        "North": 1.0,
+        "South": 1.3,
+        "East": 0.85,
+        "West": 1.1,
+        "Central": 1.5,
+        "Export": 1.8,
+    },
     "segment": {"manufacturer": 1.0, "distributor": 1.6},
 }
-_REGION_WEIGHTS = {"North": 0.24, "South": 0.2, "East": 0.2, "West": 0.15, "Central": 0.12,
-                   "Export": 0.09}
+_REGION_WEIGHTS = {
+    "North": 0.24,
+    "South": 0.2,
+    "East": 0.2,
+    "West": 0.15,
+    "Central": 0.12,
+    "Export": 0.09,
+}
 
 
 @dataclass
@@ -156,8 +168,8 @@ def simulate(
     n_key = max(1, int(round(0.01 * n)))
     n_major = max(1, int(round(0.20 * n))) - n_key
     tier[order[:n_key]] = "key"
-    tier[order[n_key:n_key + n_major]] = "major"
-    tier[order[n_key + n_major:]] = "general"
+    tier[order[n_key : n_key + n_major]] = "major"
+    tier[order[n_key + n_major :]] = "general"
     size[order[:n_key]] *= key_boost  # the few key accounts stand out from the body
     reg_names = np.array(list(reg_w), dtype=object)
     reg_p = np.array(list(reg_w.values()), dtype=float)
@@ -166,10 +178,13 @@ def simulate(
     segment = rng.choice(seg_names, size=n)
     acquired_day = rng.integers(0, span + 1, size=n)
 
-    hazard = (np.log(2) / baseline_median_days
-              * np.array([hr["tier"][t] for t in tier])
-              * np.array([hr["region"].get(r, 1.0) for r in region])
-              * np.array([hr["segment"][s] for s in segment]))
+    hazard = (
+        np.log(2)
+        / baseline_median_days
+        * np.array([hr["tier"][t] for t in tier])
+        * np.array([hr["region"].get(r, 1.0) for r in region])
+        * np.array([hr["segment"][s] for s in segment])
+    )
     lifetime = rng.exponential(1.0 / hazard)
     mean_gap = np.array([gaps[t] for t in tier])
 
@@ -215,17 +230,19 @@ def simulate(
     amount = quantity * unit_price
 
     invoice = np.array([f"INV{i:07d}" for i in line_order + 1], dtype=object)
-    frame = pd.DataFrame({
-        "customer_id": ids[line_c],
-        "date": start + pd.to_timedelta(line_day, unit="D"),
-        "amount": amount,
-        "region": region[line_c],
-        "invoice_id": invoice,
-        "product_id": np.array([f"P{p:04d}" for p in range(n_products)], dtype=object)[product],
-        "quantity": quantity,
-        "unit_price": unit_price,
-        "segment": segment[line_c],
-    })
+    frame = pd.DataFrame(
+        {
+            "customer_id": ids[line_c],
+            "date": start + pd.to_timedelta(line_day, unit="D"),
+            "amount": amount,
+            "region": region[line_c],
+            "invoice_id": invoice,
+            "product_id": np.array([f"P{p:04d}" for p in range(n_products)], dtype=object)[product],
+            "quantity": quantity,
+            "unit_price": unit_price,
+            "segment": segment[line_c],
+        }
+    )
 
     # returns: part of a line comes back 5-60 days later on a credit note
     ret = rng.random(m) < return_rate
@@ -233,7 +250,9 @@ def simulate(
     keep = ret_day <= span
     if keep.any():
         src = frame.loc[ret].loc[keep].copy()
-        back = np.maximum(1, np.floor(src["quantity"].to_numpy() * rng.uniform(0.1, 1.0, keep.sum())))
+        back = np.maximum(
+            1, np.floor(src["quantity"].to_numpy() * rng.uniform(0.1, 1.0, keep.sum()))
+        )
         src["quantity"] = -back
         src["amount"] = src["quantity"] * src["unit_price"]
         src["date"] = start + pd.to_timedelta(ret_day[keep], unit="D")
@@ -243,29 +262,45 @@ def simulate(
     frame = frame.reset_index(drop=True)
     frame["amount"] = frame["amount"].round(2)
 
-    customers = pd.DataFrame({
-        "customer_id": ids,
-        "region": region,
-        "segment": segment,
-        "tier": tier,
-        "size": size,
-        "acquired": start + pd.to_timedelta(acquired_day, unit="D"),
-        "lifetime_days": lifetime,
-        "churn_date": start + pd.to_timedelta(acquired_day + np.floor(lifetime), unit="D"),
-        "last_purchase_full": start + pd.to_timedelta(last_full, unit="D"),
-        "n_purchases_full": n_full,
-        "active_lifetime_days": (last_full - acquired_day).astype(float),
-        "hazard": hazard,
-    }).set_index("customer_id")
+    customers = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "region": region,
+            "segment": segment,
+            "tier": tier,
+            "size": size,
+            "acquired": start + pd.to_timedelta(acquired_day, unit="D"),
+            "lifetime_days": lifetime,
+            "churn_date": start + pd.to_timedelta(acquired_day + np.floor(lifetime), unit="D"),
+            "last_purchase_full": start + pd.to_timedelta(last_full, unit="D"),
+            "n_purchases_full": n_full,
+            "active_lifetime_days": (last_full - acquired_day).astype(float),
+            "hazard": hazard,
+        }
+    ).set_index("customer_id")
     params = {
-        "n_customers": n, "start": start, "end": end, "seed": seed, "sigma": sigma, "key_boost": key_boost,
-        "baseline_median_days": baseline_median_days, "hazard_ratios": hr,
-        "mean_gap_days": gaps, "gap_shape": shape, "lines_per_order": lpo,
-        "price_premium": prem, "growth_per_year": growth_per_year,
-        "n_products": n_products, "return_rate": return_rate, "regions": dict(reg_w),
+        "n_customers": n,
+        "start": start,
+        "end": end,
+        "seed": seed,
+        "sigma": sigma,
+        "key_boost": key_boost,
+        "baseline_median_days": baseline_median_days,
+        "hazard_ratios": hr,
+        "mean_gap_days": gaps,
+        "gap_shape": shape,
+        "lines_per_order": lpo,
+        "price_premium": prem,
+        "growth_per_year": growth_per_year,
+        "n_products": n_products,
+        "return_rate": return_rate,
+        "regions": dict(reg_w),
     }
-    frame.attrs["quality"] = {"source": f"kamresearch.datasets.simulate(seed={seed})",
-                              "lines_read": len(frame), "lines": len(frame)}
+    frame.attrs["quality"] = {
+        "source": f"kamresearch.datasets.simulate(seed={seed})",
+        "lines_read": len(frame),
+        "lines": len(frame),
+    }
     return Simulation(transactions=frame, customers=customers, params=params)
 
 

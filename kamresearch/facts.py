@@ -30,8 +30,14 @@ __all__ = [
 ]
 
 #: Accepted period frequencies and their pandas Period aliases / DuckDB date_trunc parts.
-FREQS = {"D": ("D", "day"), "W": ("W", "week"), "M": ("M", "month"), "Q": ("Q", "quarter"),
-         "Y": ("Y", "year"), "A": ("Y", "year")}
+FREQS = {
+    "D": ("D", "day"),
+    "W": ("W", "week"),
+    "M": ("M", "month"),
+    "Q": ("Q", "quarter"),
+    "Y": ("Y", "year"),
+    "A": ("Y", "year"),
+}
 
 
 def resolve_as_of(tx: pd.DataFrame, as_of=None) -> pd.Timestamp:
@@ -46,8 +52,10 @@ def resolve_as_of(tx: pd.DataFrame, as_of=None) -> pd.Timestamp:
 
     if as_of is None:
         if len(tx) == 0:
-            raise DataError("no transactions, so there is no last date to use as as_of",
-                            fix="pass as_of explicitly or check the data window")
+            raise DataError(
+                "no transactions, so there is no last date to use as as_of",
+                fix="pass as_of explicitly or check the data window",
+            )
         return pd.Timestamp(tx["date"].max()).normalize()
     try:
         ts = pd.Timestamp(as_of)
@@ -151,8 +159,19 @@ def customer_summary(tx: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
         out[c] = pd.to_datetime(out[c]).astype("datetime64[ns]")
     out["n_purchase_days"] = out["n_purchase_days"].astype("int64")
     out["n_lines"] = out["n_lines"].astype("int64")
-    cols = ["customer_id", "first_purchase", "last_purchase", "first_seen", "last_seen",
-            "n_purchase_days", "n_lines", "revenue", "gross_revenue", "region", *attrs]
+    cols = [
+        "customer_id",
+        "first_purchase",
+        "last_purchase",
+        "first_seen",
+        "last_seen",
+        "n_purchase_days",
+        "n_lines",
+        "revenue",
+        "gross_revenue",
+        "region",
+        *attrs,
+    ]
     out = out[cols].set_index("customer_id")
     out.attrs = {"as_of": as_of, "lines_after_as_of": n_after}
     return out

@@ -28,16 +28,42 @@ __all__ = [
 ]
 
 #: Colour of each customer tier, used by every chart that shows tiers.
-TIER_COLORS = {"key": "#b2182b", "major": "#ef8a62", "general": "#67a9cf",
-               "A": "#b2182b", "B": "#ef8a62", "C": "#67a9cf",
-               "new": "#1b7837", "lost": "#762a83"}
+TIER_COLORS = {
+    "key": "#b2182b",
+    "major": "#ef8a62",
+    "general": "#67a9cf",
+    "A": "#b2182b",
+    "B": "#ef8a62",
+    "C": "#67a9cf",
+    "new": "#1b7837",
+    "lost": "#762a83",
+}
 #: Default categorical palette.
-PALETTE = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#4bacc6", "#f79646", "#7f7f7f",
-           "#2c7fb8", "#d95f0e", "#31a354"]
+PALETTE = [
+    "#1f4e79",
+    "#c0504d",
+    "#9bbb59",
+    "#8064a2",
+    "#4bacc6",
+    "#f79646",
+    "#7f7f7f",
+    "#2c7fb8",
+    "#d95f0e",
+    "#31a354",
+]
 #: Font families tried after DejaVu Sans for glyphs it lacks (CJK names).
-CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
-             "Source Han Sans SC", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC",
-             "Arial Unicode MS"]
+CJK_FONTS = [
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Source Han Sans SC",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+    "Arial Unicode MS",
+]
 
 _STYLED = False
 
@@ -52,23 +78,25 @@ def apply_style() -> None:
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
     fallback = [f for f in CJK_FONTS if f in installed]
-    mpl.rcParams.update({
-        "font.family": "sans-serif",
-        "font.sans-serif": ["DejaVu Sans", *fallback],
-        "axes.unicode_minus": False,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.grid": True,
-        "grid.alpha": 0.3,
-        "axes.titlesize": 12,
-        "axes.titleweight": "bold",
-        "axes.labelsize": 10,
-        "legend.fontsize": 9,
-        "legend.frameon": False,
-        "figure.dpi": 100,
-        "savefig.dpi": 150,
-        "axes.prop_cycle": mpl.cycler(color=PALETTE),
-    })
+    mpl.rcParams.update(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": ["DejaVu Sans", *fallback],
+            "axes.unicode_minus": False,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.titlesize": 12,
+            "axes.titleweight": "bold",
+            "axes.labelsize": 10,
+            "legend.fontsize": 9,
+            "legend.frameon": False,
+            "figure.dpi": 100,
+            "savefig.dpi": 150,
+            "axes.prop_cycle": mpl.cycler(color=PALETTE),
+        }
+    )
     _STYLED = True
 
 
