@@ -1,3 +1,680 @@
-"""kamresearch.cohorts (under construction)."""
+"""Cohort retention and revenue dynamics: can we keep accounts, can we grow them?
 
-__all__: list[str] = []
+Everything here starts from :func:`kamresearch.facts.customer_periods` (one row
+per customer x calendar period, aggregated in DuckDB) and works on that small
+table with numpy.
+
+Definitions shared by every function
+------------------------------------
+* **Period**: a calendar month, quarter or year (``freq`` = ``"M"``, ``"Q"``,
+  ``"Y"``), as a pandas ``Period``. The periods run from the first period with
+  any line to the period containing ``as_of``. Lines after ``as_of`` are ignored.
+  When ``as_of`` is not the last day of its period, that last period is
+  **partial**: it is included, flagged (``partial`` column or
+  ``attrs["partial_period"]``), and its figures cover only the days up to
+  ``as_of`` -- compare it with full periods with care.
+* **Active** in a period: at least one purchase (a line with a positive amount)
+  in it.
+* **Cohort** of a customer: the period of its first purchase. A customer with
+  returns only never enters a cohort.
+* **Net revenue** of a customer in a period: the sum of all its lines there,
+  returns included (0 when it has no line); written ``p`` for the previous
+  period and ``c`` for the current one below.
+
+:func:`revenue_bridge` and :func:`revenue_retention` classify each customer's
+change ``c - p`` with the same rules, so their ``churned`` and ``reactivated``
+columns are equal and their ``expansion`` / ``contraction`` of the retained
+base are the same numbers (the bridge adds the moves of customers outside that
+base).
+
+Plots (``plot_retention_heatmap``, ``plot_revenue_bridge``, ``plot_layer_cake``,
+``plot_key_account_flow``) live in :mod:`kamresearch.cohorts_plots` and are
+re-exported here.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import facts
+from .errors import ConfigError, DataError
+from .pareto import customer_tiers
+from .schema import check_transactions
+
+__all__ = [
+    "FREQS",
+    "METRICS",
+    "TIERS",
+    "retention_matrix",
+    "revenue_retention",
+    "revenue_bridge",
+    "revenue_by_cohort",
+    "tier_migration",
+    "migration_matrix",
+    "key_account_flow",
+    "plot_retention_heatmap",
+    "plot_revenue_bridge",
+    "plot_layer_cake",
+    "plot_key_account_flow",
+]
+
+log = logging.getLogger("kamresearch")
+
+#: Period lengths accepted by this module.
+FREQS = ("M", "Q", "Y")
+#: Values of ``retention_matrix(metric=...)``.
+METRICS = ("customers", "revenue")
+#: Tiers of :func:`kamresearch.pareto.customer_tiers`, largest first.
+TIERS = ("key", "major", "general")
+_FROM = ("new", *TIERS)
+_TO = (*TIERS, "lost")
+
+
+def _check_freq(freq) -> str:
+    key = str(freq).upper()
+    if len(key) == 2 and key.endswith("E"):  # pandas 2.2 spellings "ME", "QE", "YE"
+        key = key[0]
+    key = {"A": "Y"}.get(key, key)
+    if key not in FREQS:
+        raise ConfigError(f"freq={freq!r} is not supported by cohorts; use 'M', 'Q' or 'Y'")
+    return key
+
+
+@dataclass
+class _Base:
+    """customer_periods as flat arrays; ``t`` counts periods from the first one (0..n-1)."""
+
+    ids: np.ndarray  # customer id of each code
+    code: np.ndarray  # customer code of each row
+    t: np.ndarray  # period index of each row
+    rev: np.ndarray  # net revenue of each row
+    bought: np.ndarray  # row has a purchase
+    cohort: np.ndarray  # cohort period index of each customer, -1 when it never bought
+    periods: pd.PeriodIndex  # the n periods
+    as_of: pd.Timestamp
+    partial: bool  # the last period ends after as_of
+
+    @property
+    def n(self) -> int:
+        return len(self.periods)
+
+
+def _base(tx: pd.DataFrame, freq, as_of) -> _Base:
+    check_transactions(tx)
+    key = _check_freq(freq)
+    cp = facts.customer_periods(tx, freq=key, as_of=as_of)
+    as_of_ts = cp.attrs["as_of"]
+    if cp.empty:
+        raise DataError(
+            f"no transactions on or before as_of={as_of_ts.date()}",
+            fix="pass a later as_of or check the data window",
+        )
+    pfreq = cp.attrs["freq"]
+    ords = cp["period"].array.asi8
+    first = int(ords.min())
+    last = pd.Period(as_of_ts, freq=pfreq)
+    n = int(last.ordinal) - first + 1
+    code, ids = pd.factorize(cp["customer_id"])
+    code = code.astype(np.int64)
+    t = (ords - first).astype(np.int64)
+    bought = cp["purchased"].to_numpy(dtype=bool)
+    cohort = np.full(len(ids), n, dtype=np.int64)
+    np.minimum.at(cohort, code[bought], t[bought])
+    cohort[cohort == n] = -1
+    periods = pd.PeriodIndex.from_ordinals(first + np.arange(n), freq=pfreq)
+    periods.name = "period"
+    partial = bool(as_of_ts < last.end_time.normalize())
+    log.debug("cohorts: %d customer-periods, %d customers, %d periods", len(cp), len(ids), n)
+    return _Base(
+        np.asarray(ids, dtype=object),
+        code,
+        t,
+        cp["revenue"].to_numpy(float),
+        bought,
+        cohort,
+        periods,
+        as_of_ts,
+        partial,
+    )
+
+
+def _attrs(b: _Base, **more) -> dict:
+    return {
+        "as_of": b.as_of,
+        "freq": b.periods.freqstr,
+        "partial_period": b.periods[-1] if b.partial else None,
+        **more,
+    }
+
+
+def retention_matrix(
+    tx: pd.DataFrame, *, freq: str = "M", metric: str = "customers", as_of=None
+) -> pd.DataFrame:
+    """Cohort x periods-since-acquisition retention (the classic triangle).
+
+    Parameters
+    ----------
+    tx : DataFrame
+        Canonical transactions.
+    freq : {"M", "Q", "Y"}
+        Period length.
+    metric : {"customers", "revenue"}
+        ``"customers"``: share of the cohort active in the period (logo retention);
+        ``"revenue"``: the cohort's net revenue in the period over its period-0 net revenue.
+    as_of : date-like, optional
+        Lines after this day are ignored. Default: last date in ``tx``.
+
+    Returns
+    -------
+    DataFrame
+        Index ``cohort`` (Period, only cohorts with at least one customer), columns:
+
+        - ``cohort_size``: customers whose first purchase is in the cohort period.
+        - ``cohort_revenue`` (``metric="revenue"`` only): the cohort's net revenue in
+          period 0.
+        - ``0, 1, 2, ...`` (int): periods since acquisition; the value for the
+          cohort in period ``cohort + k``.
+
+        ``attrs``: ``as_of``, ``freq``, ``metric``, ``partial_period`` (the last
+        period when it ends after ``as_of``, else None).
+
+    Raises
+    ------
+    ConfigError
+        Unsupported ``freq`` or ``metric``.
+    DataError
+        Not canonical transactions, or no line on or before ``as_of``.
+
+    Notes
+    -----
+    With ``n_c`` the cohort size, ``A_{c,k}`` the number of its customers
+    active (with a purchase) in period ``c + k`` and ``R_{c,k}`` the net revenue of
+    its customers in that period (all their lines, returns included):
+
+    * customers: ``A_{c,k} / n_c`` (so column 0 is 1);
+    * revenue: ``R_{c,k} / R_{c,0}``; NaN for a cohort whose period-0 net revenue
+      is <= 0 (it has no base to compare with).
+
+    Cells whose period ``c + k`` lies after the period containing ``as_of`` are
+    NaN, never 0. The column of the period containing ``as_of`` is partial when
+    ``as_of`` is not the last day of that period (see ``attrs["partial_period"]``).
+    Lines of a customer before its cohort period (returns only) are left out.
+
+    Examples
+    --------
+    >>> import kamresearch as kam
+    >>> m = kam.cohorts.retention_matrix(kam.load_sample(), freq="Y")
+    >>> m[0].eq(1).all()
+    True
+    """
+    if metric not in METRICS:
+        raise ConfigError(f"metric={metric!r} is not supported; use 'customers' or 'revenue'")
+    b = _base(tx, freq, as_of)
+    n = b.n
+    coh = b.cohort[b.code]
+    k = b.t - coh
+    ok = (coh >= 0) & (k >= 0)
+    cell = coh[ok] * n + k[ok]
+    weights = b.bought[ok].astype(float) if metric == "customers" else b.rev[ok]
+    vals = np.bincount(cell, weights=weights, minlength=n * n).reshape(n, n)
+    size = np.bincount(b.cohort[b.cohort >= 0], minlength=n)
+    if metric == "customers":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mat = vals / size[:, None]
+    else:
+        base = vals[:, 0].copy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mat = vals / np.where(base > 0, base, np.nan)[:, None]
+    cc, kk = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    mat[cc + kk >= n] = np.nan
+    rows = np.flatnonzero(size > 0)
+    n_cols = n - rows[0] if len(rows) else 0
+    index = b.periods[rows].rename("cohort")
+    out = pd.DataFrame(mat[rows, :n_cols], index=index, columns=list(range(n_cols)))
+    if metric == "revenue":
+        out.insert(0, "cohort_revenue", vals[rows, 0])
+    out.insert(0, "cohort_size", size[rows].astype(np.int64))
+    out.attrs = _attrs(b, metric=metric)
+    return out
+
+
+def _pairs(b: _Base) -> dict[str, np.ndarray]:
+    """Every customer x period with a line in the period or the one before: p, c, is_new."""
+    n1 = b.n + 1
+    key_cur = b.code * n1 + b.t
+    nxt = b.t + 1 < b.n
+    keys = np.concatenate([key_cur, key_cur[nxt] + 1])
+    cur = np.concatenate([b.rev, np.zeros(int(nxt.sum()))])
+    prev = np.concatenate([np.zeros(len(b.rev)), b.rev[nxt]])
+    uniq, inv = np.unique(keys, return_inverse=True)
+    c = np.bincount(inv, weights=cur, minlength=len(uniq))
+    p = np.bincount(inv, weights=prev, minlength=len(uniq))
+    code, t = np.divmod(uniq, n1)
+    return {"t": t, "p": p, "c": c, "is_new": b.cohort[code] == t}
+
+
+def _classify(pr: dict[str, np.ndarray], n: int) -> pd.DataFrame:
+    """Split each customer's change c - p into the bridge categories (sums per period)."""
+    t, p, c, is_new = pr["t"], pr["p"], pr["c"], pr["is_new"]
+    d = c - p
+    old = ~is_new
+    base = old & (p > 0)  # the retention base: positive net revenue in the previous period
+    churn = base & (c <= 0)
+    react = old & (p <= 0) & (c > 0)
+    other = old & ~churn & ~react  # both > 0, or both <= 0
+    up, down = np.maximum(d, 0.0), np.maximum(-d, 0.0)
+
+    def s(mask, values):  # float even when the mask is empty (bincount then gives int)
+        return np.bincount(t[mask], weights=values[mask], minlength=n).astype(float)
+
+    return pd.DataFrame(
+        {
+            "opening": s(np.ones(len(t), dtype=bool), p),
+            "new": s(is_new, up),
+            "expansion": s(other, up),
+            "contraction": s(is_new | other, down) + s(churn, np.maximum(-c, 0.0)),
+            "churned": s(churn, p),
+            "reactivated": s(react, d),
+            "closing": s(np.ones(len(t), dtype=bool), c),
+            # the retention base only
+            "start_customers": np.bincount(t[base], minlength=n),
+            "start_revenue": s(base, p),
+            "churned_customers": np.bincount(t[churn], minlength=n),
+            "base_contraction": s(base & (c > 0), down),
+            "base_expansion": s(base & (c > 0), up),
+        }
+    )
+
+
+def revenue_bridge(tx: pd.DataFrame, *, freq: str = "Y", as_of=None) -> pd.DataFrame:
+    """Revenue bridge (waterfall) from each period's opening to its closing net revenue.
+
+    Parameters
+    ----------
+    tx : DataFrame
+        Canonical transactions.
+    freq : {"M", "Q", "Y"}
+        Period length.
+    as_of : date-like, optional
+        Lines after this day are ignored. Default: last date in ``tx``.
+
+    Returns
+    -------
+    DataFrame
+        Index ``period`` (every period from the first with any line to the one
+        containing ``as_of``), columns (currency amounts, all >= 0 except
+        ``opening`` and ``closing``):
+
+        - ``opening``: net revenue of the previous period (0 for the first period).
+        - ``new``: increase from customers in their cohort period (first purchase).
+        - ``expansion``: increases of customers that keep buying (``p > 0`` and
+          ``c > 0``), plus shrinking net returns of customers without positive
+          revenue in both periods.
+        - ``contraction``: decreases of customers that keep buying, net returns
+          booked by churned customers, growing net returns of customers without
+          positive revenue in both periods, and net returns exceeding purchases in a
+          cohort period.
+        - ``churned``: previous net revenue of customers with ``p > 0`` and ``c <= 0``.
+        - ``reactivated``: change ``c - p`` of earlier-acquired customers with
+          ``p <= 0`` and ``c > 0`` (buyers coming back).
+        - ``closing``: net revenue of the period, all customers and all lines.
+        - ``partial``: True for a last period that ends after ``as_of``.
+
+        ``attrs``: ``as_of``, ``freq``, ``partial_period``.
+
+    Raises
+    ------
+    ConfigError
+        Unsupported ``freq``.
+    DataError
+        Not canonical transactions, or no line on or before ``as_of``.
+
+    Notes
+    -----
+    Every customer with a line in the period or the previous one has ``p`` and
+    ``c`` (net revenue, 0 without lines) and its change ``d = c - p`` goes to:
+
+    1. the cohort period (first purchase): ``new += max(d, 0)``,
+       ``contraction += max(-d, 0)``;
+    2. else ``p > 0 >= c``: ``churned += p``, ``contraction += -c``;
+    3. else ``p <= 0 < c``: ``reactivated += d``;
+    4. else (both positive, or both <= 0, e.g. return-only periods or customers
+       who never bought): ``expansion += max(d, 0)``, ``contraction += max(-d, 0)``.
+
+    Since each customer's ``d`` is split exactly,
+    ``opening + new + expansion - contraction - churned + reactivated = closing``
+    holds for any data (up to floating-point rounding, far below a cent), and
+    ``closing`` equals the sum of all lines of the period. The first period has
+    ``opening = 0``, so all its revenue is ``new`` -- the data window starts there.
+    Categories follow net revenue, not activity: a customer that bought and
+    returned everything in the period (net 0) counts as churned.
+
+    Examples
+    --------
+    >>> import kamresearch as kam
+    >>> br = kam.cohorts.revenue_bridge(kam.load_sample(), freq="Y")
+    >>> gap = (br.opening + br.new + br.expansion - br.contraction - br.churned
+    ...        + br.reactivated - br.closing)
+    >>> bool(gap.abs().max() < 0.005)
+    True
+    """
+    b = _base(tx, freq, as_of)
+    cls = _classify(_pairs(b), b.n)
+    cols = ["opening", "new", "expansion", "contraction", "churned", "reactivated", "closing"]
+    out = cls[cols].set_axis(b.periods)
+    out["partial"] = False
+    if b.partial:
+        out.iloc[-1, out.columns.get_loc("partial")] = True
+    out.attrs = _attrs(b)
+    return out
+
+
+def revenue_retention(
+    tx: pd.DataFrame, *, freq: str = "Y", as_of=None, include_reactivation: bool = False
+) -> pd.DataFrame:
+    """Gross and net revenue retention (GRR, NRR) from each period to the next.
+
+    Parameters
+    ----------
+    tx : DataFrame
+        Canonical transactions.
+    freq : {"M", "Q", "Y"}
+        Period length.
+    as_of : date-like, optional
+        Lines after this day are ignored. Default: last date in ``tx``.
+    include_reactivation : bool
+        Add the revenue of returning customers (``reactivated``) to NRR.
+
+    Returns
+    -------
+    DataFrame
+        Index ``period`` (from the second period to the one containing ``as_of``);
+        each row compares the period with the previous one. Columns:
+
+        - ``start_customers``: customers with positive net revenue in the previous
+          period (the base).
+        - ``start_revenue``: their net revenue in the previous period.
+        - ``churned_customers``: base customers with net revenue <= 0 in the period.
+        - ``churned``: their previous-period net revenue.
+        - ``contraction``: ``p - c`` over base customers with ``0 < c < p``.
+        - ``expansion``: ``c - p`` over base customers with ``c > p``.
+        - ``reactivated``: ``c - p`` over earlier-acquired customers with
+          ``p <= 0 < c`` (outside the base; in NRR only with ``include_reactivation``).
+        - ``grr``: ``(start_revenue - churned - contraction) / start_revenue``.
+        - ``nrr``: ``(start_revenue - churned - contraction + expansion
+          [+ reactivated]) / start_revenue``.
+        - ``partial``: True for a last period that ends after ``as_of``.
+
+        ``attrs``: ``as_of``, ``freq``, ``partial_period``, ``include_reactivation``.
+
+    Raises
+    ------
+    ConfigError
+        Unsupported ``freq``.
+    DataError
+        Not canonical transactions, or no line on or before ``as_of``.
+
+    Notes
+    -----
+    The base is the customers with positive net revenue ``p`` in the previous
+    period (a customer that bought but whose returns there exceeded its purchases
+    has nothing to retain and stays out). For a base customer the retained
+    revenue is ``min(max(c, 0), p)``: capped at ``p`` (so GRR <= 1) and floored at
+    0 -- a customer whose period is return-only or empty (``c <= 0``) is churned
+    for exactly ``p``; the returns it books are not counted here (the bridge puts
+    them in ``contraction``). Hence ``GRR = sum(min(max(c, 0), p)) / sum(p)`` in
+    [0, 1] and, without reactivation, ``NRR = sum(max(c, 0)) / sum(p)``. GRR and
+    NRR are NaN when the base is empty. ``churned`` and ``reactivated`` equal the
+    columns of :func:`revenue_bridge`. A partial last period lowers both ratios.
+
+    Examples
+    --------
+    >>> import kamresearch as kam
+    >>> rr = kam.cohorts.revenue_retention(kam.load_sample(), freq="Y")
+    >>> bool((rr.grr <= 1).all())
+    True
+    """
+    b = _base(tx, freq, as_of)
+    cls = _classify(_pairs(b), b.n).set_axis(b.periods).iloc[1:]
+    start = cls["start_revenue"]
+    retained = start - cls["churned"] - cls["base_contraction"]
+    grow = cls["base_expansion"] + (cls["reactivated"] if include_reactivation else 0.0)
+    safe = start.where(start > 0)
+    out = pd.DataFrame(
+        {
+            "start_customers": cls["start_customers"].astype(np.int64),
+            "start_revenue": start,
+            "churned_customers": cls["churned_customers"].astype(np.int64),
+            "churned": cls["churned"],
+            "contraction": cls["base_contraction"],
+            "expansion": cls["base_expansion"],
+            "reactivated": cls["reactivated"],
+            "grr": retained / safe,
+            "nrr": (retained + grow) / safe,
+        }
+    )
+    out["partial"] = False
+    if b.partial and len(out):
+        out.iloc[-1, out.columns.get_loc("partial")] = True
+    out.attrs = _attrs(b, include_reactivation=bool(include_reactivation))
+    return out
+
+
+def revenue_by_cohort(tx: pd.DataFrame, *, freq: str = "Q", as_of=None) -> pd.DataFrame:
+    """Net revenue per period split by acquisition cohort (the layer cake table).
+
+    Returns
+    -------
+    DataFrame
+        Index ``period`` (all periods up to the one containing ``as_of``), one
+        column per cohort (Period, columns named ``cohort``): the net revenue of the
+        cohort's customers in the period; 0 before the cohort period.
+
+    Notes
+    -----
+    Lines before a customer's cohort period and customers that never bought are
+    left out, so a row sums to the period's net revenue minus those lines.
+    ``attrs`` as in :func:`revenue_bridge`.
+    """
+    b = _base(tx, freq, as_of)
+    n = b.n
+    coh = b.cohort[b.code]
+    ok = (coh >= 0) & (b.t >= coh)
+    vals = np.bincount(b.t[ok] * n + coh[ok], weights=b.rev[ok], minlength=n * n).reshape(n, n)
+    used = np.flatnonzero(np.bincount(b.cohort[b.cohort >= 0], minlength=n) > 0)
+    out = pd.DataFrame(vals[:, used], index=b.periods, columns=b.periods[used].rename("cohort"))
+    out.attrs = _attrs(b)
+    return out
+
+
+def tier_migration(
+    tx: pd.DataFrame, *, freq: str = "Y", as_of=None, key: float = 0.01, major: float = 0.20
+) -> pd.DataFrame:
+    """Moves of customers between tiers from one period to the next (long format).
+
+    Parameters
+    ----------
+    tx : DataFrame
+        Canonical transactions.
+    freq : {"M", "Q", "Y"}
+        Period length.
+    as_of : date-like, optional
+        Lines after this day are ignored. Default: last date in ``tx``.
+    key, major : float
+        Tier shares passed to :func:`kamresearch.pareto.customer_tiers`.
+
+    Returns
+    -------
+    DataFrame
+        One row per period (from the second one) x ``from_tier`` x ``to_tier``,
+        zeros included, columns:
+
+        - ``period``: the period moved into (Period).
+        - ``from_tier``: tier in the previous period, or ``"new"`` for customers not
+          active then (first-time or returning buyers).
+        - ``to_tier``: tier in the period, or ``"lost"`` for customers not active in it.
+        - ``customers``: number of customers (int).
+        - ``partial``: True for a last period that ends after ``as_of``.
+
+        The pair ("new", "lost") is not listed. :func:`migration_matrix` pivots this
+        into a from x to matrix. ``attrs`` as in :func:`revenue_bridge` plus ``key``
+        and ``major``.
+
+    Raises
+    ------
+    ConfigError
+        Unsupported ``freq`` or tier shares.
+    DataError
+        Not canonical transactions, or no line on or before ``as_of``.
+
+    Notes
+    -----
+    In each period, the tiers are computed among the customers active in it (at
+    least one purchase) from their net revenue in that period, with
+    ``customer_tiers(revenue, key=key, major=major)`` (active customers with net
+    revenue <= 0 are "general"). Customers not active in a period have no tier
+    there. Since the pyramid is relative, the size of the key pool follows the
+    number of active customers (``ceil(key * n_positive)``).
+    """
+    b = _base(tx, freq, as_of)
+    n1 = b.n + 1
+    act = b.bought
+    tiers = np.empty(int(act.sum()), dtype=object)
+    a_t, a_code, a_rev = b.t[act], b.code[act], b.rev[act]
+    for t in np.unique(a_t):
+        m = a_t == t
+        rev = pd.Series(a_rev[m], index=b.ids[a_code[m]])
+        tiers[m] = customer_tiers(rev, key=key, major=major).to_numpy()
+    cur = pd.DataFrame({"k": a_code * n1 + a_t, "to_tier": tiers})
+    nxt = a_t + 1 < b.n
+    prev = pd.DataFrame({"k": (a_code * n1 + a_t + 1)[nxt], "from_tier": tiers[nxt]})
+    moves = prev.merge(cur, on="k", how="outer")
+    moves["period"] = moves["k"].to_numpy() % n1
+    moves = moves[moves["period"] >= 1]
+    moves["from_tier"] = moves["from_tier"].fillna("new")
+    moves["to_tier"] = moves["to_tier"].fillna("lost")
+    counts = moves.groupby(["period", "from_tier", "to_tier"]).size()
+    grid = pd.MultiIndex.from_tuples(
+        [
+            (t, f, to)
+            for t in range(1, b.n)
+            for f in _FROM
+            for to in _TO
+            if (f, to) != ("new", "lost")
+        ],
+        names=["period", "from_tier", "to_tier"],
+    )
+    out = counts.reindex(grid, fill_value=0).rename("customers").astype(np.int64).reset_index()
+    out["partial"] = b.partial & (out["period"].to_numpy() == b.n - 1)
+    out["period"] = b.periods[out["period"].to_numpy()]
+    out.attrs = _attrs(b, key=key, major=major)
+    return out
+
+
+def migration_matrix(migration: pd.DataFrame, *, period=None) -> pd.DataFrame:
+    """Pivot :func:`tier_migration` into a from x to matrix of customer counts.
+
+    Parameters
+    ----------
+    migration : DataFrame
+        Output of :func:`tier_migration`.
+    period : Period or str, optional
+        The period moved into; default: all periods summed.
+
+    Returns
+    -------
+    DataFrame
+        Index ``from_tier`` (new, key, major, general), columns ``to_tier`` (key,
+        major, general, lost), int counts (``new -> lost`` is 0).
+
+    Raises
+    ------
+    DataError
+        ``period`` is not in the table.
+    """
+    m = migration
+    if period is not None:
+        per = pd.Period(period, freq=m["period"].dt.freq)
+        m = m[m["period"] == per]
+        if m.empty:
+            raise DataError(
+                f"period {period!r} is not in the migration table",
+                fix="pick one of its 'period' values",
+            )
+    out = m.pivot_table(
+        index="from_tier", columns="to_tier", values="customers", aggfunc="sum", fill_value=0
+    )
+    return out.reindex(index=list(_FROM), columns=list(_TO), fill_value=0).astype(np.int64)
+
+
+def key_account_flow(
+    tx: pd.DataFrame, *, freq: str = "Y", as_of=None, key: float = 0.01, major: float = 0.20
+) -> pd.DataFrame:
+    """The key-account pool per period: does it fill like a reservoir or drain like a funnel?
+
+    Parameters
+    ----------
+    tx, freq, as_of, key, major
+        As in :func:`tier_migration`.
+
+    Returns
+    -------
+    DataFrame
+        Index ``period`` (from the second period), columns (int counts of customers):
+
+        - ``start``: key accounts of the previous period.
+        - ``entered_new``: key accounts not active in the previous period.
+        - ``entered_upgraded``: key accounts that were major or general.
+        - ``left_downgraded``: previous key accounts now major or general.
+        - ``left_lost``: previous key accounts not active in the period.
+        - ``end``: key accounts of the period.
+        - ``net_change``: ``end - start``.
+        - ``flow``: ``"reservoir"`` when more entered than left, ``"funnel"`` when
+          more left, ``"balanced"`` otherwise.
+        - ``partial``: True for a last period that ends after ``as_of``.
+
+    Notes
+    -----
+    From :func:`tier_migration`:
+    ``start + entered_new + entered_upgraded - left_downgraded - left_lost = end``
+    holds exactly (each side counts the same key -> key stayers).
+    """
+    mig = tier_migration(tx, freq=freq, as_of=as_of, key=key, major=major)
+    f, to = mig["from_tier"], mig["to_tier"]
+
+    def count(mask):
+        return mig[mask].groupby("period")["customers"].sum()
+
+    out = pd.DataFrame(
+        {
+            "start": count(f == "key"),
+            "entered_new": count((f == "new") & (to == "key")),
+            "entered_upgraded": count(f.isin(["major", "general"]) & (to == "key")),
+            "left_downgraded": count((f == "key") & to.isin(["major", "general"])),
+            "left_lost": count((f == "key") & (to == "lost")),
+            "end": count(to == "key"),
+        }
+    )
+    out = out.reindex(mig["period"].unique()).fillna(0).astype(np.int64)
+    out.index.name = "period"
+    out["net_change"] = out["end"] - out["start"]
+    entered = out["entered_new"] + out["entered_upgraded"]
+    left = out["left_downgraded"] + out["left_lost"]
+    out["flow"] = np.where(
+        entered > left, "reservoir", np.where(entered < left, "funnel", "balanced")
+    )
+    out["partial"] = mig.groupby("period")["partial"].any().reindex(out.index).to_numpy()
+    out.attrs = dict(mig.attrs)
+    return out
+
+
+from .cohorts_plots import (  # noqa: E402  (plots re-exported; they import nothing from here)
+    plot_key_account_flow,
+    plot_layer_cake,
+    plot_retention_heatmap,
+    plot_revenue_bridge,
+)
