@@ -1,17 +1,495 @@
-"""Revenue concentration: Pareto, Lorenz, HHI/Gini, tiers (under construction)."""
+"""Revenue concentration: Pareto, Lorenz, HHI/Gini/Theil, tiers, key accounts, trend.
+
+How much of the revenue do the few largest customers make, who are the key
+accounts and what marks them out, and is concentration rising?
+
+Conventions shared by every function here:
+
+* Input is the canonical transactions (:mod:`kamresearch.schema`); it is never
+  modified. ``start`` / ``end`` (keyword-only, inclusive calendar days) restrict
+  the window; ``None`` means the first / last day in the data.
+* A customer's *revenue* is its net revenue in the window (returns included).
+  Concentration measures use only the ``n`` customers with revenue > 0; the
+  others are counted in ``n_nonpositive`` and left out of every share.
+* Customers are ranked by revenue, largest first, ties by ``customer_id``.
+* Line-level aggregation runs in DuckDB; the measures are vectorised numpy, so
+  10M lines and 1M customers take about a second.
+"""
 
 from __future__ import annotations
 
+import logging
 import math
+import warnings
 
+import duckdb
 import numpy as np
 import pandas as pd
 
-__all__ = ["customer_tiers"]
+from .errors import ConfigError, DataError, InsufficientDataWarning
+from .facts import FREQS
+from .schema import check_transactions
+
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "customer_revenue",
+    "lorenz_curve",
+    "concentration_summary",
+    "classify_customers",
+    "customer_tiers",
+    "key_account_profile",
+    "key_account_comparison",
+    "concentration_trend",
+    "plot_pareto",
+    "plot_lorenz",
+    "plot_concentration_trend",
+]
+
+log = logging.getLogger("kamresearch")
+
+#: The columns of :func:`concentration_summary`, in order (pinned by tests).
+SUMMARY_COLUMNS = (
+    "n_customers",
+    "n_nonpositive",
+    "revenue",
+    "top1_share",
+    "top5_share",
+    "top10_share",
+    "top20_share",
+    "top1pct_share",
+    "top20pct_share",
+    "customers_for_80pct",
+    "hhi",
+    "hhi_band",
+    "gini",
+    "theil",
+    "n_major_customers",
+)
+_CI_METRICS = (
+    "top1_share",
+    "top5_share",
+    "top10_share",
+    "top20_share",
+    "top1pct_share",
+    "top20pct_share",
+    "gini",
+)
+_TOP_N = (1, 5, 10, 20)
+_TOP_PCT = ((0.01, "top1pct_share"), (0.20, "top20pct_share"))
+_EPS = 1e-12  # tolerance for threshold comparisons of shares (80%, 10%, ABC cut-offs)
+
+
+# ----------------------------------------------------------------------------- helpers
+def _day(value, name: str):
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{name}={value!r} is not a date; pass it as 'YYYY-MM-DD'") from exc
+    if ts is pd.NaT:
+        raise ConfigError(f"{name}={value!r} is not a date; pass it as 'YYYY-MM-DD'")
+    return (ts.tz_localize(None) if ts.tzinfo else ts).normalize()
+
+
+def _prepare(tx, start, end):
+    """Check ``tx`` once; return (start, end, SQL WHERE clause) for the window."""
+    check_transactions(tx)
+    n_nan = int(tx["amount"].isna().sum())
+    if n_nan:
+        first = list(tx.index[tx["amount"].isna()][:5])
+        raise DataError(
+            f"column 'amount' has {n_nan} missing value(s) (index {first}); canonical "
+            "transactions have none",
+            column="amount",
+            fix="drop or fill those lines, or read the data with kamresearch.read_transactions",
+        )
+    s, e = _day(start, "start"), _day(end, "end")
+    if s is not None and e is not None and s > e:
+        raise ConfigError(f"start={s.date()} is after end={e.date()}")
+    conds = []
+    if s is not None:
+        conds.append(f"date >= TIMESTAMP '{s}'")
+    if e is not None:
+        conds.append(f"date < TIMESTAMP '{e + pd.Timedelta(days=1)}'")
+    return s, e, ("WHERE " + " AND ".join(conds)) if conds else ""
+
+
+def _sql(tx, sql: str) -> pd.DataFrame:
+    con = duckdb.connect()
+    try:
+        con.register("tx", tx)
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+def _empty_window(tx, s, e) -> DataError:
+    window = f"{s.date() if s is not None else '…'} to {e.date() if e is not None else '…'}"
+    if len(tx) == 0:
+        return DataError("no transactions (the table is empty)", column="date")
+    lo, hi = tx["date"].min(), tx["date"].max()
+    return DataError(
+        f"no transactions in the window {window}; the data runs from {lo.date()} to {hi.date()}",
+        column="date",
+        fix="choose start/end inside the data range",
+    )
+
+
+def _per_customer(tx, start, end, *, region: bool) -> pd.DataFrame:
+    """customer_id, revenue (and region) per customer in the window, ranked."""
+    s, e, where = _prepare(tx, start, end)
+    if region:
+        sql = f"""
+            WITH cr AS (SELECT customer_id, region, sum(amount) AS r FROM tx {where}
+                        GROUP BY customer_id, region)
+            SELECT customer_id, sum(r) AS revenue,
+                   first(region ORDER BY r DESC, region ASC) AS region
+            FROM cr GROUP BY customer_id"""
+    else:
+        sql = f"SELECT customer_id, sum(amount) AS revenue FROM tx {where} GROUP BY customer_id"
+    out = _sql(tx, sql)
+    if len(out) == 0:
+        raise _empty_window(tx, s, e)
+    out["customer_id"] = out["customer_id"].astype(str)
+    out = out.sort_values(["revenue", "customer_id"], ascending=[False, True], kind="stable")
+    out.attrs = {"start": s, "end": e}
+    return out.reset_index(drop=True)
+
+
+def _metrics(revenue: np.ndarray) -> dict:
+    """The summary measures of a vector of customer revenues (any order, any sign)."""
+    r = np.asarray(revenue, dtype=float)
+    x = np.sort(r[r > 0])[::-1]
+    n = len(x)
+    out = dict.fromkeys(SUMMARY_COLUMNS, np.nan)
+    out.update(n_customers=n, n_nonpositive=int((r <= 0).sum()), revenue=0.0, n_major_customers=0)
+    if n == 0:
+        return out
+    raw = np.cumsum(x)
+    total = raw[-1]
+    cum = raw / total  # cum[k-1]: share of the k largest; cum[-1] == 1 exactly
+    s = x / total
+    for k in _TOP_N:
+        out[f"top{k}_share"] = float(cum[min(k, n) - 1])
+    grid = np.arange(n + 1) / n
+    lorenz = np.concatenate([[0.0], cum])
+    for p, name in _TOP_PCT:
+        out[name] = float(np.interp(p, grid, lorenz))
+    k80 = int(np.searchsorted(cum, 0.8 - _EPS, side="left")) + 1
+    hhi = float(10_000 * np.dot(s, s))
+    asc = x[::-1]
+    gini = 2 * np.dot(np.arange(1, n + 1), asc) / (n * total) - (n + 1) / n
+    out.update(
+        revenue=float(total),
+        customers_for_80pct=k80 / n,
+        hhi=hhi,
+        hhi_band=_hhi_band(hhi),
+        gini=float(gini),
+        theil=float(math.log(n) + np.dot(s, np.log(s))),
+        n_major_customers=int((s >= 0.10 - _EPS).sum()),
+    )
+    return out
+
+
+def _hhi_band(hhi: float) -> str:
+    if hhi < 1000:
+        return "unconcentrated"
+    return "moderately concentrated" if hhi <= 1800 else "highly concentrated"
+
+
+def _bootstrap(x: np.ndarray, *, ci: float, n_boot: int, seed) -> dict:
+    """Percentile intervals of the shares and Gini, resampling customers.
+
+    ``x`` is sorted descending and positive. A replicate draws n customers with
+    replacement, i.e. a count c_j per customer; since x is sorted, the replicate's
+    Lorenz curve is piecewise linear through (C_k/n, R_k/T) with C, R the
+    cumulative counts and count-weighted revenue, so no re-sort is needed.
+    """
+    n = len(x)
+    rng = np.random.default_rng(seed)
+    draws = np.empty((n_boot, len(_CI_METRICS)))
+    for b in range(n_boot):
+        c = np.bincount(rng.integers(0, n, n), minlength=n)
+        keep = c > 0
+        cc, xc = c[keep], x[keep]
+        cum_c = np.concatenate([[0], np.cumsum(cc)])
+        cum_r = np.concatenate([[0.0], np.cumsum(cc * xc)])
+        cum_r /= cum_r[-1]
+        tops = [np.interp(min(k, n), cum_c, cum_r) for k in _TOP_N]
+        pcts = [np.interp(p * n, cum_c, cum_r) for p, _ in _TOP_PCT]
+        area = np.dot(cc / n, (cum_r[:-1] + cum_r[1:]) / 2)  # under the descending curve
+        draws[b] = [*tops, *pcts, 2 * area - 1]
+    lo, hi = np.quantile(draws, [(1 - ci) / 2, (1 + ci) / 2], axis=0)
+    out = {}
+    for j, name in enumerate(_CI_METRICS):
+        out[f"{name}_low"], out[f"{name}_high"] = float(lo[j]), float(hi[j])
+    return out
+
+
+# ----------------------------------------------------------------------------- measures
+def customer_revenue(tx: pd.DataFrame, *, start=None, end=None) -> pd.Series:
+    """Net revenue per customer in the window, largest first.
+
+    Parameters
+    ----------
+    tx : DataFrame
+        Canonical transactions.
+    start, end : date-like, optional
+        First and last day of the window (inclusive).
+
+    Returns
+    -------
+    Series
+        Named ``revenue``, indexed by ``customer_id``; every customer with a line
+        in the window, also those with revenue <= 0; ties ordered by id.
+
+    Raises
+    ------
+    DataError
+        Missing amounts, or no transactions in the window.
+
+    Examples
+    --------
+    >>> import kamresearch as kam
+    >>> kam.pareto.customer_revenue(kam.load_sample()).index[0]  # doctest: +SKIP
+    """
+    per = _per_customer(tx, start, end, region=False)
+    return pd.Series(
+        per["revenue"].to_numpy(),
+        index=pd.Index(per["customer_id"], name="customer_id"),
+        name="revenue",
+    )
+
+
+def lorenz_curve(tx: pd.DataFrame, *, start=None, end=None) -> pd.DataFrame:
+    """The Lorenz (Pareto) curve: share of revenue of the largest share of customers.
+
+    Returns
+    -------
+    DataFrame
+        ``n + 1`` rows (``n`` customers with revenue > 0), columns
+        ``customer_share`` (k/n, from 0 to 1) and ``revenue_share`` (share of the
+        revenue of the k largest customers, from 0 to 1; concave).
+
+    Raises
+    ------
+    DataError
+        Missing amounts, no transactions in the window, or no customer with
+        revenue > 0.
+    """
+    r = _per_customer(tx, start, end, region=False)["revenue"].to_numpy()
+    x = r[r > 0]  # already sorted descending
+    if len(x) == 0:
+        raise DataError(
+            "no customer has positive net revenue in the window, so there is no Lorenz curve",
+            column="amount",
+        )
+    cum = np.cumsum(x)
+    return pd.DataFrame(
+        {
+            "customer_share": np.arange(len(x) + 1) / len(x),
+            "revenue_share": np.concatenate([[0.0], cum / cum[-1]]),
+        }
+    )
+
+
+def concentration_summary(
+    tx: pd.DataFrame, *, start=None, end=None, ci: float | None = None, n_boot: int = 1000, seed=0
+) -> pd.Series:
+    """Revenue concentration in one Series: top-N shares, Lorenz points, HHI, Gini, Theil.
+
+    Parameters
+    ----------
+    tx : DataFrame
+        Canonical transactions.
+    start, end : date-like, optional
+        First and last day of the window (inclusive).
+    ci : float, optional
+        Confidence level (e.g. 0.95) of a bootstrap interval for the shares and
+        the Gini; ``None`` (default) skips it.
+    n_boot : int
+        Bootstrap replicates (each costs O(n); 1,000 take ~0.1 s for 3,000 customers).
+    seed : int or numpy Generator
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    Series
+        With exactly these entries first (see Notes):
+
+        - ``n_customers``: customers with net revenue > 0 in the window;
+        - ``n_nonpositive``: customers with net revenue <= 0 (left out of every share);
+        - ``revenue``: total revenue of the ``n_customers``;
+        - ``top1_share``, ``top5_share``, ``top10_share``, ``top20_share``: share
+          of the N largest customers (1.0 when n <= N);
+        - ``top1pct_share``, ``top20pct_share``: share of the largest 1% / 20%
+          of customers, read off the Lorenz curve;
+        - ``customers_for_80pct``: smallest k/n whose revenue reaches 80%;
+        - ``hhi``: Herfindahl-Hirschman index, 0-10,000; ``hhi_band``:
+          ``"unconcentrated"`` (< 1,000), ``"moderately concentrated"``
+          (1,000-1,800) or ``"highly concentrated"`` (> 1,800);
+        - ``gini``: Gini coefficient; ``theil``: Theil T index;
+        - ``n_major_customers``: customers with >= 10% of revenue (disclosed
+          under US GAAP ASC 280).
+
+        With ``ci``, then ``<metric>_low`` and ``<metric>_high`` for ``top1_share``,
+        ``top5_share``, ``top10_share``, ``top20_share``, ``top1pct_share``,
+        ``top20pct_share`` and ``gini``. ``attrs`` holds ``start``, ``end``,
+        ``ci``, ``n_boot`` and ``seed``.
+
+        When no customer has revenue > 0 (all returns), ``n_customers`` is 0,
+        ``revenue`` 0, ``n_major_customers`` 0 and every share, index and
+        interval NaN, with an :class:`InsufficientDataWarning`.
+
+    Raises
+    ------
+    DataError
+        Missing amounts, or no transactions in the window.
+    ConfigError
+        ``start`` after ``end``, ``ci`` not in (0, 1), ``n_boot`` < 1.
+
+    Notes
+    -----
+    With the n positive revenues x sorted descending, total T, shares
+    sᵢ = xᵢ/T and cumulative shares Lₖ = (x₁+…+xₖ)/T, L₀ = 0:
+
+    * top-N share = L_min(N, n);
+    * top-p share = linear interpolation of the points (k/n, Lₖ) at p;
+    * customers_for_80pct = min{k : Lₖ >= 0.8} / n;
+    * HHI = Σ (100·sᵢ)² (2023 US merger guidelines: > 1,800 highly concentrated);
+    * Gini = 2·Σ i·x₍ᵢ₎ / (n·T) − (n+1)/n with x₍ᵢ₎ sorted ascending
+      (0 for equal customers, (n−1)/n at most);
+    * Theil = ln n + Σ sᵢ ln sᵢ (0 for equal customers, ln n at most).
+
+    Threshold comparisons (80%, 10%) allow a rounding tolerance of 1e-12.
+    The interval is the percentile bootstrap: each replicate draws n
+    customers with replacement from the n positive ones (seeded, so it is
+    reproducible); top-N and top-p shares of a replicate are read off its
+    Lorenz curve and its Gini is 2·(area under the curve) − 1, which equals
+    the formula above.
+
+    Examples
+    --------
+    >>> import kamresearch as kam
+    >>> s = kam.pareto.concentration_summary(kam.load_sample())
+    >>> 0.7 < s["top20pct_share"] < 0.9
+    True
+    """
+    if ci is not None and not 0 < ci < 1:
+        raise ConfigError(f"ci={ci!r} must be a confidence level between 0 and 1, e.g. 0.95")
+    if ci is not None and (not isinstance(n_boot, int | np.integer) or n_boot < 1):
+        raise ConfigError(f"n_boot={n_boot!r} must be a positive integer")
+    per = _per_customer(tx, start, end, region=False)
+    r = per["revenue"].to_numpy()
+    out = _metrics(r)
+    if out["n_customers"] == 0:
+        warnings.warn(
+            "no customer has positive net revenue in the window; shares are NaN",
+            InsufficientDataWarning,
+            stacklevel=2,
+        )
+    if ci is not None:
+        x = r[r > 0]
+        if len(x):
+            out.update(_bootstrap(x, ci=ci, n_boot=n_boot, seed=seed))
+        else:
+            out.update({f"{m}_{b}": np.nan for m in _CI_METRICS for b in ("low", "high")})
+    res = pd.Series(out, dtype=object)
+    res.attrs = {**per.attrs, "ci": ci, "n_boot": n_boot if ci else None, "seed": seed}
+    return res
+
+
+def classify_customers(
+    tx: pd.DataFrame, *, method: str = "abc", thresholds=None, start=None, end=None
+) -> pd.DataFrame:
+    """One row per customer with its rank, share and class (ABC or the customer pyramid).
+
+    Parameters
+    ----------
+    method : {"abc", "pyramid"}
+        ``"abc"``: classes A/B/C by cumulative share of revenue. ``"pyramid"``:
+        tiers key / major / general by share of customers (:func:`customer_tiers`).
+    thresholds : (float, float), optional
+        ``"abc"``: cumulative revenue shares closing A and B, default ``(0.8, 0.95)``.
+        ``"pyramid"``: shares of customers in the key tier and in key + major,
+        default ``(0.01, 0.20)``.
+    start, end : date-like, optional
+        Window (inclusive days).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``customer_id``, ranked (largest first, ties by id), columns:
+
+        - ``revenue``: net revenue in the window;
+        - ``share``: revenue / total revenue of the customers with revenue > 0
+          (NaN for revenue <= 0);
+        - ``cumulative_share``: share of this customer and all ranked above it
+          (NaN for revenue <= 0);
+        - ``rank``: 1, 2, ... (customers with revenue <= 0 rank last);
+        - ``class``: ``"A"``/``"B"``/``"C"``, or ``"key"``/``"major"``/``"general"``
+          for the pyramid;
+        - ``tier`` (pyramid only): the same as ``class``, under the name churn
+          and cohorts use;
+        - ``region``: region of most of the customer's net revenue (ties:
+          alphabetically first).
+
+    Raises
+    ------
+    ConfigError
+        Unknown method or thresholds outside 0 < a <= b <= 1.
+    DataError
+        Missing amounts, or no transactions in the window.
+
+    Notes
+    -----
+    ABC: with Lₖ the cumulative share after the k-th customer, the customer is
+    A when L₍ₖ₋₁₎ < a (so A is the smallest set of customers reaching a; its
+    size is ``customers_for_80pct * n`` for a = 0.8), B when L₍ₖ₋₁₎ < b, else C.
+    Customers with revenue <= 0 are C. Pyramid: the first ceil(key·n) of the
+    n customers with revenue > 0 are key, the first ceil(major·n) key or major
+    (see :func:`customer_tiers`); customers with revenue <= 0 are general.
+    """
+    if method not in ("abc", "pyramid"):
+        raise ConfigError(f"method={method!r} is not supported; use 'abc' or 'pyramid'")
+    if thresholds is None:
+        thresholds = (0.8, 0.95) if method == "abc" else (0.01, 0.20)
+    a, b = (float(t) for t in thresholds)
+    if not 0 < a <= b <= 1:
+        raise ConfigError(f"thresholds must satisfy 0 < a <= b <= 1, got {thresholds!r}")
+    per = _per_customer(tx, start, end, region=True).set_index("customer_id")
+    rev = per["revenue"].to_numpy()
+    pos = rev > 0  # a prefix: customers are ranked by revenue
+    raw = np.cumsum(np.where(pos, rev, 0.0))
+    total = raw[-1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(pos, rev / total, np.nan)
+        cum = np.where(pos, raw / total, np.nan)
+    out = pd.DataFrame(index=per.index)
+    out["revenue"] = rev
+    out["share"] = share
+    out["cumulative_share"] = cum
+    out["rank"] = np.arange(1, len(rev) + 1, dtype=np.int64)
+    if method == "abc":
+        prev = np.concatenate([[0.0], cum[:-1]])
+        cls = np.where(prev < a - _EPS, "A", np.where(prev < b - _EPS, "B", "C"))
+        out["class"] = np.where(pos, cls, "C").astype(object)
+    else:
+        tier = customer_tiers(per["revenue"], key=a, major=b)
+        out["class"] = tier
+        out["tier"] = tier
+    out["region"] = per["region"]
+    out.attrs = {**per.attrs, "method": method, "thresholds": (a, b)}
+    return out
 
 
 def customer_tiers(revenue: pd.Series, *, key: float = 0.01, major: float = 0.20) -> pd.Series:
     """The customer pyramid: tier of each customer from its revenue.
+
+    Shared contract: :mod:`kamresearch.churn` and :mod:`kamresearch.cohorts`
+    use it for tiers; :func:`classify_customers` with ``method="pyramid"`` uses
+    it on the revenue in a window.
 
     Parameters
     ----------
@@ -25,7 +503,13 @@ def customer_tiers(revenue: pd.Series, *, key: float = 0.01, major: float = 0.20
     Returns
     -------
     Series
-        ``"key"``, ``"major"`` or ``"general"`` per customer, same index as ``revenue``.
+        ``"key"``, ``"major"`` or ``"general"`` per customer, same index as
+        ``revenue``, named ``tier``.
+
+    Raises
+    ------
+    ConfigError
+        Unless 0 < key <= major <= 1.
 
     Notes
     -----
@@ -33,10 +517,14 @@ def customer_tiers(revenue: pd.Series, *, key: float = 0.01, major: float = 0.20
     first, ties by customer id), the first ``ceil(key * n)`` are key and the
     first ``ceil(major * n)`` key or major, so even a small region has a key
     account. Customers with revenue <= 0 are general.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> customer_tiers(pd.Series([5.0, 1.0, 3.0, -2.0], index=list("abcd")), major=0.5).tolist()
+    ['key', 'general', 'major', 'general']
     """
     if not 0 < key <= major <= 1:
-        from .errors import ConfigError
-
         raise ConfigError(f"tier thresholds must satisfy 0 < key <= major <= 1, got {key}, {major}")
     pos = revenue[revenue > 0]
     order = pd.DataFrame({"r": pos.to_numpy(), "c": pos.index.astype(str)}, index=pos.index)
@@ -50,3 +538,369 @@ def customer_tiers(revenue: pd.Series, *, key: float = 0.01, major: float = 0.20
     out = pd.Series("general", index=revenue.index, dtype=object, name="tier")
     out.loc[order.index] = tiers
     return out
+
+
+# ----------------------------------------------------------------------------- key accounts
+_PROFILE_MARKS = (
+    "avg_order_value",
+    "price_premium",
+    "orders_per_active_month",
+    "purchase_month_share",
+)
+
+
+def key_account_profile(
+    tx: pd.DataFrame, *, tiers=(0.01, 0.20), start=None, end=None
+) -> pd.DataFrame:
+    """Per customer the three marks of a key account: volume, price premium, repurchase.
+
+    Compare the tiers with :func:`key_account_comparison` (``profile`` -> one row per tier).
+
+    Parameters
+    ----------
+    tx : DataFrame
+        Canonical transactions (``invoice_id``, ``product_id`` and ``unit_price``
+        are used when present).
+    tiers : (float, float)
+        ``key`` and ``major`` shares of customers for :func:`customer_tiers`.
+    start, end : date-like, optional
+        Window (inclusive days).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``customer_id``, ranked by revenue (largest first), columns:
+
+        - ``revenue``: net revenue; ``gross_revenue``: sum of the purchase lines;
+        - ``tier``: key / major / general (:func:`customer_tiers` on ``revenue``);
+        - ``region``: region of most of the net revenue;
+        - ``n_orders``: orders with a purchase line (an order is an invoice when
+          ``invoice_id`` exists, else a customer-day; ``attrs["order_unit"]``);
+        - ``avg_order_value``: ``gross_revenue / n_orders`` (volume);
+        - ``price_premium``: mean over the customer's priced purchase lines of
+          ``unit_price / median unit_price of that product`` (NaN without
+          ``product_id`` and ``unit_price``);
+        - ``months_with_purchase``: calendar months with a purchase;
+        - ``months_observed``: calendar months from the first purchase to the
+          end of the window, both included;
+        - ``orders_per_active_month``: ``n_orders / months_with_purchase``;
+        - ``purchase_month_share``: ``months_with_purchase / months_observed``.
+
+        Customers without a purchase line (returns only) have 0 orders and NaN marks.
+
+    Notes
+    -----
+    A purchase line is a line with ``amount > 0``. The product median is the
+    median of ``unit_price`` over all purchase lines of the product in the
+    window, all customers together (each line counts once, whatever its
+    quantity); lines with ``unit_price <= 0`` are left out. A customer's
+    premium weights each of its lines equally. 1.0 means list price; wholesale
+    volume discounts can make the largest customers pay less than the median.
+    The window's end is ``end`` or the last day with data.
+    """
+    per = _per_customer(tx, start, end, region=True).set_index("customer_id")
+    _, e, where = _prepare(tx, start, end)
+    buy_where = f"{where} AND amount > 0" if where else "WHERE amount > 0"
+    has_inv = "invoice_id" in tx.columns
+    order_key = "invoice_id" if has_inv else "date::DATE"
+    has_price = "product_id" in tx.columns and "unit_price" in tx.columns
+    price_sql = (
+        """
+        , med AS (SELECT product_id, quantile_cont(unit_price, 0.5) AS med FROM buy
+                  WHERE unit_price > 0 GROUP BY product_id)
+        , pp AS (SELECT customer_id, avg(unit_price / med) AS price_premium
+                 FROM buy JOIN med USING (product_id) WHERE unit_price > 0 AND med > 0
+                 GROUP BY customer_id)"""
+        if has_price
+        else ""
+    )
+    buy = _sql(
+        tx,
+        f"""
+        WITH buy AS (SELECT * FROM tx {buy_where}) {price_sql}
+        SELECT o.customer_id, o.n_orders, o.gross_revenue, o.months_with_purchase,
+               o.first_purchase, {"pp.price_premium" if has_price else "NULL::DOUBLE"} AS pp
+        FROM (SELECT customer_id, count(DISTINCT {order_key}) AS n_orders,
+                     sum(amount) AS gross_revenue,
+                     count(DISTINCT date_trunc('month', date)) AS months_with_purchase,
+                     min(date)::DATE AS first_purchase
+              FROM buy GROUP BY customer_id) o
+        {"LEFT JOIN pp USING (customer_id)" if has_price else ""}
+        """,
+    )
+    last = e if e is not None else _sql(tx, f"SELECT max(date) AS d FROM tx {where}")["d"][0]
+    last = pd.Timestamp(last)
+    buy["customer_id"] = buy["customer_id"].astype(str)
+    buy = buy.set_index("customer_id").reindex(per.index)
+    first = pd.to_datetime(buy["first_purchase"])
+    months_obs = (last.year - first.dt.year) * 12 + (last.month - first.dt.month) + 1
+    n_orders = buy["n_orders"].fillna(0).astype("int64")
+    m_with = buy["months_with_purchase"].fillna(0).astype("int64")
+    out = pd.DataFrame(index=per.index)
+    out["revenue"] = per["revenue"]
+    out["gross_revenue"] = buy["gross_revenue"].fillna(0.0).astype(float)
+    out["tier"] = customer_tiers(per["revenue"], key=tiers[0], major=tiers[1])
+    out["region"] = per["region"]
+    out["n_orders"] = n_orders
+    out["avg_order_value"] = out["gross_revenue"] / n_orders.where(n_orders > 0)
+    out["price_premium"] = buy["pp"].astype(float)
+    out["months_with_purchase"] = m_with
+    out["months_observed"] = months_obs.fillna(0).astype("int64")
+    out["orders_per_active_month"] = n_orders / m_with.where(m_with > 0)
+    out["purchase_month_share"] = m_with / out["months_observed"].where(m_with > 0)
+    out.attrs = {
+        **per.attrs,
+        "order_unit": "invoice" if has_inv else "day",
+        "has_prices": has_price,
+        "tiers": tuple(tiers),
+    }
+    return out
+
+
+def key_account_comparison(profile: pd.DataFrame) -> pd.DataFrame:
+    """Key accounts against the other tiers, from :func:`key_account_profile`.
+
+    Parameters
+    ----------
+    profile : DataFrame
+        The output of :func:`key_account_profile`.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``tier``: ``key``, ``major``, ``general``, ``other`` (major and
+        general together, i.e. not key) and ``all``; columns ``n_customers``,
+        ``revenue`` (net, summed), ``revenue_share`` (of the net revenue of all
+        customers), ``revenue_per_customer`` (mean), then the median over the
+        group's customers of ``avg_order_value``, ``price_premium``,
+        ``orders_per_active_month`` and ``purchase_month_share`` (NaN marks skipped).
+
+    Raises
+    ------
+    DataError
+        When ``profile`` lacks a column of :func:`key_account_profile`.
+    """
+    need = ["revenue", "tier", *_PROFILE_MARKS]
+    missing = [c for c in need if c not in getattr(profile, "columns", [])]
+    if missing:
+        raise DataError(
+            f"profile lacks column(s) {missing}; pass the output of key_account_profile(tx)",
+            column=missing[0],
+        )
+    total = profile["revenue"].sum()
+    groups = {
+        "key": profile["tier"] == "key",
+        "major": profile["tier"] == "major",
+        "general": profile["tier"] == "general",
+        "other": profile["tier"] != "key",
+        "all": pd.Series(True, index=profile.index),
+    }
+    rows = {}
+    for name, mask in groups.items():
+        g = profile[mask]
+        rev = g["revenue"].sum()
+        rows[name] = {
+            "n_customers": len(g),
+            "revenue": rev,
+            "revenue_share": rev / total if total else np.nan,
+            "revenue_per_customer": g["revenue"].mean() if len(g) else np.nan,
+            **{m: g[m].median() for m in _PROFILE_MARKS},
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "tier"
+    return out
+
+
+# ----------------------------------------------------------------------------- trend
+def concentration_trend(tx: pd.DataFrame, *, freq: str = "Y", start=None, end=None) -> pd.DataFrame:
+    """:func:`concentration_summary` per calendar period: is concentration rising?
+
+    Parameters
+    ----------
+    freq : {"Y", "Q", "M"} (also "W", "D")
+        Period length.
+    start, end : date-like, optional
+        Window (inclusive days).
+
+    Returns
+    -------
+    DataFrame
+        One row per period from the first to the last period with data
+        (``PeriodIndex`` named ``period``; a period without lines has
+        ``n_customers`` 0 and NaN shares), columns as
+        :data:`SUMMARY_COLUMNS` (see :func:`concentration_summary`), each
+        computed on the revenue of that period alone, then ``partial``: True
+        when the window (or the data) does not cover the whole period, so its
+        figures are not comparable with full periods.
+
+    Raises
+    ------
+    ConfigError
+        Unknown ``freq``.
+    DataError
+        Missing amounts, or no transactions in the window.
+    """
+    key = str(freq).upper()
+    key = key[0] if len(key) == 2 and key.endswith("E") else key
+    if key not in FREQS:
+        raise ConfigError(f"freq={freq!r} is not supported; use 'Y', 'Q' or 'M' (or 'W', 'D')")
+    pfreq, part = FREQS[key]
+    s, e, where = _prepare(tx, start, end)
+    df = _sql(
+        tx,
+        f"""
+        SELECT date_trunc('{part}', date)::DATE AS p, sum(amount) AS r,
+               min(date) AS d0, max(date) AS d1
+        FROM tx {where} GROUP BY p, customer_id ORDER BY p""",
+    )
+    if len(df) == 0:
+        raise _empty_window(tx, s, e)
+    lo = s if s is not None else pd.Timestamp(df["d0"].min()).normalize()
+    hi = e if e is not None else pd.Timestamp(df["d1"].max()).normalize()
+    starts = pd.PeriodIndex(pd.to_datetime(df["p"]), freq=pfreq)
+    periods = pd.period_range(starts.min(), starts.max(), freq=pfreq, name="period")
+    r = df["r"].to_numpy()
+    bounds = np.searchsorted(starts.asi8, periods.asi8, side="left").tolist() + [len(df)]
+    rows = []
+    for i, per in enumerate(periods):
+        row = _metrics(r[bounds[i] : bounds[i + 1]])
+        row["partial"] = bool(per.start_time < lo or per.end_time.normalize() > hi)
+        rows.append(row)
+    out = pd.DataFrame.from_records(rows, index=periods, columns=[*SUMMARY_COLUMNS, "partial"])
+    out.attrs = {"start": s, "end": e, "freq": pfreq}
+    return out
+
+
+# ----------------------------------------------------------------------------- plots
+def plot_pareto(
+    tx: pd.DataFrame, *, top: int = 30, start=None, end=None, currency: str = "", ax=None
+):
+    """Pareto chart: bars of the ``top`` customers' revenue and their cumulative share.
+
+    Bars are coloured by ABC class (:func:`classify_customers`); the line (on a
+    second y axis, 0-100%) is the cumulative share of revenue, with a dashed
+    marker at 80%. Returns the Axes of the bars (the twin axis is
+    ``ax.figure.axes[-1]`` when ``ax`` was None).
+
+    Raises
+    ------
+    ConfigError
+        ``top`` not a positive integer.
+    DataError
+        No customer with positive revenue in the window.
+    """
+    from .plotting import PALETTE, TIER_COLORS, get_ax, money_formatter, pct_formatter
+
+    if not isinstance(top, int | np.integer) or top < 1:
+        raise ConfigError(f"top={top!r} must be a positive integer")
+    cls = classify_customers(tx, start=start, end=end)
+    pos = cls[cls["revenue"] > 0]
+    if len(pos) == 0:
+        raise DataError(
+            "no customer has positive net revenue in the window; nothing to plot", column="amount"
+        )
+    head = pos.iloc[:top]
+    ax = get_ax(ax)
+    xs = np.arange(len(head))
+    ax.bar(xs, head["revenue"], color=[TIER_COLORS[c] for c in head["class"]], label="revenue")
+    ax.set_xticks(xs, [str(c) for c in head.index], rotation=90, fontsize=7)
+    ax.yaxis.set_major_formatter(money_formatter(currency))
+    ax.set_ylabel("net revenue")
+    ax2 = ax.twinx()
+    ax2.plot(
+        xs, head["cumulative_share"], marker="o", ms=3, color=PALETTE[0], label="cumulative share"
+    )
+    ax2.axhline(0.8, ls="--", lw=1, color="grey", label="80% of revenue")
+    ax2.set_ylim(0, 1.05)
+    ax2.yaxis.set_major_formatter(pct_formatter())
+    ax2.grid(False)
+    k80 = int((pos["cumulative_share"].to_numpy() < 0.8 - _EPS).sum()) + 1
+    ax.set_title(
+        f"Top {len(head)} of {len(pos):,} customers make "
+        f"{head['cumulative_share'].iloc[-1]:.0%} of revenue; "
+        f"80% takes {k80:,} ({k80 / len(pos):.0%})",
+        pad=22,
+    )
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3)
+    return ax
+
+
+def plot_lorenz(tx: pd.DataFrame, *, start=None, end=None, ax=None):
+    """Lorenz curve with the equality line, the Gini in the legend and the 80% point.
+
+    The first line is the curve (data equal to :func:`lorenz_curve`), the
+    second the equality diagonal, the third the dashed guide to the point where
+    80% of revenue is reached. Returns the Axes.
+    """
+    from .plotting import PALETTE, get_ax, pct_formatter
+
+    lc = lorenz_curve(tx, start=start, end=end)
+    n = len(lc) - 1
+    cum = lc["revenue_share"].to_numpy()
+    x = np.diff(cum)[::-1]  # ascending shares, for the Gini formula
+    gini = 2 * np.dot(np.arange(1, n + 1), x) / n - (n + 1) / n
+    k80 = (int(np.searchsorted(cum[1:], 0.8 - _EPS, side="left")) + 1) / n
+    ax = get_ax(ax)
+    ax.plot(
+        lc["customer_share"],
+        lc["revenue_share"],
+        color=PALETTE[1],
+        lw=2,
+        label=f"Lorenz curve (Gini {gini:.2f}, n = {n:,})",
+    )
+    ax.plot([0, 1], [0, 1], ls=":", color="grey", label="equality")
+    ax.plot(
+        [0, k80, k80],
+        [0.8, 0.8, 0],
+        ls="--",
+        lw=1,
+        color=PALETTE[0],
+        label=f"80% of revenue: top {k80:.1%} of customers",
+    )
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.xaxis.set_major_formatter(pct_formatter())
+    ax.yaxis.set_major_formatter(pct_formatter())
+    ax.set_xlabel("share of customers (largest first)")
+    ax.set_ylabel("share of revenue")
+    ax.set_title("Revenue concentration (Lorenz curve)")
+    ax.legend(loc="lower right")
+    return ax
+
+
+def plot_concentration_trend(
+    trend: pd.DataFrame, *, metrics=("top20pct_share", "top10_share", "gini"), ax=None
+):
+    """Lines of concentration measures per period, from :func:`concentration_trend`.
+
+    One line per metric (shares and Gini, 0-100% scale), in the order given;
+    partial periods are marked ``*`` on the x axis. Returns the Axes.
+
+    Raises
+    ------
+    DataError
+        When ``trend`` lacks a requested metric column.
+    """
+    from .plotting import get_ax, pct_formatter
+
+    missing = [m for m in metrics if m not in getattr(trend, "columns", [])]
+    if missing:
+        raise DataError(
+            f"trend lacks column(s) {missing}; pass the output of concentration_trend(tx)",
+            column=missing[0],
+        )
+    ax = get_ax(ax)
+    xs = np.arange(len(trend))
+    for m in metrics:
+        ax.plot(xs, trend[m].astype(float), marker="o", label=m.replace("_", " "))
+    partial = trend["partial"] if "partial" in trend else pd.Series(False, index=trend.index)
+    ax.set_xticks(
+        xs, [f"{p}{'*' if flag else ''}" for p, flag in zip(trend.index, partial, strict=True)]
+    )
+    ax.yaxis.set_major_formatter(pct_formatter())
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Revenue concentration by period" + (" (* partial)" if partial.any() else ""))
+    ax.legend()
+    return ax
