@@ -23,6 +23,8 @@ def _setup_logging(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not verbose:  # papermill logs every notebook's paths at INFO
+        logging.getLogger("papermill").setLevel(logging.WARNING)
 
 
 def _fail(exc: Exception) -> None:
@@ -56,8 +58,13 @@ def validate(file, mapping, sheet, keep_duplicates):
 
 
 @main.command()
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
-              help="Where to write the sample (.csv, .parquet or .xlsx).")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write the sample (.csv, .parquet or .xlsx).",
+)
 @click.option("--seed", default=0, show_default=True, help="Sample seed.")
 def sample(out, seed):
     """Write the built-in synthetic sample to a file."""
@@ -80,6 +87,127 @@ def sample(out, seed):
         _fail(KamError(f"--out {out}: use a .csv, .parquet or .xlsx file name"))
     tmp.replace(path)
     click.echo(f"wrote {len(tx):,} lines to {path}")
+
+
+@main.command()
+@click.option(
+    "--data",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Input file (csv, xlsx, parquet, ...); or set data in --config.",
+)
+@click.option("--mapping", default=None, help="Column mapping preset (e.g. online-retail).")
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    metavar="R",
+    help="Region to report (repeatable); 'All' is the whole company; "
+    "'all' (the default) is All plus every region.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="DATE",
+    help="Analysis date YYYY-MM-DD [default: the last date in the data].",
+)
+@click.option(
+    "--out",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Output folder [default: reports].",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=int,
+    default=None,
+    help="Reports run in parallel worker processes [default: 1].",
+)
+@click.option(
+    "--force/--no-force", default=None, help="Redo regions already finished with the same inputs."
+)
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="TOML file with the same options (flags override it).",
+)
+@click.option("--key-share", type=float, default=None, help="Key tier share [default: 0.01].")
+@click.option(
+    "--major-share", type=float, default=None, help="Key + major tiers share [default: 0.20]."
+)
+@click.option(
+    "--inactivity-days",
+    type=int,
+    default=None,
+    help="Days without purchase after which an account counts as lost.",
+)
+@click.option(
+    "--template",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Report notebook [default: notebooks/region_report.ipynb].",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar [default: when stderr is a terminal].",
+)
+def report(
+    data,
+    mapping,
+    regions,
+    as_of,
+    out,
+    jobs,
+    force,
+    config,
+    key_share,
+    major_share,
+    inactivity_days,
+    template,
+    progress,
+):
+    """Write one report per region (+ All), an index.html and a manifest.json.
+
+    Exit status: 0 every report succeeded, 1 some failed (the others are
+    written; see manifest.json), 2 bad input or arguments.
+    """
+    from .reports import run
+
+    try:
+        result = run(
+            data,
+            mapping=mapping,
+            regions=list(regions) or None,
+            as_of=as_of,
+            out=out,
+            jobs=jobs,
+            force=force,
+            config=config,
+            template=template,
+            key_share=key_share,
+            major_share=major_share,
+            inactivity_days=inactivity_days,
+            progress=progress,
+        )
+    except KamError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    n_reused = sum(r.reused for r in result.regions)
+    failed = result.failed
+    summary = f"{len(result.regions)} report(s): {len(result.regions) - len(failed)} ok"
+    if n_reused:
+        summary += f" ({n_reused} unchanged, reused)"
+    if failed:
+        summary += f", {len(failed)} failed: " + ", ".join(r.region for r in failed)
+    click.echo(summary, err=True)
+    click.echo(f"open {result.index}")
+    sys.exit(result.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

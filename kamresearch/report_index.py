@@ -1,0 +1,107 @@
+"""The run's overview page: every region's headline figures side by side, with links."""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import quote
+
+__all__ = ["render_index"]
+
+_CSS = """
+body{font-family:-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",
+"PingFang SC","Microsoft YaHei",sans-serif;margin:2rem;color:#222}
+h1{font-size:1.5rem;margin-bottom:.2rem}
+p.meta{color:#666;margin-top:0}
+table{border-collapse:collapse;margin-top:1rem}
+th,td{padding:.35rem .7rem;border-bottom:1px solid #ddd;vertical-align:top}
+th{background:#f3f4f6;text-align:left;font-weight:600}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+tr.failed td{background:#fdecea}
+tr.company td{font-weight:600}
+span.err{color:#b00020;font-size:.9em}
+a{color:#1a5fb4}
+small{color:#666}
+"""
+
+
+def _link(name, text) -> str:
+    return f'<a href="{escape(quote(name), quote=True)}">{escape(text)}</a>'
+
+
+def render_index(manifest: dict, headlines: dict) -> str:
+    """HTML of the overview page.
+
+    Parameters
+    ----------
+    manifest : dict
+        The run manifest (see :func:`kamresearch.reports.run`): ``regions`` (list of
+        dicts with ``region``, ``status``, ``error``, ``files``), ``parameters``,
+        ``input``, ``versions``, ``started``, ``finished``.
+    headlines : dict
+        ``{region: headline dict}`` as written by
+        :func:`kamresearch.reports.save_outputs` (missing regions show "–").
+
+    Returns
+    -------
+    str
+        A self-contained HTML page (inline CSS, no scripts). Columns: region (linked
+        to its HTML report), one column per headline figure (in the order of the
+        first headline), status, and links to the Excel tables and the notebook.
+        Failed regions show their error and link to papermill's failed notebook.
+    """
+    regions = manifest.get("regions", [])
+    labels: dict[str, str] = {}
+    for entry in regions:
+        doc = headlines.get(entry["region"]) or {}
+        for fig in doc.get("figures", []):
+            labels.setdefault(fig["figure"], fig.get("label", fig["figure"]))
+    params = manifest.get("parameters", {})
+    source = manifest.get("input", {})
+    n_ok = sum(r.get("status") == "ok" for r in regions)
+    n_failed = sum(r.get("status") == "failed" for r in regions)
+    head = "".join(f"<th>{escape(lbl)}</th>" for lbl in labels.values())
+    rows = []
+    for entry in regions:
+        files = entry.get("files") or {}
+        name = entry["region"]
+        title = "All (whole company)" if name == "All" else name
+        cell = _link(files["html"], title) if "html" in files else escape(title)
+        doc = headlines.get(name) or {}
+        values = {f["figure"]: f.get("display", "") for f in doc.get("figures", [])}
+        nums = "".join(f'<td class="num">{escape(str(values.get(k, "–")))}</td>' for k in labels)
+        status = entry.get("status", "pending")
+        if status == "failed":
+            status_html = f'failed<br><span class="err">{escape(str(entry.get("error")))}</span>'
+        else:
+            status_html = escape(status + (" (reused)" if entry.get("reused") else ""))
+        links = " · ".join(
+            _link(files[k], txt)
+            for k, txt in (("xlsx", "Excel"), ("notebook", "notebook"))
+            if k in files
+        )
+        cls = "failed" if status == "failed" else ("company" if name == "All" else "")
+        rows.append(
+            f'<tr class="{cls}"><td>{cell}</td>{nums}<td>{status_html}</td><td>{links}</td></tr>'
+        )
+    meta = (
+        f"Data: {escape(str(source.get('name', '')))} · as of "
+        f"{escape(str(params.get('as_of', '')))} · {len(regions)} reports: {n_ok} ok"
+        + (f", {n_failed} failed" if n_failed else "")
+    )
+    foot = (
+        f"kamresearch {escape(str(manifest.get('versions', {}).get('kamresearch', '')))} · "
+        f"run started {escape(str(manifest.get('started', '')))}"
+        + (f", finished {escape(str(manifest['finished']))}" if manifest.get("finished") else "")
+        + " · details in "
+        + _link("manifest.json", "manifest.json")
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>Key account reports · as of {escape(str(params.get('as_of', '')))}</title>\n"
+        f"<style>{_CSS}</style>\n</head>\n<body>\n"
+        f'<h1>Key account reports by region</h1>\n<p class="meta">{meta}</p>\n'
+        f"<table>\n<thead><tr><th>Region</th>{head}<th>Status</th><th>Files</th></tr></thead>\n"
+        "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n"
+        f"<p><small>{foot}</small></p>\n</body>\n</html>\n"
+    )

@@ -1,0 +1,178 @@
+"""One region's report, executed in a worker process.
+
+:func:`execute_region` is what :func:`kamresearch.reports.run` submits to its
+process pool: papermill executes the template notebook with the region's
+parameters in a fresh kernel, working in a private staging folder of the run;
+on success the executed notebook, the client HTML (no code, no prompts), the
+Excel tables and the headline JSON are moved to their final names, each with an
+atomic :func:`os.replace`. On failure only papermill's failed notebook (with its
+error marker) is moved, and older outputs of the region are removed so that the
+folder never shows a stale report next to a failed run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+import traceback
+from pathlib import Path
+
+__all__ = ["execute_region", "export_html", "OUTPUT_SUFFIXES", "KERNEL_NAME"]
+
+#: Kernel used for every execution (the ``python3`` kernel of the running interpreter:
+#: jupyter_client starts it with ``sys.executable``).
+KERNEL_NAME = "python3"
+#: Output kind -> suffix appended to the region's file stem.
+OUTPUT_SUFFIXES = {
+    "notebook": ".ipynb",
+    "html": ".html",
+    "xlsx": ".xlsx",
+    "headline": ".headline.json",
+}
+
+
+def export_html(nb, *, title: str) -> str:
+    """Client-ready HTML of an executed notebook: outputs and Markdown only.
+
+    Code cells' inputs and all prompts are excluded, and ``stderr`` stream
+    outputs (warnings, progress noise) are dropped; the executed ``.ipynb``
+    keeps them for the analyst. Images are embedded, so the page is one file.
+    """
+    import copy
+
+    from nbconvert import HTMLExporter
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [
+                o
+                for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+def _error_text(exc: BaseException) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        evalue = str(exc.evalue).strip().splitlines()
+        first = evalue[0] if evalue else ""
+        return f"{exc.ename}: {first} (cell {exc.exec_count})"
+    return f"{type(exc).__name__}: {exc}".strip()
+
+
+def execute_region(task: dict) -> dict:
+    """Execute one region's notebook and publish its outputs (runs in a worker).
+
+    Parameters
+    ----------
+    task : dict
+        ``region``, ``stem``, ``out`` (run folder, absolute), ``template`` (absolute
+        path), ``parameters`` (dict injected by papermill; paths relative to ``out``),
+        ``parent_pid`` (the run's pid: when the run has died meanwhile, nothing is
+        published).
+
+    Returns
+    -------
+    dict
+        ``region``, ``stem``, ``status`` (``"ok"`` or ``"failed"``), ``error`` (str or
+        None), ``duration_s``, ``files`` (kind -> file name in ``out``, only those
+        published), ``traceback`` (str or None, for the log).
+    """
+    from datetime import UTC, datetime
+
+    import nbformat
+    import papermill as pm
+
+    t0 = time.perf_counter()
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    out = Path(task["out"])
+    stem = task["stem"]
+    staging = out / ".staging" / f"{os.getpid()}-{stem}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    params = dict(task["parameters"])
+    params["output_dir"] = os.path.relpath(staging, out)
+    params["output_name"] = stem
+    staged_nb = staging / f"{stem}.ipynb"
+    result = {
+        "region": task["region"],
+        "stem": stem,
+        "status": "ok",
+        "error": None,
+        "files": {},
+        "traceback": None,
+        "started": started,
+    }
+    try:
+        pm.execute_notebook(
+            str(task["template"]),
+            str(staged_nb),
+            parameters=params,
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            cwd=str(out),
+            execution_timeout=task.get("timeout"),
+            # The kernel's own start-up log lines (e.g. ipykernel's note on local TCP
+            # transport) are noise in a scheduled run's log; errors still show.
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        )
+        nb = nbformat.read(staged_nb, as_version=4)
+        html = export_html(
+            nb, title=f"{task.get('title_prefix', 'Key accounts')}: {task['region']}"
+        )
+        (staging / f"{stem}.html").write_text(html, encoding="utf-8")
+    except Exception as exc:  # noqa: BLE001 - any failure is this region's failure
+        result["status"] = "failed"
+        result["error"] = _error_text(exc)
+        result["traceback"] = traceback.format_exc()
+    try:
+        result["files"] = _publish(
+            staging, out, stem, ok=result["status"] == "ok", parent_pid=task.get("parent_pid")
+        )
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if result["status"] == "ok":
+        missing = [k for k in ("notebook", "html") if k not in result["files"]]
+        if missing:
+            result["status"] = "failed"
+            result["error"] = f"the report did not produce its {', '.join(missing)} output"
+    result["duration_s"] = round(time.perf_counter() - t0, 3)
+    return result
+
+
+def _publish(staging: Path, out: Path, stem: str, *, ok: bool, parent_pid) -> dict:
+    """Move staged outputs to their final names (atomically, one by one)."""
+    if parent_pid is not None and os.getppid() != parent_pid:
+        return {}  # the run was killed: publish nothing, the next run redoes the region
+    files = {}
+    for kind, suffix in OUTPUT_SUFFIXES.items():
+        src = staging / f"{stem}{suffix}"
+        dst = out / f"{stem}{suffix}"
+        if src.exists() and (ok or kind == "notebook"):
+            _fsync_file(src)
+            os.replace(src, dst)
+            files[kind] = dst.name
+        else:
+            # A rerun must not leave an older run's output next to this run's result.
+            with contextlib.suppress(FileNotFoundError):
+                dst.unlink()
+    return files
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

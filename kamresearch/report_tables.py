@@ -1,0 +1,436 @@
+"""What a region report notebook calls: load its data, headline figures, key tables, save.
+
+The report template (``notebooks/region_report.ipynb``) holds no logic: it
+calls these functions (re-exported by :mod:`kamresearch.reports`) with its
+parameters. :func:`kamresearch.reports.run` reads the client file once and
+caches it as Parquet in the run folder; :func:`load_region` reads that cache
+(only the region's customers), or any other source when the notebook is run by
+hand.
+
+Region membership
+-----------------
+A region report covers the customers *of* the region, with all their lines:
+a customer belongs to the region with most of its net revenue up to ``as_of``
+(ties: alphabetically first), the convention of
+:func:`kamresearch.facts.customer_summary`. So the customers and revenue of the
+region reports add up to the company's ("All").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError
+from .report_files import atomic_path, write_json_atomic
+from .schema import ALL_REGIONS, check_transactions
+
+__all__ = [
+    "RegionData",
+    "load_region",
+    "customer_regions",
+    "headline",
+    "key_tables",
+    "save_tables",
+    "save_outputs",
+    "read_headline",
+    "report_heading",
+    "show_headline",
+    "show_table",
+    "CACHE_MARK",
+]
+
+#: Parquet schema metadata key marking a run's canonical cache.
+CACHE_MARK = b"kamresearch_cache"
+
+
+@dataclass
+class RegionData:
+    """The data of one region report (returned by :func:`load_region`).
+
+    Attributes
+    ----------
+    tx : DataFrame
+        Canonical transactions of the region's customers (all their lines).
+    region : str
+        The region (``"All"``: the whole company).
+    as_of : Timestamp
+        The analysis date: the one given, else the last date of the *whole* data
+        (not of the region), so every region of a run shares it.
+    quality : dict
+        The data-quality summary of the whole input (``tx.attrs["quality"]`` of
+        :func:`kamresearch.read_transactions`), empty when unknown.
+    """
+
+    tx: pd.DataFrame
+    region: str
+    as_of: pd.Timestamp
+    quality: dict = field(default_factory=dict)
+
+
+def _jsonable(obj):
+    """Plain JSON types from numpy/pandas scalars and containers (NaN -> None)."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating, float)):
+        return None if math.isnan(obj) or math.isinf(obj) else float(obj)
+    if isinstance(obj, (np.bool_,)):
+        return bool(obj)
+    if isinstance(obj, (pd.Timestamp,)):
+        return obj.isoformat()
+    if obj is None or isinstance(obj, (str, int, bool)):
+        return obj
+    return str(obj)
+
+
+def _is_cache(path: Path) -> bool:
+    if path.suffix.lower() != ".parquet":
+        return False
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    return CACHE_MARK in meta
+
+
+def customer_regions(tx: pd.DataFrame, *, as_of=None) -> pd.Series:
+    """The region of each customer: the one with most of its net revenue up to ``as_of``.
+
+    Returns
+    -------
+    Series
+        Region (str) indexed by ``customer_id``, named ``region``; customers with
+        no line up to ``as_of`` are absent. Ties: alphabetically first region.
+    """
+    from .facts import customer_summary
+
+    return customer_summary(tx, as_of=as_of)["region"]
+
+
+def load_region(data_path=None, region: str = ALL_REGIONS, *, mapping=None, as_of=None):
+    """Load the transactions of one region for a report.
+
+    Parameters
+    ----------
+    data_path : str or path, optional
+        A run's cache (``_data/transactions.parquet``, written by
+        :func:`kamresearch.reports.run`), any file :func:`kamresearch.read_transactions`
+        reads, or None for the built-in sample (:func:`kamresearch.load_sample`).
+    region : str
+        A region of the data, or ``"All"`` for the whole company.
+    mapping : str or dict, optional
+        Column mapping for :func:`kamresearch.read_transactions` (ignored for a cache).
+    as_of : date-like, optional
+        The analysis date; default the last date in the whole data.
+
+    Returns
+    -------
+    RegionData
+        ``tx`` (the region's customers' lines), ``region``, ``as_of``, ``quality``.
+
+    Raises
+    ------
+    ConfigError
+        When ``region`` has no customer in the data (the message lists the regions).
+    DataError
+        From reading the data.
+    """
+    from .facts import resolve_as_of
+
+    path = None if data_path is None else Path(data_path)
+    quality: dict = {}
+    if path is None:
+        from .datasets import load_sample
+
+        tx = load_sample()
+    elif _is_cache(path):
+        tx = pd.read_parquet(path)
+        qpath = path.with_name("quality.json")
+        if qpath.exists():
+            quality = json.loads(qpath.read_text(encoding="utf-8"))
+    else:
+        from .io import read_transactions
+
+        tx = read_transactions(path, mapping)
+        quality = dict(tx.attrs.get("quality", {}))
+    check_transactions(tx, where=str(data_path or "sample"))
+    as_of = resolve_as_of(tx, as_of)
+    region = str(region)
+    if region != ALL_REGIONS:
+        sidecar = None if path is None else path.with_name(f"regions-{as_of.date()}.parquet")
+        if sidecar is not None and sidecar.exists():
+            regions = pd.read_parquet(sidecar)["region"]
+        else:
+            regions = customer_regions(tx, as_of=as_of)
+        ids = regions.index[regions.to_numpy() == region]
+        if len(ids) == 0:
+            known = sorted(regions.unique().tolist())
+            raise ConfigError(f"region {region!r} has no customer in the data; regions: {known}")
+        tx = tx[tx["customer_id"].isin(ids)].reset_index(drop=True)
+    tx.attrs = {"quality": quality} if quality else {}
+    return RegionData(tx=tx, region=region, as_of=as_of, quality=quality)
+
+
+def _money(x) -> str:
+    from .plotting import format_money
+
+    return format_money(x)
+
+
+def headline(tx: pd.DataFrame, *, as_of=None, key: float = 0.01, major: float = 0.20):
+    """The headline figures of a report (also shown side by side on the run's index page).
+
+    Parameters
+    ----------
+    tx : DataFrame
+        Canonical transactions (one region's, or all).
+    as_of : date-like, optional
+        Lines after this day are ignored. Default: last date in ``tx``.
+    key, major : float
+        Tier thresholds of :func:`kamresearch.pareto.customer_tiers`.
+
+    Returns
+    -------
+    DataFrame
+        One row per figure, indexed by ``figure`` (in this order): ``revenue``
+        (net revenue), ``customers`` (customers with a line), ``key_accounts``
+        (customers in the key tier), ``key_revenue_share`` (their share of net
+        revenue), ``top10_share`` (share of net revenue of the 10 largest
+        customers), ``customers_for_80pct`` (fewest customers, largest first,
+        whose revenue reaches 80% of net revenue). Columns ``label`` (plain
+        words), ``value`` (float; NaN when undefined) and ``display`` (formatted).
+
+    Notes
+    -----
+    Shares are of the net revenue total :math:`R = \\sum_c r_c`; they are NaN when
+    :math:`R \\le 0`. ``customers_for_80pct`` is the smallest :math:`k` with
+    :math:`\\sum_{i \\le k} r_{(i)} \\ge 0.8 R`, customers sorted by revenue descending.
+    """
+    from .facts import customer_summary
+    from .pareto import customer_tiers
+    from .plotting import format_pct
+
+    summary = customer_summary(tx, as_of=as_of)
+    rev = summary["revenue"].sort_values(ascending=False, kind="stable")
+    total = float(rev.sum())
+    n = len(rev)
+    tiers = customer_tiers(summary["revenue"], key=key, major=major)
+    is_key = tiers == "key"
+    valid = total > 0
+    key_share = float(summary.loc[is_key, "revenue"].sum()) / total if valid else math.nan
+    top10 = float(rev.iloc[:10].sum()) / total if valid else math.nan
+    if valid:
+        k80 = int(np.searchsorted(rev.cumsum().to_numpy(), 0.8 * total - 1e-9 * abs(total)) + 1)
+        k80 = min(k80, n)
+    else:
+        k80 = math.nan
+    rows = [
+        ("revenue", "Net revenue", total, _money(total)),
+        ("customers", "Customers", float(n), f"{n:,}"),
+        ("key_accounts", "Key accounts", float(is_key.sum()), f"{int(is_key.sum()):,}"),
+        ("key_revenue_share", "Key accounts' share of revenue", key_share, format_pct(key_share)),
+        ("top10_share", "Top 10 customers' share of revenue", top10, format_pct(top10)),
+        (
+            "customers_for_80pct",
+            "Customers making 80% of revenue",
+            float(k80),
+            "–" if not valid else f"{k80:,} ({format_pct(k80 / n)})",
+        ),
+    ]
+    out = pd.DataFrame(rows, columns=["figure", "label", "value", "display"]).set_index("figure")
+    out.attrs = {"as_of": summary.attrs["as_of"]}
+    return out
+
+
+def key_tables(
+    tx: pd.DataFrame, *, as_of=None, key: float = 0.01, major: float = 0.20, top: int = 20
+) -> dict:
+    """The key tables of a report, for its Excel file.
+
+    Returns
+    -------
+    dict of str -> DataFrame
+        ``"Headline"``: :func:`headline`.
+        ``"Top customers"``: the ``top`` largest customers by net revenue, columns
+        ``customer_id``, ``tier``, ``revenue``, ``revenue_share``,
+        ``cumulative_share``, ``first_purchase``, ``last_purchase``, ``n_purchase_days``.
+        ``"Tiers"``: one row per tier (key, major, general), columns ``tier``,
+        ``customers``, ``revenue``, ``revenue_share``, ``revenue_per_customer``.
+    """
+    from .facts import customer_summary
+    from .pareto import customer_tiers
+
+    summary = customer_summary(tx, as_of=as_of)
+    total = float(summary["revenue"].sum())
+    tiers = customer_tiers(summary["revenue"], key=key, major=major)
+    s = summary.assign(tier=tiers).sort_values("revenue", ascending=False, kind="stable")
+    s["revenue_share"] = s["revenue"] / total if total > 0 else np.nan
+    s["cumulative_share"] = s["revenue_share"].cumsum()
+    cols = [
+        "tier",
+        "revenue",
+        "revenue_share",
+        "cumulative_share",
+        "first_purchase",
+        "last_purchase",
+        "n_purchase_days",
+    ]
+    top_table = s[cols].head(top).reset_index()
+    by_tier = (
+        s.groupby("tier", sort=False)
+        .agg(customers=("revenue", "size"), revenue=("revenue", "sum"))
+        .reindex(["key", "major", "general"], fill_value=0)
+        .rename_axis("tier")
+        .reset_index()
+    )
+    by_tier["revenue_share"] = by_tier["revenue"] / total if total > 0 else np.nan
+    by_tier["revenue_per_customer"] = by_tier["revenue"] / by_tier["customers"].replace(0, np.nan)
+    return {
+        "Headline": headline(tx, as_of=as_of, key=key, major=major).reset_index(),
+        "Top customers": top_table,
+        "Tiers": by_tier,
+    }
+
+
+def _sheet_name(name: str, used: set) -> str:
+    import re
+
+    base = re.sub(r"[\[\]:*?/\\]", "_", str(name)).strip("'")[:31] or "Sheet"
+    cand, i = base, 1
+    while cand.casefold() in used:
+        i += 1
+        cand = f"{base[: 31 - len(str(i)) - 1]}-{i}"
+    used.add(cand.casefold())
+    return cand
+
+
+def save_tables(tables: dict, path) -> Path:
+    """Write tables to one Excel workbook (one sheet each), atomically (openpyxl).
+
+    Sheet names are cut to Excel's 31 characters and stripped of ``[]:*?/\\``;
+    Period and timezone-aware columns are written as text / naive dates.
+    Returns the path.
+    """
+    path = Path(path)
+    used: set = set()
+    with atomic_path(path) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for name, table in tables.items():
+                df = pd.DataFrame(table).copy()
+                for c in df.columns:
+                    col = df[c]
+                    if isinstance(col.dtype, pd.PeriodDtype):
+                        df[c] = col.astype(str)
+                    elif isinstance(col.dtype, pd.DatetimeTZDtype):
+                        df[c] = col.dt.tz_localize(None)
+                index = not isinstance(df.index, pd.RangeIndex)
+                df.to_excel(writer, sheet_name=_sheet_name(name, used), index=index)
+    return path
+
+
+def save_outputs(
+    head, tables=None, *, output_dir=None, output_name=None, region=None, as_of=None
+) -> dict:
+    """Write a report's headline JSON and Excel tables where the pipeline expects them.
+
+    Parameters
+    ----------
+    head : DataFrame
+        :func:`headline`.
+    tables : dict of str -> DataFrame, optional
+        :func:`key_tables` (or any tables); no workbook when None.
+    output_dir, output_name : str, optional
+        The notebook's parameters; nothing is written when ``output_dir`` is None
+        (a notebook run by hand).
+    region, as_of : optional
+        Recorded in the headline JSON.
+
+    Returns
+    -------
+    dict
+        ``{"headline": path, "xlsx": path}`` of the files written (empty when none).
+    """
+    if output_dir is None:
+        return {}
+    if not output_name:
+        raise ConfigError("save_outputs: output_name is required with output_dir")
+    folder = Path(output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = [
+        {
+            "figure": str(k),
+            "label": r["label"],
+            "value": _jsonable(r["value"]),
+            "display": r["display"],
+        }
+        for k, r in head.iterrows()
+    ]
+    if as_of is None:
+        as_of = head.attrs.get("as_of")
+    doc = {
+        "region": region,
+        "as_of": _jsonable(pd.Timestamp(as_of)) if as_of is not None else None,
+        "figures": figures,
+    }
+    written = {"headline": write_json_atomic(folder / f"{output_name}.headline.json", doc)}
+    if tables is not None:
+        written["xlsx"] = save_tables(tables, folder / f"{output_name}.xlsx")
+    return written
+
+
+def read_headline(path) -> dict | None:
+    """Read a headline JSON written by :func:`save_outputs` (None if absent or unreadable)."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) and isinstance(doc.get("figures"), list) else None
+
+
+def report_heading(data: RegionData):
+    """The report's opening line (region, as-of date, size) as an IPython HTML object."""
+    from html import escape
+
+    from IPython.display import HTML
+
+    who = "the whole company" if data.region == ALL_REGIONS else f"region {data.region}"
+    n_customers = data.tx["customer_id"].nunique()
+    return HTML(
+        f"<p><b>Report for {escape(who)}</b>, as of {data.as_of.date()}: "
+        f"{len(data.tx):,} transaction lines, {n_customers:,} customers.</p>"
+    )
+
+
+def show_headline(head: pd.DataFrame):
+    """The headline figures as a two-column table (figure, value) for display."""
+    return show_table(
+        head[["label", "display"]].rename(columns={"label": "figure", "display": "value"})
+    )
+
+
+def show_table(table: pd.DataFrame):
+    """A table formatted for the report: money as 1.2M, shares as 62%, no index.
+
+    Columns named ``*share*`` are shown as percentages, ``revenue*`` as compact
+    money, dates as YYYY-MM-DD. Returns a pandas Styler.
+    """
+    from .plotting import format_money, format_pct
+
+    fmt = {}
+    for c in table.columns:
+        name = str(c)
+        if "share" in name and pd.api.types.is_numeric_dtype(table[c]):
+            fmt[c] = lambda v: format_pct(v, 1)
+        elif name.startswith("revenue") and pd.api.types.is_numeric_dtype(table[c]):
+            fmt[c] = format_money
+        elif pd.api.types.is_datetime64_any_dtype(table[c]):
+            fmt[c] = lambda v: "–" if pd.isna(v) else f"{v:%Y-%m-%d}"
+    return table.style.format(fmt).hide(axis="index")
