@@ -1,0 +1,431 @@
+"""The content of a region report: one method per section, one call per template cell.
+
+:class:`RegionReport` computes each analysis once (lazily) for one region and
+renders the report's sections -- figures, formatted tables, plain-language
+readings, and a clear note instead of an error when a region is too small for
+a section. ``notebooks/region_report.ipynb`` holds only calls to it, so the
+report's logic is tested here like the rest of the package.
+
+Rendering rules: tables become plain HTML (deterministic, so nbval can compare
+them), shares are shown as 62%, money as 1.2M; warnings raised inside a section
+are captured (too-little-data warnings become notes, others go to the
+``kamresearch`` logger) so the client-ready HTML shows no warning text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+import math
+import warnings
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from . import cohorts, narrative, pareto
+from .errors import DataError, InsufficientDataWarning, KamError
+from .plotting import format_money, format_pct
+from .schema import ALL_REGIONS
+
+__all__ = ["RegionReport", "format_table", "show_table", "show_note", "choose_freq"]
+
+log = logging.getLogger("kamresearch")
+
+_PCT_WORDS = ("share", "retention", "grr", "nrr", "survival", "rate", "premium_pct")
+_MONEY_WORDS = ("revenue", "opening", "closing", "new", "expansion", "contraction", "churned",
+                "reactivated", "order_value", "at_stake", "monetary")  # fmt: skip
+
+
+def choose_freq(tx: pd.DataFrame, *, as_of=None, purpose: str = "bridge") -> str:
+    """The period length a report uses for ``tx``'s time span.
+
+    ``purpose="bridge"`` (revenue bridge, GRR/NRR, tier flows): ``"Y"`` for at
+    least three years of data, ``"Q"`` for at least a year, else ``"M"``.
+    ``purpose="cohort"`` (retention heatmaps): ``"Q"`` for more than two years,
+    else ``"M"``.
+    """
+    end = pd.Timestamp(as_of) if as_of is not None else tx["date"].max()
+    years = (end - tx["date"].min()).days / 365.25
+    if purpose == "cohort":
+        return "Q" if years > 2 else "M"
+    return "Y" if years >= 3 else "Q" if years >= 1 else "M"
+
+
+def _fmt_value(column: str, value):
+    name = str(column).lower()
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return "–"
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        if math.isinf(value):
+            return "∞" if value > 0 else "-∞"
+        if any(w in name for w in _PCT_WORDS):
+            return format_pct(value, 1)
+        if any(w in name for w in _MONEY_WORDS):
+            return format_money(value)
+        if name.endswith("_days") or name.startswith("n_"):
+            return f"{value:,.0f}"
+        if name in ("p", "ph_p") or name.endswith("_p") or name.startswith("p_"):
+            return f"{value:.3f}" if value >= 0.001 else "<0.001"
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def format_table(table: pd.DataFrame, *, index: bool = False) -> pd.DataFrame:
+    """The table as strings, formatted by column name.
+
+    Shares, retention, survival and rates (``*share*``, ``grr``, ``nrr``,
+    ``survival*``) as percentages; money (``revenue*``, bridge components,
+    ``*order_value*``) as 1.2M; ``*_days`` and ``n_*`` as whole numbers; p-values
+    with three decimals; dates as YYYY-MM-DD; NaN as an en dash.
+    """
+    df = table.reset_index() if index else table.copy()
+    out = pd.DataFrame(index=range(len(df)))
+    for c in df.columns:
+        out[str(c)] = [_fmt_value(c, v) for v in df[c].tolist()]
+    return out
+
+
+def show_table(table: pd.DataFrame, *, index: bool = False, caption: str | None = None):
+    """A formatted table as deterministic HTML (an IPython object to display)."""
+    from IPython.display import HTML
+
+    body = format_table(table, index=index).to_html(index=False, border=0, classes="kam-table",
+                                                    escape=True)  # fmt: skip
+    cap = f"<p><i>{html.escape(caption)}</i></p>" if caption else ""
+    return HTML(cap + body)
+
+
+def show_note(text: str):
+    """A highlighted note (e.g. "insufficient data") as an IPython Markdown object."""
+    from IPython.display import Markdown
+
+    return Markdown(f"> **Note:** {text}")
+
+
+def _display(obj):
+    from IPython.display import display
+
+    display(obj)
+
+
+def _show_figure(fig):
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    _display(fig)
+    plt.close(fig)
+
+
+class RegionReport:
+    """The analyses and sections of one region report.
+
+    Parameters
+    ----------
+    data : RegionData
+        From :func:`kamresearch.reports.load_region` (transactions of the
+        region's customers, region name, as-of date, quality summary).
+    inactivity_days : int, optional
+        Churn window; default :func:`kamresearch.churn.suggest_inactivity_window`.
+    key_share, major_share : float
+        Customer pyramid thresholds (:func:`kamresearch.pareto.customer_tiers`).
+    currency : str
+        Symbol shown before money amounts ("$", "¥", ...).
+
+    Examples
+    --------
+    >>> import kamresearch as kam
+    >>> rep = kam.reports.RegionReport.load(None, "North")   # doctest: +SKIP
+    >>> rep.executive_summary()                               # doctest: +SKIP
+    """
+
+    def __init__(self, data, *, inactivity_days=None, key_share: float = 0.01,
+                 major_share: float = 0.20, currency: str = ""):  # fmt: skip
+        self.data = data
+        self.region = data.region
+        self.as_of = pd.Timestamp(data.as_of)
+        self.tx = data.tx[data.tx["date"] < self.as_of + pd.Timedelta(days=1)]
+        self.inactivity_days = inactivity_days
+        self.key_share = float(key_share)
+        self.major_share = float(major_share)
+        self.currency = currency
+        self.notes: list[str] = []
+
+    @classmethod
+    def load(cls, data_path=None, region: str = ALL_REGIONS, *, mapping=None, as_of=None,
+             **options) -> RegionReport:  # fmt: skip
+        """Load a region's data with :func:`kamresearch.reports.load_region` and wrap it."""
+        from .report_tables import load_region
+
+        return cls(load_region(data_path, region, mapping=mapping, as_of=as_of), **options)
+
+    # ------------------------------------------------------------------ analyses (lazy)
+    @cached_property
+    def summary(self) -> pd.Series:
+        return pareto.concentration_summary(self.tx)
+
+    @cached_property
+    def classes(self) -> pd.DataFrame:
+        return pareto.classify_customers(self.tx, method="pyramid",
+                                         thresholds=(self.key_share, self.major_share))  # fmt: skip
+
+    @cached_property
+    def profile(self) -> pd.DataFrame:
+        return pareto.key_account_profile(self.tx, tiers=(self.key_share, self.major_share))
+
+    @cached_property
+    def bridge_freq(self) -> str:
+        return choose_freq(self.tx, as_of=self.as_of, purpose="bridge")
+
+    @cached_property
+    def cohort_freq(self) -> str:
+        return choose_freq(self.tx, as_of=self.as_of, purpose="cohort")
+
+    @cached_property
+    def trend(self) -> pd.DataFrame:
+        return pareto.concentration_trend(self.tx, freq=self.bridge_freq)
+
+    @cached_property
+    def retention(self) -> pd.DataFrame:
+        return cohorts.revenue_retention(self.tx, freq=self.bridge_freq, as_of=self.as_of)
+
+    @cached_property
+    def bridge(self) -> pd.DataFrame:
+        return cohorts.revenue_bridge(self.tx, freq=self.bridge_freq, as_of=self.as_of)
+
+    @cached_property
+    def key_flow(self) -> pd.DataFrame:
+        return cohorts.key_account_flow(self.tx, freq=self.bridge_freq, as_of=self.as_of,
+                                        key=self.key_share, major=self.major_share)  # fmt: skip
+
+    # ------------------------------------------------------------------ section machinery
+    @contextlib.contextmanager
+    def section(self, name: str):
+        """Run a section: too little data or a data problem becomes a note, not an error."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                yield
+            except (DataError, InsufficientData) as exc:
+                reason = getattr(exc, "reason", None) or str(exc)
+                self.notes.append(f"{name}: {reason}")
+                _display(show_note(f"Not enough data for {name.lower()} in this report: "
+                                   f"{reason}"))  # fmt: skip
+        for w in caught:
+            if issubclass(w.category, InsufficientDataWarning):
+                _display(show_note(str(w.message)))
+            else:
+                log.debug("%s: %s: %s", name, w.category.__name__, w.message)
+
+    def _readings(self) -> pd.DataFrame:
+        parts = []
+        for build in (
+            lambda: narrative.concentration_readings(self.summary),
+            lambda: narrative.retention_readings(self.retention),
+            lambda: narrative.key_pool_readings(self.key_flow),
+            self._churn_readings,
+        ):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    parts.append(build())
+            except (KamError, InsufficientData) as exc:
+                log.info("headline figure skipped: %s", exc)
+        return narrative.combine(*parts)
+
+    def _churn_readings(self):  # filled in by the churn section (below)
+        return None
+
+    @cached_property
+    def readings(self) -> pd.DataFrame:
+        """Every headline figure with its reading (:mod:`kamresearch.narrative`)."""
+        return self._readings()
+
+    # ------------------------------------------------------------------ sections
+    def overview(self):
+        """The opening line: region, as-of date, window, lines and customers."""
+        from IPython.display import Markdown
+
+        who = "the whole company" if self.region == ALL_REGIONS else f"region **{self.region}**"
+        if len(self.tx) == 0:
+            _display(show_note(f"No transactions for {who} up to {self.as_of.date()}."))
+            return
+        _display(Markdown(
+            f"Report for {who}, as of **{self.as_of.date()}**: {len(self.tx):,} transaction "
+            f"lines from {self.tx['date'].min().date()} to {self.tx['date'].max().date()}, "
+            f"{self.tx['customer_id'].nunique():,} customers."
+        ))  # fmt: skip
+
+    def executive_summary(self):
+        """Headline figures, each with its one-line reading."""
+        from IPython.display import Markdown
+
+        with self.section("Executive summary"):
+            r = self.readings
+            if r.empty:
+                raise InsufficientData("no headline figure could be computed")
+            lines = [f"- **{html.escape(str(row.display), quote=False)}** — "
+                     f"{html.escape(str(row.reading), quote=False)}"
+                     for row in r.itertuples()]  # fmt: skip
+            _display(Markdown("\n".join(lines)))
+
+    def concentration(self, *, top: int = 20):
+        """Pareto and Lorenz charts, largest customers, pyramid, >= 10% customers, trend."""
+        import matplotlib.pyplot as plt
+
+        with self.section("Concentration"):
+            s = self.summary
+            if int(s["n_customers"]) == 0:
+                raise InsufficientData("no customer has positive net revenue")
+            fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), width_ratios=[1.6, 1])
+            pareto.plot_pareto(self.tx, top=min(top, int(s["n_customers"])), ax=axes[0],
+                               currency=self.currency)  # fmt: skip
+            pareto.plot_lorenz(self.tx, ax=axes[1])
+            _show_figure(fig)
+            cols = ["n_customers", "revenue", "top1_share", "top10_share", "top20pct_share",
+                    "customers_for_80pct", "hhi", "hhi_band", "gini", "n_major_customers"]  # fmt: skip
+            _display(show_table(s[cols].to_frame("value").rename_axis("measure"), index=True,
+                                caption="Concentration measures (customers with positive "
+                                        "net revenue)"))  # fmt: skip
+
+    def largest_customers(self, *, top: int = 15):
+        """The largest customers, and those with 10% or more of revenue."""
+        with self.section("Largest customers"):
+            c = self.classes
+            cols = [x for x in ("rank", "customer_id", "region", "tier", "revenue", "share",
+                                "cumulative_share") if x in c.reset_index().columns]  # fmt: skip
+            table = c.reset_index()[cols].head(top)
+            _display(show_table(table, caption=f"Top {min(top, len(c))} customers by net revenue"))
+            major = c.reset_index()
+            major = major[major["share"] >= 0.10 - 1e-12]
+            if len(major):
+                _display(show_table(major[cols], caption="Customers with 10% or more of revenue "
+                                    "(disclose under ASC 280)"))  # fmt: skip
+            else:
+                _display(show_note("No customer makes 10% or more of revenue."))
+
+    def pyramid(self):
+        """The customer pyramid (key / major / general) and its concentration trend."""
+        with self.section("Customer pyramid"):
+            comp = pareto.key_account_comparison(self.profile)
+            rows = [t for t in ("key", "major", "general", "all") if t in comp.index]
+            cols = ["n_customers", "revenue", "revenue_share", "revenue_per_customer"]
+            _display(show_table(comp.loc[rows, cols], index=True,
+                                caption="Customer pyramid: key = top "
+                                f"{format_pct(self.key_share)}, major = rest of the top "
+                                f"{format_pct(self.major_share)}"))  # fmt: skip
+        with self.section("Concentration trend"):
+            trend = self.trend
+            if len(trend) < 2:
+                raise InsufficientData("fewer than two periods of data")
+            ax = pareto.plot_concentration_trend(trend)
+            _show_figure(ax.figure)
+            cols = ["n_customers", "revenue", "top10_share", "top20pct_share", "hhi", "gini"]
+            _display(show_table(trend[cols], index=True, caption="Concentration per period"))
+
+    def key_accounts(self):
+        """Volume, price premium and repurchase: key accounts against the rest."""
+        with self.section("Key-account profile"):
+            comp = pareto.key_account_comparison(self.profile)
+            rows = [t for t in ("key", "other", "all") if t in comp.index]
+            cols = [c for c in ("n_customers", "avg_order_value", "price_premium",
+                                "orders_per_active_month", "purchase_month_share")
+                    if c in comp.columns]  # fmt: skip
+            table = comp.loc[rows, cols]
+            _display(show_table(table, index=True, caption="Medians per group: average order "
+                                "value (volume), price paid / product median (premium), orders "
+                                "per active month and share of months with a purchase "
+                                "(repurchase)"))  # fmt: skip
+
+    def cohort_retention(self):
+        """Logo and revenue retention heatmaps by acquisition cohort."""
+        import matplotlib.pyplot as plt
+
+        with self.section("Cohort retention"):
+            logos = cohorts.retention_matrix(self.tx, freq=self.cohort_freq, as_of=self.as_of)
+            if len(logos) < 2:
+                raise InsufficientData("fewer than two acquisition cohorts")
+            revenue = cohorts.retention_matrix(self.tx, freq=self.cohort_freq, as_of=self.as_of,
+                                               metric="revenue")  # fmt: skip
+            size = max(6.0, min(14.0, 0.45 * len(logos) + 3))
+            fig, axes = plt.subplots(1, 2, figsize=(2 * size, size * 0.7))
+            cohorts.plot_retention_heatmap(logos, ax=axes[0])
+            axes[0].set_title("Share of the cohort buying")
+            cohorts.plot_retention_heatmap(revenue, ax=axes[1])
+            axes[1].set_title("Cohort revenue / first-period revenue")
+            _show_figure(fig)
+
+    def revenue_dynamics(self):
+        """GRR/NRR, the revenue bridge waterfall and the layer cake."""
+        import matplotlib.pyplot as plt
+
+        with self.section("Revenue retention"):
+            rr = self.retention.dropna(subset=["nrr"])
+            if rr.empty:
+                raise InsufficientData("no period with revenue in the previous period")
+            cols = [c for c in ("start_customers", "start_revenue", "churned", "contraction",
+                                "expansion", "reactivated", "grr", "nrr", "partial")
+                    if c in rr.columns]  # fmt: skip
+            _display(show_table(rr[cols], index=True, caption="Gross and net revenue retention "
+                                "of the accounts active in the previous period"))  # fmt: skip
+        with self.section("Revenue bridge"):
+            b = self.bridge
+            full = b[~b["partial"]] if "partial" in b.columns else b
+            if len(full) < 2:
+                raise InsufficientData("fewer than two complete periods")
+            fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+            cohorts.plot_revenue_bridge(b, period=full.index[-1], ax=axes[0],
+                                        currency=self.currency)  # fmt: skip
+            cohorts.plot_layer_cake(self.tx, freq=self.cohort_freq, as_of=self.as_of, ax=axes[1],
+                                    currency=self.currency)  # fmt: skip
+            _show_figure(fig)
+            cols = ["opening", "new", "expansion", "contraction", "churned", "reactivated",
+                    "closing"]  # fmt: skip
+            _display(
+                show_table(
+                    b[cols],
+                    index=True,
+                    caption="Revenue bridge: opening + new + "
+                    "expansion − contraction − churned + reactivated = closing",
+                )
+            )
+
+    def key_account_pool(self):
+        """The key-account pool per period: reservoir or funnel."""
+        with self.section("Key-account pool"):
+            flow = self.key_flow
+            if flow.empty:
+                raise InsufficientData("fewer than two periods")
+            ax = cohorts.plot_key_account_flow(flow)
+            _show_figure(ax.figure)
+            _display(show_table(flow, index=True, caption="Key accounts per period"))
+
+    def data_quality(self):
+        """The data-quality appendix: what was read, dropped and flagged."""
+        q = dict(self.data.quality or {})
+        rows = [(k, v) for k, v in q.items() if not isinstance(v, (dict, list))]
+        if rows:
+            table = pd.DataFrame(rows, columns=["item", "value"])
+            table["value"] = table["value"].map(lambda v: f"{v:,}" if isinstance(v, int) else v)
+            _display(show_table(table, caption="Data quality of the whole input"))
+        else:
+            _display(show_note("No data-quality summary is available for this input."))
+        if self.notes:
+            _display(show_table(pd.DataFrame({"section": [n.split(": ", 1)[0] for n in self.notes],
+                                              "note": [n.split(": ", 1)[-1] for n in self.notes]}),
+                                caption="Sections with too little data"))  # fmt: skip
+
+
+class InsufficientData(KamError):
+    """A section of a report cannot be computed for this region (shown as a note)."""
+
+    @property
+    def reason(self) -> str:
+        return str(self)
