@@ -155,10 +155,15 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
         )
     )
     k = int(summary["n_major_customers"])
-    if k:
+    if k == 1:
         reading = (
-            f"{k} customer{'s' if k > 1 else ''} make{'s' if k == 1 else ''} 10% or more "
-            "of revenue each: a single-customer dependency to disclose (ASC 280)"
+            "1 customer makes 10% or more of revenue: a single-customer dependency to "
+            "disclose (ASC 280)"
+        )
+    elif k:
+        reading = (
+            f"{k} customers make 10% or more of revenue each: single-customer "
+            "dependencies to disclose (ASC 280)"
         )
     else:
         reading = "No single customer makes 10% or more of revenue"
