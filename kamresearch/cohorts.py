@@ -208,7 +208,7 @@ def retention_matrix(
     --------
     >>> import kamresearch as kam
     >>> m = kam.cohorts.retention_matrix(kam.load_sample(), freq="Y")
-    >>> m[0].eq(1).all()
+    >>> bool(m[0].eq(1).all())
     True
     """
     if metric not in METRICS:

@@ -47,7 +47,9 @@ def plot_retention_heatmap(matrix: pd.DataFrame, *, ax=None, annotate=None, cmap
     if not cols or matrix.empty:
         raise DataError("the retention matrix is empty", fix="pass retention_matrix(...) output")
     vals = matrix[cols].to_numpy(dtype=float)
-    ax = get_ax(ax, figsize=(max(6.0, 0.45 * len(cols) + 2), max(3.0, 0.3 * len(matrix) + 1.5)))
+    ax = get_ax(
+        ax, figsize=(max(6.0, 0.45 * len(cols) + 2), min(12.0, max(3.0, 0.3 * len(matrix) + 1.5)))
+    )
     finite = vals[np.isfinite(vals)]
     vmax = max(1.0, float(np.quantile(finite, 0.98))) if finite.size else 1.0
     im = ax.imshow(
@@ -80,10 +82,8 @@ def plot_retention_heatmap(matrix: pd.DataFrame, *, ax=None, annotate=None, cmap
     ax.set_xticks(range(0, len(cols), step))
     ax.set_xticklabels([str(c) for c in cols[::step]])
     metric = matrix.attrs.get("metric", "customers")
-    freq = matrix.attrs.get("freq", "")
-    ax.set_xlabel(
-        f"periods since first purchase ({freq})" if freq else "periods since first purchase"
-    )
+    unit = _UNITS.get(str(matrix.attrs.get("freq", ""))[:1], "periods")
+    ax.set_xlabel(f"{unit} since first purchase")
     ax.set_ylabel("cohort")
     ax.set_title(
         "Customer retention by cohort"
@@ -93,6 +93,9 @@ def plot_retention_heatmap(matrix: pd.DataFrame, *, ax=None, annotate=None, cmap
     cbar = ax.figure.colorbar(im, ax=ax, fraction=0.04, pad=0.02)
     cbar.ax.yaxis.set_major_formatter(_pct_ticks())
     return ax
+
+
+_UNITS = {"M": "months", "Q": "quarters", "Y": "years", "A": "years"}
 
 
 def _pct_ticks():
@@ -175,6 +178,10 @@ def plot_revenue_bridge(bridge: pd.DataFrame, *, period=None, ax=None, currency:
             xytext=(0, 2),
             textcoords="offset points",
         )
+    tops = [b + max(h, 0) for b, h in zip(bottoms, heights, strict=True)]
+    lows = [b + min(h, 0) for b, h in zip(bottoms, heights, strict=True)]
+    span = max(max(tops), 0) - min(min(lows), 0) or 1.0
+    ax.set_ylim(min(min(lows), 0) - 0.02 * span, max(max(tops), 0) + 0.1 * span)
     ax.set_xticks(x)
     ax.set_xticklabels(labels, rotation=20)
     ax.yaxis.set_major_formatter(money_formatter(currency))
@@ -265,19 +272,28 @@ def plot_key_account_flow(flow: pd.DataFrame, *, ax=None):
     )
     ax.axhline(0, color="black", linewidth=0.6)
     top = float(max((new + up).max(), flow["end"].max(), 1))
+    bottom = float(min((-down - lost).min(), 0))
+    many = len(flow) > 6
     for xi, label in zip(x, flow["flow"], strict=True):
         ax.annotate(
             label,
             (xi, top),
             ha="center",
             va="bottom",
-            fontsize=8,
+            fontsize=7,
+            rotation=90 if many else 0,
             xytext=(0, 4),
             textcoords="offset points",
+            color=TIER_COLORS["new"]
+            if label == "reservoir"
+            else TIER_COLORS["lost"]
+            if label == "funnel"
+            else "dimgray",
         )
+    ax.set_ylim(bottom - 0.05 * (top - bottom), top + (0.3 if many else 0.12) * (top - bottom))
     ax.set_xticks(x)
-    ax.set_xticklabels([str(p) for p in flow.index])
+    ax.set_xticklabels([str(p) for p in flow.index], rotation=30 if many else 0)
     ax.set_ylabel("key accounts")
     ax.set_title("Key-account pool: reservoir or funnel?")
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     return ax
