@@ -14,7 +14,7 @@ Start with::
 The canonical transaction table is documented in :mod:`kamresearch.schema`.
 """
 
-from . import churn, cohorts, datasets, facts, pareto, plotting, schema
+from . import churn, cohorts, datasets, facts, narrative, pareto, plotting, schema
 from .datasets import load_sample, simulate
 from .errors import ConfigError, DataError, DataWarning, InsufficientDataWarning, KamError
 from .io import PRESETS, quality_summary, read_transactions
@@ -39,5 +39,16 @@ __all__ = [
     "churn",
     "cohorts",
     "plotting",
+    "narrative",
+    "reports",
     "__version__",
 ]
+
+
+def __getattr__(name):
+    # kamresearch.reports pulls in papermill and nbconvert: imported on first use only
+    if name == "reports":
+        import importlib
+
+        return importlib.import_module(".reports", __name__)
+    raise AttributeError(f"module 'kamresearch' has no attribute {name!r}")
