@@ -1,0 +1,192 @@
+"""Plots of :mod:`kamresearch.churn` (re-exported there): survival curves and a forest plot.
+
+Both take the tables the analysis returns, draw on ``ax`` (or a new Axes) and
+return the Axes; they never show or save. matplotlib is imported only here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError
+from .plotting import PALETTE, TIER_COLORS, get_ax, pct_formatter
+
+__all__ = ["plot_survival", "plot_hazard_ratios"]
+
+
+def _color(group, i):
+    return (
+        TIER_COLORS.get(group, PALETTE[i % len(PALETTE)])
+        if isinstance(group, str)
+        else (PALETTE[i % len(PALETTE)])
+    )
+
+
+def _at_risk(curve: pd.DataFrame, t: float) -> int:
+    """Customers at risk at time ``t``: those whose duration is >= ``t``."""
+    times = curve["timeline"].to_numpy()
+    i = int(np.searchsorted(times, t, side="left"))
+    return int(curve["at_risk"].iloc[i]) if i < len(times) else 0
+
+
+def plot_survival(
+    curves, *, ax=None, ci: bool = True, at_risk: bool = True, xticks=None, title: str | None = None
+):
+    """Kaplan–Meier curves with confidence bands and a number-at-risk table under the axis.
+
+    Parameters
+    ----------
+    curves : SurvivalCurves
+        Output of :func:`kamresearch.churn.survival_curves`.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    ci : bool
+        Shade the pointwise confidence band.
+    at_risk : bool
+        Write the number of customers at risk at each x tick under the time axis,
+        one row per group (the rows are drawn below the axis in axes coordinates;
+        on a new figure the bottom margin is enlarged to fit them).
+    xticks : sequence of float, optional
+        Tick positions in days (default: every 180 days up to the longest follow-up).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Notes
+    -----
+    Groups with status ``"insufficient data"`` are not drawn; the legend gives
+    each group's median lifetime.
+    """
+    from matplotlib.transforms import blended_transform_factory
+
+    if not hasattr(curves, "table") or not hasattr(curves, "summary"):
+        raise ConfigError("plot_survival needs the result of kamresearch.churn.survival_curves")
+    new = ax is None
+    ax = get_ax(ax, figsize=(8, 5.5) if at_risk else (8, 4.5))
+    table, summary = curves.table, curves.summary
+    groups = [g for g in summary.index if summary.at[g, "status"] == "ok"]
+    tmax = float(table["timeline"].max()) if len(table) else 365.0
+    for i, g in enumerate(groups):
+        c = table[table["group"] == g]
+        col = _color(g, i)
+        med = summary.at[g, "median_lifetime_days"]
+        lab = f"{g} (median {med:,.0f} d)" if np.isfinite(med) else f"{g} (median not reached)"
+        ax.step(c["timeline"], c["survival"], where="post", color=col, lw=1.8, label=lab)
+        if ci:
+            ax.fill_between(
+                c["timeline"], c["ci_low"], c["ci_high"], step="post", color=col, alpha=0.18, lw=0
+            )
+    ax.set_xlim(0, tmax * 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(pct_formatter())
+    ax.set_xlabel("days since first purchase")
+    ax.set_ylabel("share of customers still active")
+    ax.set_title(title or ("Customer survival" + (f" by {curves.by}" if curves.by else "")))
+    if groups:
+        ax.legend(loc="upper right")
+    ticks = np.asarray(xticks if xticks is not None else np.arange(0, tmax + 1, 180), float)
+    ax.set_xticks(ticks)
+    skipped = [g for g in summary.index if g not in groups]
+    if skipped:
+        ax.text(
+            0.01,
+            0.02,
+            "insufficient data: " + ", ".join(map(str, skipped)),
+            transform=ax.transAxes,
+            fontsize=8,
+            color="0.4",
+        )
+    if at_risk and groups:
+        tr = blended_transform_factory(ax.transData, ax.transAxes)
+        top, step = -0.2, 0.065
+        ax.text(
+            -0.01,
+            top,
+            "At risk",
+            transform=ax.transAxes,
+            ha="right",
+            va="center",
+            fontsize=8,
+            fontweight="bold",
+        )
+        for i, g in enumerate(groups):
+            c = table[table["group"] == g]
+            y = top - step * (i + 1)
+            ax.text(
+                -0.01,
+                y,
+                str(g),
+                transform=ax.transAxes,
+                ha="right",
+                va="center",
+                fontsize=8,
+                color=_color(g, i),
+            )
+            for t in ticks:
+                ax.text(
+                    t,
+                    y,
+                    f"{_at_risk(c, t):,}",
+                    transform=tr,
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    clip_on=False,
+                )
+        if new:
+            ax.figure.subplots_adjust(bottom=min(0.6, 0.2 + 0.055 * (len(groups) + 1)), left=0.16)
+    return ax
+
+
+def plot_hazard_ratios(table: pd.DataFrame, *, ax=None, title: str | None = None):
+    """Forest plot of hazard ratios with confidence intervals on a log axis.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`kamresearch.churn.hazard_ratio_table` (columns ``covariate``,
+        ``level``, ``baseline``, ``hr``, ``hr_low``, ``hr_high``; ``ph_ok`` optional).
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Notes
+    -----
+    A ratio below 1 means a lower churn hazard (longer lifetimes) than the
+    baseline level. Rows failing the proportional-hazards check are drawn in
+    grey with a dagger.
+    """
+    need = ["covariate", "level", "baseline", "hr", "hr_low", "hr_high"]
+    missing = [c for c in need if c not in getattr(table, "columns", [])]
+    if missing:
+        raise ConfigError(f"plot_hazard_ratios needs a hazard_ratio_table; missing {missing}")
+    ax = get_ax(ax, figsize=(7, 0.45 * len(table) + 1.5))
+    y = np.arange(len(table))[::-1]
+    ok = table["ph_ok"].to_numpy(bool) if "ph_ok" in table else np.ones(len(table), bool)
+    hr = table["hr"].to_numpy(float)
+    err = np.vstack([hr - table["hr_low"].to_numpy(float), table["hr_high"].to_numpy(float) - hr])
+    for mask, col in ((ok, PALETTE[0]), (~ok, "0.55")):
+        if mask.any():
+            ax.errorbar(
+                hr[mask], y[mask], xerr=err[:, mask], fmt="o", color=col, capsize=3, ms=5, lw=1.4
+            )
+    ax.axvline(1.0, color="0.3", lw=1, ls="--")
+    ax.set_xscale("log")
+    labels = [
+        f"{r.covariate}: {r.level}"
+        + (f" vs {r.baseline}" if r.baseline != "" else "")
+        + ("" if k else " †")
+        for r, k in zip(table.itertuples(index=False), ok, strict=True)
+    ]
+    ax.set_yticks(y, labels)
+    ax.set_ylim(-0.7, len(table) - 0.3)
+    ax.set_xlabel("hazard ratio (log scale; < 1 = longer lifetimes)")
+    ax.grid(axis="y", visible=False)
+    ax.set_title(title or "Churn hazard ratios" + ("" if ok.all() else " († fails PH check)"))
+    return ax
