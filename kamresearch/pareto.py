@@ -193,6 +193,7 @@ def _metrics(revenue: np.ndarray) -> dict:
 
 
 def _hhi_band(hhi: float) -> str:
+    hhi = round(hhi, 6)  # 10 equal customers give 1000 up to rounding: moderately concentrated
     if hhi < 1000:
         return "unconcentrated"
     return "moderately concentrated" if hhi <= 1800 else "highly concentrated"
@@ -457,7 +458,10 @@ def classify_customers(
         thresholds = (0.8, 0.95) if method == "abc" else (0.01, 0.20)
     a, b = (float(t) for t in thresholds)
     if not 0 < a <= b <= 1:
-        raise ConfigError(f"thresholds must satisfy 0 < a <= b <= 1, got {thresholds!r}")
+        names = "(a, b)" if method == "abc" else "(key, major)"
+        raise ConfigError(
+            f"{method} thresholds {names} must satisfy 0 < a <= b <= 1, got {thresholds!r}"
+        )
     per = _per_customer(tx, start, end, region=True).set_index("customer_id")
     rev = per["revenue"].to_numpy()
     pos = rev > 0  # a prefix: customers are ranked by revenue
@@ -704,7 +708,7 @@ def key_account_comparison(profile: pd.DataFrame) -> pd.DataFrame:
             "revenue": rev,
             "revenue_share": rev / total if total else np.nan,
             "revenue_per_customer": g["revenue"].mean() if len(g) else np.nan,
-            **{m: g[m].median() for m in _PROFILE_MARKS},
+            **{m: g[m].dropna().median() for m in _PROFILE_MARKS},
         }
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "tier"
