@@ -105,7 +105,7 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
     )
     top10 = float(summary["top10_share"])
     if n <= 10:
-        reading = f"All {n} customers are in the top 10: every account is a key account"
+        reading = f"All {n} customers are in the top 10: every account weighs heavily"
     else:
         band = ("highly concentrated" if top10 >= 0.5 else
                 "concentrated" if top10 >= 0.25 else "broadly spread")  # fmt: skip

@@ -24,7 +24,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import cohorts, narrative, pareto
+from . import churn, cohorts, narrative, pareto
 from .errors import DataError, InsufficientDataWarning, KamError
 from .plotting import format_money, format_pct
 from .schema import ALL_REGIONS
@@ -205,6 +205,26 @@ class RegionReport:
         return cohorts.key_account_flow(self.tx, freq=self.bridge_freq, as_of=self.as_of,
                                         key=self.key_share, major=self.major_share)  # fmt: skip
 
+    @cached_property
+    def lifetimes(self) -> pd.DataFrame:
+        return churn.customer_lifetimes(self.tx, as_of=self.as_of,
+                                        inactivity_days=self.inactivity_days,
+                                        tier_thresholds=(self.key_share, self.major_share))  # fmt: skip
+
+    @cached_property
+    def survival(self):
+        return churn.survival_curves(self.lifetimes, by="tier")
+
+    @cached_property
+    def at_risk(self) -> pd.DataFrame:
+        return churn.at_risk_accounts(self.tx, as_of=self.as_of, tiers=("key", "major"),
+                                      inactivity_days=self.lifetimes.attrs["inactivity_days"],
+                                      tier_thresholds=(self.key_share, self.major_share))  # fmt: skip
+
+    def _cox_covariates(self) -> list[str]:
+        lt = self.lifetimes[self.lifetimes["observable"]]
+        return [c for c in ("tier", "region") if c in lt.columns and lt[c].nunique() > 1]
+
     # ------------------------------------------------------------------ section machinery
     @contextlib.contextmanager
     def section(self, name: str):
@@ -240,8 +260,8 @@ class RegionReport:
                 log.info("headline figure skipped: %s", exc)
         return narrative.combine(*parts)
 
-    def _churn_readings(self):  # filled in by the churn section (below)
-        return None
+    def _churn_readings(self):
+        return narrative.churn_readings(self.survival.summary, self.at_risk)
 
     @cached_property
     def readings(self) -> pd.DataFrame:
@@ -344,6 +364,72 @@ class RegionReport:
                                 "per active month and share of months with a purchase "
                                 "(repurchase)"))  # fmt: skip
 
+    def churn_convention(self):
+        """How churn is inferred: the window used, the censoring rule and the counts."""
+        from IPython.display import Markdown
+
+        with self.section("Churn"):
+            lt = self.lifetimes
+            w = int(lt.attrs["inactivity_days"])
+            obs = lt[lt["observable"]]
+            _display(Markdown(
+                f"**Inactivity window: {w} days.** {churn.CENSORING_CONVENTION}\n\n"
+                f"Customers: {len(lt):,}; observable {len(obs):,} ({int(obs['churned'].sum()):,} "
+                f"churned, {int((~obs['churned']).sum()):,} still active and censored); "
+                f"{int((~lt['observable']).sum()):,} acquired within the last {w} days and not "
+                f"yet observable; {int(lt['n_reactivations'].sum()):,} reactivations."
+            ))  # fmt: skip
+
+    def survival_by_tier(self):
+        """Kaplan–Meier curves by tier with the number at risk, medians and survival at 1/2 years."""
+        with self.section("Survival by tier"):
+            curves = self.survival
+            ok = curves.summary[curves.summary["status"] == "ok"]
+            if ok.empty:
+                raise InsufficientData(
+                    "fewer than 20 observable customers or 5 churn events in every tier"
+                )
+            ax = churn.plot_survival(curves)
+            _show_figure(ax.figure)
+            cols = ["n_observable", "events", "censored", "median_lifetime_days", "survival_1y",
+                    "survival_2y", "rmst_days", "status"]  # fmt: skip
+            _display(show_table(curves.summary[cols], index=True, caption=(
+                f"Lifetimes by tier (RMST: mean lifetime over the first "
+                f"{curves.horizon_days:.0f} days)")))  # fmt: skip
+
+    def hazard_ratios(self):
+        """Cox model: hazard ratios by tier and region, with the proportional-hazards check."""
+        with self.section("Cox hazard ratios"):
+            covs = self._cox_covariates()
+            lt = self.lifetimes[self.lifetimes["observable"]]
+            events = int(lt["churned"].sum())
+            if not covs or len(lt) < churn.MIN_OBSERVABLE or events < churn.MIN_EVENTS:
+                raise InsufficientData(
+                    f"{len(lt)} observable customers and {events} churn events "
+                    f"(need {churn.MIN_OBSERVABLE} and {churn.MIN_EVENTS}, and a covariate "
+                    "with two levels)")  # fmt: skip
+            table = churn.hazard_ratio_table(self.lifetimes, covariates=covs)
+            ax = churn.plot_hazard_ratios(table)
+            _show_figure(ax.figure)
+            _display(
+                show_table(
+                    table,
+                    caption="Hazard ratios (above 1: churns faster than the "
+                    "baseline level); ph_ok: proportional-hazards check passed",
+                )
+            )
+
+    def at_risk_list(self, *, top: int = 20):
+        """Live key and major accounts silent for longer than their usual rhythm."""
+        with self.section("At-risk accounts"):
+            risk = self.at_risk
+            if risk.empty:
+                _display(show_note("No live key or major account is silent for longer than "
+                                   "its usual rhythm."))  # fmt: skip
+                return
+            _display(show_table(risk.head(top), caption=f"{len(risk)} at-risk accounts, "
+                                "largest revenue at stake first"))  # fmt: skip
+
     def cohort_retention(self):
         """Logo and revenue retention heatmaps by acquisition cohort."""
         import matplotlib.pyplot as plt
@@ -421,6 +507,66 @@ class RegionReport:
             _display(show_table(pd.DataFrame({"section": [n.split(": ", 1)[0] for n in self.notes],
                                               "note": [n.split(": ", 1)[-1] for n in self.notes]}),
                                 caption="Sections with too little data"))  # fmt: skip
+
+    # ------------------------------------------------------------------ outputs
+    def headline(self) -> pd.DataFrame:
+        """The headline figures (index ``figure``; ``label``, ``value``, ``display``, ``reading``)."""
+        return self.readings
+
+    def tables(self) -> dict:
+        """The report's key tables for its Excel file (sections without data are left out).
+
+        Sheets: Headline, Concentration, Top customers, Pyramid, Key-account profile,
+        Concentration trend, Survival by tier, Hazard ratios, At-risk accounts,
+        Revenue retention, Revenue bridge, Key-account pool, Logo retention.
+        """
+        builders = {
+            "Headline": lambda: self.readings.reset_index(),
+            "Concentration": lambda: self.summary.to_frame("value").rename_axis("measure"),
+            "Top customers": lambda: self.classes.reset_index().head(100),
+            "Pyramid": lambda: pareto.key_account_comparison(self.profile),
+            "Key-account profile": lambda: self.profile,
+            "Concentration trend": lambda: self.trend,
+            "Survival by tier": lambda: self.survival.summary,
+            "Hazard ratios": lambda: churn.hazard_ratio_table(
+                self.lifetimes, covariates=self._cox_covariates()),
+            "At-risk accounts": lambda: self.at_risk,
+            "Revenue retention": lambda: self.retention,
+            "Revenue bridge": lambda: self.bridge,
+            "Key-account pool": lambda: self.key_flow,
+            "Logo retention": lambda: cohorts.retention_matrix(
+                self.tx, freq=self.cohort_freq, as_of=self.as_of),
+        }  # fmt: skip
+        out = {}
+        for name, build in builders.items():
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    table = build()
+            except (KamError, InsufficientData) as exc:
+                log.info("table %r skipped: %s", name, exc)
+                continue
+            if table is not None and len(table):
+                out[name] = table
+        return out
+
+    def save(self, output_dir=None, output_name=None) -> dict:
+        """Write the headline JSON and the Excel tables (nothing when ``output_dir`` is None).
+
+        Returns the paths written, as :func:`kamresearch.reports.save_outputs`.
+        """
+        from .report_tables import save_outputs
+
+        if output_dir is None:
+            return {}
+        return save_outputs(
+            self.headline(),
+            self.tables(),
+            output_dir=output_dir,
+            output_name=output_name,
+            region=self.region,
+            as_of=self.as_of,
+        )
 
 
 class InsufficientData(KamError):
