@@ -145,7 +145,7 @@ def _base(tx: pd.DataFrame, freq, as_of) -> _Base:
 def _attrs(b: _Base, **more) -> dict:
     return {
         "as_of": b.as_of,
-        "freq": b.periods.freqstr,
+        "freq": b.periods.freqstr[0],  # "M", "Q" or "Y"
         "partial_period": b.periods[-1] if b.partial else None,
         **more,
     }
@@ -467,6 +467,15 @@ def revenue_retention(
 def revenue_by_cohort(tx: pd.DataFrame, *, freq: str = "Q", as_of=None) -> pd.DataFrame:
     """Net revenue per period split by acquisition cohort (the layer cake table).
 
+    Parameters
+    ----------
+    tx : DataFrame
+        Canonical transactions.
+    freq : {"M", "Q", "Y"}
+        Period length of both the rows and the cohorts.
+    as_of : date-like, optional
+        Lines after this day are ignored. Default: last date in ``tx``.
+
     Returns
     -------
     DataFrame
@@ -479,6 +488,20 @@ def revenue_by_cohort(tx: pd.DataFrame, *, freq: str = "Q", as_of=None) -> pd.Da
     Lines before a customer's cohort period and customers that never bought are
     left out, so a row sums to the period's net revenue minus those lines.
     ``attrs`` as in :func:`revenue_bridge`.
+
+    Raises
+    ------
+    ConfigError
+        Unsupported ``freq``.
+    DataError
+        Not canonical transactions, or no line on or before ``as_of``.
+
+    Examples
+    --------
+    >>> import kamresearch as kam
+    >>> cake = kam.cohorts.revenue_by_cohort(kam.load_sample(), freq="Y")
+    >>> [str(c) for c in cake.columns]
+    ['2021', '2022', '2023', '2024']
     """
     b = _base(tx, freq, as_of)
     n = b.n
@@ -539,6 +562,13 @@ def tier_migration(
     revenue <= 0 are "general"). Customers not active in a period have no tier
     there. Since the pyramid is relative, the size of the key pool follows the
     number of active customers (``ceil(key * n_positive)``).
+
+    Examples
+    --------
+    >>> import kamresearch as kam
+    >>> mig = kam.cohorts.tier_migration(kam.load_sample(), freq="Y")
+    >>> kam.cohorts.migration_matrix(mig, period="2024").loc["key"].to_dict()
+    {'key': 14, 'major': 1, 'general': 0, 'lost': 2}
     """
     b = _base(tx, freq, as_of)
     n1 = b.n + 1
@@ -595,6 +625,13 @@ def migration_matrix(migration: pd.DataFrame, *, period=None) -> pd.DataFrame:
     ------
     DataError
         ``period`` is not in the table.
+
+    Examples
+    --------
+    >>> import kamresearch as kam
+    >>> mig = kam.cohorts.tier_migration(kam.load_sample(), freq="Y")
+    >>> kam.cohorts.migration_matrix(mig).shape
+    (4, 4)
     """
     m = migration
     if period is not None:
@@ -642,6 +679,13 @@ def key_account_flow(
     From :func:`tier_migration`:
     ``start + entered_new + entered_upgraded - left_downgraded - left_lost = end``
     holds exactly (each side counts the same key -> key stayers).
+
+    Examples
+    --------
+    >>> import kamresearch as kam
+    >>> flow = kam.cohorts.key_account_flow(kam.load_sample(), freq="Y")
+    >>> flow[["start", "end", "flow"]].astype(str).values.tolist()[-1]
+    ['17', '20', 'reservoir']
     """
     mig = tier_migration(tx, freq=freq, as_of=as_of, key=key, major=major)
     f, to = mig["from_tier"], mig["to_tier"]

@@ -572,3 +572,19 @@ def test_plot_key_account_flow(tiny):
     assert [t.get_text() for t in ax.texts] == ["balanced", "balanced"]
     with pytest.raises(DataError, match="key-account flow is empty"):
         cohorts.plot_key_account_flow(flow.iloc[:0])
+
+
+def test_single_period():
+    # one year of data: no previous period, so retention and key flow are empty tables
+    tx = make_tx([("A", "2021-01-05", 10), ("B", "2021-01-20", 5), ("B", "2021-02-01", -2)])
+    br = cohorts.revenue_bridge(tx, freq="Y")
+    # 2021: new A 10 + B 3 (B's return in its cohort period is netted: 5 - 2)
+    assert br[BRIDGE_COLS].iloc[0].tolist() == pytest.approx([0, 13, 0, 0, 0, 0, 13])
+    assert br["partial"].tolist() == [True]  # as_of = 2021-02-01, inside 2021
+    assert br.attrs["freq"] == "Y" and isinstance(br.index, pd.PeriodIndex)
+    rr = cohorts.revenue_retention(tx, freq="Y")
+    assert rr.empty and "nrr" in rr.columns
+    flow = cohorts.key_account_flow(tx, freq="Y")
+    assert flow.empty and "flow" in flow.columns
+    m = cohorts.retention_matrix(tx, freq="Y")
+    assert list(m.columns) == ["cohort_size", 0] and m.iloc[0].tolist() == [2, 1.0]
