@@ -23,9 +23,9 @@ Definitions shared by every function
 
 :func:`revenue_bridge` and :func:`revenue_retention` classify each customer's
 change ``c - p`` with the same rules, so their ``churned`` and ``reactivated``
-columns are equal and their ``expansion`` / ``contraction`` of the retained
-base are the same numbers (the bridge adds the moves of customers outside that
-base).
+columns are equal; the bridge's ``expansion`` and ``contraction`` hold the
+retention ones plus the moves outside the retained base (new customers'
+returns, return-only customers) and the net returns booked by churned customers.
 
 Plots (``plot_retention_heatmap``, ``plot_revenue_bridge``, ``plot_layer_cake``,
 ``plot_key_account_flow``) live in :mod:`kamresearch.cohorts_plots` and are

@@ -209,7 +209,8 @@ def plot_layer_cake(tx: pd.DataFrame, *, freq: str = "Q", as_of=None, ax=None, c
     -------
     matplotlib Axes
         One layer per cohort (oldest at the bottom), from
-        :func:`~kamresearch.cohorts.revenue_by_cohort`.
+        :func:`~kamresearch.cohorts.revenue_by_cohort`; a cohort's negative net
+        revenue in a period (more returns than purchases) is drawn as 0.
     """
     from matplotlib import colormaps
 
