@@ -136,6 +136,7 @@ def execute_region(task: dict) -> dict:
         result["status"] = "failed"
         result["error"] = _error_text(exc)
         result["traceback"] = traceback.format_exc()
+    _relative_metadata(staged_nb, Path(task["template"]).name, f"{stem}.ipynb")
     try:
         result["files"] = _publish(
             staging, out, stem, ok=result["status"] == "ok", parent_pid=task.get("parent_pid")
@@ -149,6 +150,23 @@ def execute_region(task: dict) -> dict:
             result["error"] = f"the report did not produce its {', '.join(missing)} output"
     result["duration_s"] = round(time.perf_counter() - t0, 3)
     return result
+
+
+def _relative_metadata(path: Path, template_name: str, final_name: str) -> None:
+    """Replace papermill's absolute input/output paths by plain file names."""
+    import nbformat
+
+    if not path.exists():
+        return
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - an unreadable notebook is published as is
+        return
+    meta = nb.metadata.get("papermill")
+    if meta is not None:
+        meta["input_path"] = template_name
+        meta["output_path"] = final_name
+        nbformat.write(nb, path)
 
 
 def _publish(staging: Path, out: Path, stem: str, *, ok: bool, parent_pid) -> dict:

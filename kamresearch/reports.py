@@ -77,6 +77,7 @@ __all__ = [
     "RunResult",
     "RegionResult",
     "load_config",
+    "resolve_options",
     "default_template",
     "TEMPLATE_PARAMETERS",
     "CONFIG_KEYS",
@@ -260,6 +261,36 @@ def _versions() -> dict:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def resolve_options(data=None, *, config=None, **given) -> dict:
+    """The effective options of a run: defaults, overridden by ``config``, then by ``given``.
+
+    Parameters
+    ----------
+    data : str, path or DataFrame, optional
+        The input; overrides ``config["data"]``.
+    config : str, path or dict, optional
+        A TOML file (:func:`load_config`) or a dict of :data:`CONFIG_KEYS`.
+    **given
+        Options of :func:`run`; None means "not given".
+
+    Returns
+    -------
+    dict
+        Every key of :data:`CONFIG_KEYS`, validated: ``regions`` is ``"all"`` or a list,
+        ``as_of`` a Timestamp or None.
+
+    Raises
+    ------
+    ConfigError
+        Unknown option, no data, or an invalid value (the message names the option).
+    """
+    cfg = load_config(config) if isinstance(config, (str, os.PathLike)) else dict(config or {})
+    unknown = sorted((set(cfg) | set(given)) - set(CONFIG_KEYS))
+    if unknown:
+        raise ConfigError(f"unknown option(s) {unknown}; allowed: {list(CONFIG_KEYS)}")
+    return _options(data, cfg, given)
 
 
 def _options(data, cfg: dict, given: dict) -> dict:
@@ -486,24 +517,21 @@ def run(
     run continues with the others.
     """
     t0 = time.perf_counter()
-    cfg = load_config(config) if isinstance(config, (str, os.PathLike)) else dict(config or {})
-    opts = _options(
+    opts = resolve_options(
         data,
-        cfg,
-        dict(
-            mapping=mapping,
-            regions=regions,
-            as_of=as_of,
-            out=out,
-            jobs=jobs,
-            force=force,
-            template=template,
-            params=params,
-            key_share=key_share,
-            major_share=major_share,
-            inactivity_days=inactivity_days,
-            timeout=timeout,
-        ),
+        config=config,
+        mapping=mapping,
+        regions=regions,
+        as_of=as_of,
+        out=out,
+        jobs=jobs,
+        force=force,
+        template=template,
+        params=params,
+        key_share=key_share,
+        major_share=major_share,
+        inactivity_days=inactivity_days,
+        timeout=timeout,
     )
     template = Path(opts["template"]) if opts["template"] else default_template()
     if not template.is_file():

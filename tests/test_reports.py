@@ -1,0 +1,547 @@
+"""Tests of the report pipeline (kamresearch.reports and its report_* helpers).
+
+Most pipeline tests run a tiny template (tests/data/tiny_report.ipynb) on a few
+hundred lines: it raises for the region named "Bad" (the failure hook) and can
+sleep (the kill test). One end-to-end test runs the real template on the sample.
+Expected values come from plain pandas in the test, or from the definitions
+(file names, exit codes) stated in the module docstrings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from kamresearch import reports
+from kamresearch.errors import ConfigError, DataError
+from kamresearch.report_files import (
+    LOCK_NAME,
+    RunLock,
+    atomic_path,
+    clean_temp_files,
+    safe_name,
+    safe_names,
+    write_json_atomic,
+)
+from kamresearch.report_index import render_index
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "data" / "tiny_report.ipynb"
+# Sample regions renamed to hostile names; "Bad" makes the tiny template raise.
+REGION_MAP = {
+    "North": "Bad",
+    "South": "华东",
+    "East": "../../etc",
+    "West": "A/B",
+    "Central": "A_B",
+    "Export": "Export",
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_tx(sample_tx):
+    """25 customers per sample region, regions renamed with REGION_MAP (a copy)."""
+    first = sample_tx.groupby("region")["customer_id"].unique().map(lambda a: sorted(a)[:25])
+    ids = {c for ids in first for c in ids}
+    tx = sample_tx[sample_tx["customer_id"].isin(ids)].copy()
+    tx["region"] = tx["region"].map(REGION_MAP)
+    return tx.reset_index(drop=True)
+
+
+def _majority_region(tx: pd.DataFrame) -> pd.Series:
+    """Independent: region with most net revenue per customer (ties alphabetical)."""
+    g = tx.groupby(["customer_id", "region"])["amount"].sum().reset_index()
+    g = g.sort_values(["customer_id", "amount", "region"], ascending=[True, False, True])
+    return g.drop_duplicates("customer_id").set_index("customer_id")["region"]
+
+
+class _Parser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.stack, self.links, self.text = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.links.append(dict(attrs).get("href"))
+        if tag in ("html", "body", "table"):
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in ("html", "body", "table"):
+            assert self.stack and self.stack[-1] == tag, f"unbalanced </{tag}>"
+            self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _parse_complete(path: Path) -> _Parser:
+    """Parse an HTML file and check it is complete (html/body/table tags all closed)."""
+    text = path.read_text(encoding="utf-8")
+    assert text.rstrip().endswith("</html>"), f"{path.name} is truncated"
+    p = _Parser()
+    p.feed(text)
+    p.close()
+    assert p.stack == [], f"{path.name}: unclosed {p.stack}"
+    return p
+
+
+def _leftovers(out: Path) -> list:
+    """Names in the run folder that are neither final outputs nor the data cache."""
+    return sorted(
+        p.name
+        for p in out.iterdir()
+        if p.name != "_data" and (p.name.startswith(".") or ".tmp-" in p.name)
+    )
+
+
+# --------------------------------------------------------------------------- safe names
+
+
+@pytest.mark.parametrize(
+    ("region", "expected"),
+    [
+        ("华东", "华东"),  # Unicode kept
+        ("../../etc", "_.._etc"),  # separators -> "_", leading dots removed
+        ("A/B", "A_B"),
+        ("A\\B", "A_B"),
+        ("", "unnamed"),
+        ("..", "unnamed"),
+        (".hidden", "hidden"),
+        ("a\x00b\nc", "ab c"),  # NUL dropped, newline -> space
+        ('x:y*z?"<>|', "x_y_z_____"),
+        ("index", "index_"),  # the run's own index.html
+        ("manifest", "manifest_"),
+        ("CON", "CON_"),  # Windows reserved
+        ("e\u0301", "\u00e9"),  # NFC
+        ("trailing. ", "trailing"),
+        ("United Kingdom", "United Kingdom"),
+    ],
+)
+def test_safe_name(region, expected):
+    assert safe_name(region) == expected
+
+
+def test_safe_name_long_names_are_cut_and_stay_distinct():
+    a, b = "区" * 200 + "a", "区" * 200 + "b"
+    sa, sb = safe_name(a), safe_name(b)
+    assert len(sa.encode()) <= 80 and len(sb.encode()) <= 80  # the documented byte budget
+    assert sa != sb  # hash of the full name appended
+    assert sa.startswith("区")
+
+
+def test_safe_names_disambiguates_collisions_independent_of_order():
+    names = ["A/B", "A_B", "North", "north", "../../etc", "华东", ""]
+    got = safe_names(names)
+    assert got == safe_names(list(reversed(names)))
+    assert got["A_B"] == "A_B"  # the name that is already safe keeps its stem
+    assert got["A/B"].startswith("A_B-") and len(got["A/B"]) == len("A_B-") + 8
+    assert got["North"] == "North" and got["north"].startswith("north-")
+    stems = [s.casefold() for s in got.values()]
+    assert len(set(stems)) == len(names)  # unique, case-insensitively
+    for stem in got.values():
+        assert os.path.basename(stem) == stem and not stem.startswith(".")
+
+
+# --------------------------------------------------------------------------- atomic writes, lock
+
+
+def test_atomic_path_keeps_old_file_on_error(tmp_path):
+    target = tmp_path / "x.json"
+    write_json_atomic(target, {"a": 1})
+    with pytest.raises(RuntimeError, match="boom"), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("boom")
+    assert json.loads(target.read_text()) == {"a": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["x.json"]  # temp removed
+
+
+def test_clean_temp_files_removes_only_temp_names(tmp_path):
+    (tmp_path / ".x.html.tmp-1-ab").write_text("half")
+    (tmp_path / ".staging" / "1-x").mkdir(parents=True)
+    (tmp_path / "keep.html").write_text("ok")
+    assert clean_temp_files(tmp_path) == 2
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.html"]
+
+
+def test_lock_is_exclusive_and_released(tmp_path):
+    with RunLock(tmp_path) as lock:
+        info = json.loads(lock.path.read_text())
+        assert info["pid"] == os.getpid() and info["host"] == socket.gethostname()
+        with pytest.raises(ConfigError, match="another kamresearch run is writing"):
+            RunLock(tmp_path).acquire()
+    assert not (tmp_path / LOCK_NAME).exists()
+
+
+def test_stale_lock_of_dead_process_is_taken_over(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()  # its pid no longer exists
+    (tmp_path / LOCK_NAME).write_text(
+        json.dumps({"pid": proc.pid, "host": socket.gethostname(), "started": "x"})
+    )
+    with RunLock(tmp_path) as lock:
+        assert json.loads(lock.path.read_text())["pid"] == os.getpid()
+
+
+def test_lock_of_other_host_or_fresh_garbage_is_respected(tmp_path):
+    lock = tmp_path / LOCK_NAME
+    lock.write_text(json.dumps({"pid": 1, "host": "some-other-host", "started": "x"}))
+    with pytest.raises(ConfigError, match="delete the lock file if no run is active"):
+        RunLock(tmp_path).acquire()
+    lock.write_text("")  # a run between creating and writing its lock
+    with pytest.raises(ConfigError, match="being created"):
+        RunLock(tmp_path).acquire()
+    old = time.time() - 3600  # ... or one killed there an hour ago: stale
+    os.utime(lock, (old, old))
+    with RunLock(tmp_path):
+        pass
+
+
+# --------------------------------------------------------------------------- options and config
+
+
+def test_resolve_options_precedence_defaults_config_arguments(tmp_path):
+    cfg = tmp_path / "kam.toml"
+    cfg.write_text(
+        '[report]\ndata = "sales.csv"\nout = "out"\njobs = 3\nregions = ["North"]\n'
+        'key_share = 0.02\ninactivity_days = 180\n[report.params]\nlang = "de"\n',
+        encoding="utf-8",
+    )
+    opts = reports.resolve_options(config=cfg, jobs=2)
+    assert opts["data"] == str(tmp_path / "sales.csv")  # relative to the config file
+    assert opts["out"] == str(tmp_path / "out")
+    assert opts["jobs"] == 2  # argument overrides config
+    assert opts["regions"] == ["North"] and opts["key_share"] == 0.02
+    assert opts["major_share"] == 0.20 and opts["inactivity_days"] == 180  # default / config
+    assert opts["params"] == {"lang": "de"}
+    assert reports.resolve_options("x.csv", regions=["all"])["regions"] == "all"
+    assert reports.resolve_options("x.csv")["regions"] == "all"  # the default
+    assert reports.resolve_options("x.csv", as_of="2024-03-05")["as_of"] == pd.Timestamp(
+        "2024-03-05"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({}, "no input data"),
+        ({"data": "x", "jobs": 0}, "jobs must be a positive integer"),
+        ({"data": "x", "jobs": "2"}, "jobs must be a positive integer"),
+        ({"data": "x", "key_share": 0.3}, "tier thresholds"),
+        ({"data": "x", "key_share": "a"}, "key_share must be a number"),
+        ({"data": "x", "inactivity_days": 0}, "inactivity_days must be a positive integer"),
+        ({"data": "x", "regions": []}, "non-empty list of region names"),
+        ({"data": "x", "regions": [1]}, "non-empty list of region names"),
+        ({"data": "x", "params": {"region": "x"}}, "may not set the run's own parameters"),
+        ({"data": "x", "params": [1]}, "params must be a table"),
+        ({"data": "x", "as_of": "not a date"}, "is not a date"),
+        ({"data": "x", "colour": "red"}, "unknown option"),
+    ],
+)
+def test_resolve_options_errors(kwargs, match):
+    data = kwargs.pop("data", None)
+    with pytest.raises(ConfigError, match=match):
+        reports.resolve_options(data, **kwargs)
+
+
+def test_load_config_errors(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        reports.load_config(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("data = ", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        reports.load_config(bad)
+    bad.write_text('data = "x"\ncolour = "red"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) \['colour'\]"):
+        reports.load_config(bad)
+
+
+def test_run_argument_errors_before_any_work(tmp_path, tiny_tx):
+    with pytest.raises(DataError, match="input file not found"):
+        reports.run(tmp_path / "missing.csv", out=tmp_path / "o", template=TINY)
+    with pytest.raises(ConfigError, match="template notebook .* not found"):
+        reports.run(tiny_tx, out=tmp_path / "o", template=tmp_path / "none.ipynb")
+    with pytest.raises(ConfigError, match=r"region\(s\) \['Nowhere'\] have no customer"):
+        reports.run(tiny_tx, out=tmp_path / "o", regions=["Nowhere"], template=TINY)
+    assert not (tmp_path / "o" / LOCK_NAME).exists()  # released after the error
+
+
+# --------------------------------------------------------------------------- notebook helpers
+
+
+def test_load_region_filters_customers_of_the_region(tiny_tx, tmp_path):
+    path = tmp_path / "tx.parquet"
+    tiny_tx.to_parquet(path)
+    data = reports.load_region(path, "华东")
+    expected = _majority_region(tiny_tx)
+    ids = set(expected.index[expected == "华东"])
+    assert set(data.tx["customer_id"]) == ids
+    assert len(data.tx) == int(tiny_tx["customer_id"].isin(ids).sum())  # all their lines
+    # as_of: the last date of the whole data, not of the region
+    assert data.as_of == tiny_tx["date"].max().normalize()
+    assert len(reports.load_region(path, "All").tx) == len(tiny_tx)
+    with pytest.raises(ConfigError, match="region 'Nowhere' has no customer"):
+        reports.load_region(path, "Nowhere")
+
+
+def test_headline_against_plain_pandas(tiny_tx):
+    head = reports.headline(tiny_tx, key=0.05, major=0.2)
+    rev = tiny_tx.groupby("customer_id")["amount"].sum().sort_values(ascending=False)
+    total = rev.sum()
+    assert head.loc["revenue", "value"] == pytest.approx(total)
+    assert head.loc["customers", "value"] == rev.size
+    assert head.loc["top10_share", "value"] == pytest.approx(rev.iloc[:10].sum() / total)
+    # smallest k whose top-k revenue reaches 80% of the total
+    k80 = int((rev.cumsum() < 0.8 * total).sum()) + 1
+    assert head.loc["customers_for_80pct", "value"] == k80
+    n_pos = int((rev > 0).sum())
+    n_key = -(-n_pos * 5 // 100)  # ceil(5% of customers with revenue > 0)
+    assert head.loc["key_accounts", "value"] == n_key
+    assert head.loc["key_revenue_share", "value"] == pytest.approx(rev.iloc[:n_key].sum() / total)
+    assert list(head.columns) == ["label", "value", "display"]
+
+
+def test_save_outputs_writes_json_and_excel(tiny_tx, tmp_path):
+    head = reports.headline(tiny_tx)
+    tables = reports.key_tables(tiny_tx, top=5)
+    assert reports.save_outputs(head, tables) == {}  # no output_dir: a notebook run by hand
+    written = reports.save_outputs(
+        head, {**tables, "a/b:c[d]" * 5: head}, output_dir=tmp_path, output_name="r", region="R"
+    )
+    doc = json.loads(written["headline"].read_text(encoding="utf-8"))
+    assert doc["region"] == "R" and doc["as_of"].startswith(str(tiny_tx["date"].max().date()))
+    assert [f["figure"] for f in doc["figures"]] == list(head.index)
+    wb = openpyxl.load_workbook(written["xlsx"])
+    assert wb.sheetnames[:3] == ["Headline", "Top customers", "Tiers"]
+    assert len(wb.sheetnames[3]) <= 31 and "/" not in wb.sheetnames[3]
+    assert wb["Top customers"].max_row == 6  # header + top 5
+    tiers = tables["Tiers"].set_index("tier")
+    assert tiers["customers"].sum() == tiny_tx["customer_id"].nunique()
+    with pytest.raises(ConfigError, match="output_name is required"):
+        reports.save_outputs(head, output_dir=tmp_path)
+
+
+def test_render_index_escapes_and_links():
+    manifest = {
+        "regions": [
+            {"region": "<b>", "status": "ok", "files": {"html": "a b#.html"}},
+            {"region": "X", "status": "failed", "error": "E: <boom>", "files": {}},
+        ],
+        "parameters": {"as_of": "2024-01-01"},
+    }
+    heads = {"<b>": {"figures": [{"figure": "f", "label": "Lbl", "display": "1%"}]}}
+    page = render_index(manifest, heads)
+    assert "&lt;b&gt;</a>" in page and "<b>" not in page
+    assert 'href="a%20b%23.html"' in page and "E: &lt;boom&gt;" in page
+    assert "<th>Lbl</th>" in page and ">1%<" in page
+
+
+# --------------------------------------------------------------------------- pipeline runs
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tiny_tx, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "out"
+    regions = ["Bad", "华东", "../../etc", "A/B", "A_B"]
+    result = reports.run(tiny_tx, out=out, regions=regions, template=TINY, jobs=2)
+    return result, out
+
+
+def test_run_failure_isolated_exit_code_1(tiny_run):
+    result, out = tiny_run
+    assert result.exit_code == 1 and not result.ok
+    assert [r.region for r in result.failed] == ["Bad"]
+    bad = result.failed[0]
+    assert "RuntimeError: test failure for region Bad" in bad.error
+    assert bad.files == {"notebook": "Bad.ipynb"}  # papermill's failed notebook kept
+    assert "test failure for region Bad" in (out / "Bad.ipynb").read_text(encoding="utf-8")
+    assert not (out / "Bad.html").exists() and not (out / "Bad.headline.json").exists()
+    for r in result.regions:
+        if r.region != "Bad":
+            assert r.status == "ok" and set(r.files) == {"notebook", "html", "xlsx", "headline"}
+
+
+def test_run_hostile_names_stay_inside_the_folder(tiny_run):
+    result, out = tiny_run
+    stems = {r.region: r.stem for r in result.regions}
+    assert stems["华东"] == "华东" and stems["../../etc"] == "_.._etc"
+    assert stems["A_B"] == "A_B" and stems["A/B"].startswith("A_B-")
+    for r in result.regions:
+        for name in r.files.values():
+            assert (out / name).resolve().parent == out.resolve()
+    assert not (out.parent / "etc").exists() and not (out / "A").exists()
+    assert (out / "华东.html").exists()
+
+
+def test_run_outputs_match_independent_counts(tiny_run, tiny_tx):
+    result, out = tiny_run
+    owner = _majority_region(tiny_tx)
+    for region in ["华东", "../../etc", "A/B", "A_B"]:
+        stem = safe_names(REGION_MAP.values())[region]
+        doc = json.loads((out / f"{stem}.headline.json").read_text(encoding="utf-8"))
+        fig = {f["figure"]: f["value"] for f in doc["figures"]}
+        ids = owner.index[owner == region]
+        assert fig["customers"] == len(ids)
+        expected = tiny_tx.loc[tiny_tx["customer_id"].isin(ids), "amount"].sum()
+        assert fig["revenue"] == pytest.approx(expected)
+        assert doc["region"] == region
+
+
+def test_run_html_has_no_code_and_index_links_everything(tiny_run):
+    result, out = tiny_run
+    page = _parse_complete(out / "华东.html")
+    text = "".join(page.text)
+    assert "华东 " in text  # the cell's printed output
+    assert "time.sleep" not in text and "load_region" not in text  # no code
+    assert "In\xa0[" not in text and "In [" not in text  # no prompts
+    index = _parse_complete(out / "index.html")
+    from urllib.parse import unquote
+
+    targets = {unquote(h) for h in index.links}
+    for r in result.regions:
+        if "html" in r.files:
+            assert r.files["html"] in targets
+    assert "Bad.ipynb" in targets and "manifest.json" in targets
+    assert "test failure for region Bad" in "".join(index.text)
+
+
+def test_run_manifest(tiny_run, tiny_tx):
+    result, out = tiny_run
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert m["status"] == "failed" and m["finished"] is not None
+    assert m["parameters"]["as_of"] == str(tiny_tx["date"].max().date())
+    assert m["parameters"]["regions"] == ["Bad", "华东", "../../etc", "A/B", "A_B"]
+    for pkg in ("python", "kamresearch", "pandas", "numpy", "duckdb", "lifelines", "papermill"):
+        assert m["versions"][pkg]
+    assert m["input"]["lines"] == len(tiny_tx) and len(m["input"]["sha256"]) == 64
+    entries = {e["region"]: e for e in m["regions"]}
+    assert entries["Bad"]["status"] == "failed" and "RuntimeError" in entries["Bad"]["error"]
+    assert entries["华东"]["status"] == "ok" and entries["华东"]["duration_s"] > 0
+    assert _leftovers(out) == []  # no temp file, no staging folder, no lock
+    cached = pd.read_parquet(out / "_data" / "transactions.parquet")
+    pd.testing.assert_frame_equal(cached, tiny_tx, check_like=True)
+
+
+def test_rerun_skips_finished_regions_and_force_redoes(tiny_run, tiny_tx):
+    result, out = tiny_run
+    mtime = (out / "华东.html").stat().st_mtime_ns
+    again = reports.run(
+        tiny_tx, out=out, regions=["Bad", "华东", "../../etc", "A/B", "A_B"], template=TINY
+    )
+    reused = {r.region for r in again.regions if r.reused}
+    assert reused == {"华东", "../../etc", "A/B", "A_B"}  # Bad is not finished: redone
+    assert again.exit_code == 1 and (out / "华东.html").stat().st_mtime_ns == mtime
+    # another parameter value is another fingerprint: the region is redone
+    changed = reports.run(tiny_tx, out=out, regions=["华东"], template=TINY, key_share=0.02)
+    assert [r.reused for r in changed.regions] == [False] and changed.exit_code == 0
+    forced = reports.run(
+        tiny_tx, out=out, regions=["华东"], template=TINY, key_share=0.02, force=True
+    )
+    assert [r.reused for r in forced.regions] == [False]
+    assert (out / "华东.html").stat().st_mtime_ns != mtime
+
+
+def test_run_refuses_a_locked_folder(tmp_path, tiny_tx):
+    out = tmp_path / "out"
+    with RunLock(out), pytest.raises(ConfigError, match="another kamresearch run"):
+        reports.run(tiny_tx, out=out, template=TINY)
+
+
+_KILL_SCRIPT = """
+import sys, pandas as pd
+from kamresearch import reports
+tx = pd.read_parquet(sys.argv[1])
+reports.run(tx, out=sys.argv[2], regions=["华东", "A_B", "Export", "A/B"], template=sys.argv[3],
+            jobs=2, params={"delay": float(sys.argv[4])})
+"""
+
+
+def test_kill_mid_run_leaves_no_partial_file(tmp_path, tiny_tx):
+    data = tmp_path / "tx.parquet"
+    tiny_tx.to_parquet(data)
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILL_SCRIPT, str(data), str(out), str(TINY), "1.5"],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 90
+    try:
+        while time.monotonic() < deadline and not list(out.glob("*.html")):
+            assert proc.poll() is None, "the run ended before it could be killed"
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the run, its workers and their kernels
+        proc.wait()
+    assert list(out.glob("*.html")), "no region finished within 90 s"
+    time.sleep(0.5)
+    finals = [p for p in out.iterdir() if p.name not in ("_data",) and not p.name.startswith(".")]
+    for p in finals:
+        assert ".tmp-" not in p.name
+        if p.suffix == ".html":
+            _parse_complete(p)
+        elif p.suffix == ".json":
+            json.loads(p.read_text(encoding="utf-8"))
+        elif p.suffix == ".xlsx":
+            openpyxl.load_workbook(p)
+        elif p.suffix == ".ipynb":
+            import nbformat
+
+            nbformat.read(p, as_version=4)
+    assert (out / "manifest.json").exists() and (out / LOCK_NAME).exists()  # the stale lock
+    # The next run takes the stale lock over, removes temp files and completes.
+    again = reports.run(
+        tiny_tx,
+        out=out,
+        regions=["华东", "A_B", "Export", "A/B"],
+        template=TINY,
+        jobs=2,
+        params={"delay": 1.5},
+    )
+    assert again.exit_code == 0
+    assert _leftovers(out) == []
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "ok"
+
+
+def test_end_to_end_real_template_on_sample_file(tmp_path, sample_tx):
+    data = tmp_path / "sample.parquet"
+    sample_tx.to_parquet(data)
+    out = tmp_path / "reports"
+    result = reports.run(data, regions=["All", "Export"], out=out, jobs=2)
+    assert result.exit_code == 0, [r.error for r in result.regions]
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert m["input"]["sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
+    assert m["input"]["lines"] == len(sample_tx)
+    for stem in ("All", "Export"):
+        page = _parse_complete(out / f"{stem}.html")
+        text = "".join(page.text)
+        assert "load_region" not in text and "Traceback" not in text
+        assert openpyxl.load_workbook(out / f"{stem}.xlsx").sheetnames
+    doc = json.loads((out / "Export.headline.json").read_text(encoding="utf-8"))
+    owner = _majority_region(sample_tx)
+    ids = owner.index[owner == "Export"]
+    fig = {f["figure"]: f["value"] for f in doc["figures"]}
+    assert fig["customers"] == len(ids)
+    assert fig["revenue"] == pytest.approx(
+        sample_tx.loc[sample_tx["customer_id"].isin(ids), "amount"].sum()
+    )
+    nb = (out / "Export.ipynb").read_text(encoding="utf-8")
+    assert str(tmp_path) not in nb  # notebook parameters are relative to the run folder
+    # The input cache is reused on a rerun with the same file.
+    source = (out / "_data" / "source.json").read_text()
+    again = reports.run(data, regions=["Export"], out=out)
+    assert again.regions[0].reused and (out / "_data" / "source.json").read_text() == source
