@@ -146,6 +146,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "quantity": ("quantity", "qty", "units", "数量", "销售数量"),
     "unit_price": ("unit price", "price", "单价", "销售单价"),
 }
+# Attribute columns kept (under these names) when present, even without a mapping.
+ATTRIBUTES = ("segment", "industry", "sales_rep", "channel")
 _ORDER = ("customer_id", "date", "amount", "region", "invoice_id", "product_id", "quantity",
           "unit_price")
 _IDS = ("customer_id", "invoice_id", "product_id")
@@ -230,10 +232,10 @@ def _load(source, sheet, src) -> _Raw:
             source=src,
             fix="export the data again; the file has no header and no lines",
         )
+    if sheet is not None and suffix not in _EXCEL_SUFFIXES:
+        raise ConfigError(f"sheet={sheet!r} applies to Excel workbooks, not to {suffix} files")
     if suffix in _TEXT_SUFFIXES:
         return _load_text(data, src, info)
-    if sheet is not None:
-        raise ConfigError(f"sheet={sheet!r} applies to Excel workbooks, not to {suffix} files")
     if suffix in _EXCEL_SUFFIXES:
         return _load_excel(path, data, sheet, src, info)
     if suffix == ".parquet":
@@ -310,7 +312,7 @@ def _sniff(text: str, src) -> tuple[str, int]:
         sniffed = csv.Sniffer().sniff(head[:20000], delimiters=",;\t|").delimiter
     except csv.Error:
         sniffed = None
-    ok = {d: s for d, s in scores.items() if s[1] >= 2 and s[0] >= 0.8}
+    ok = {d: s for d, s in scores.items() if s[1] >= 2 and s[0] >= 0.6}
     if not ok:
         first = text.strip().splitlines()[0][:80]
         raise DataError(
@@ -358,7 +360,7 @@ def _load_text(data: bytes, src, info) -> _Raw:
         )
     except pd.errors.ParserError as exc:
         raise DataError(
-            f"the file is not a regular table ({exc})",
+            f"the file is not a regular table ({str(exc).strip()})",
             source=src,
             fix="check the line named: a field with the delimiter and no quotes, "
             "or a text block that is not part of the table",
@@ -386,7 +388,14 @@ def _drop_blank(frame, rows, src, info) -> _Raw:
 def _load_excel(path, data, sheet, src, info) -> _Raw:
     from python_calamine import CalamineWorkbook
 
-    wb = CalamineWorkbook.from_filelike(_io.BytesIO(data))
+    try:
+        wb = CalamineWorkbook.from_filelike(_io.BytesIO(data))
+    except Exception as exc:  # calamine raises several unrelated types here
+        raise DataError(
+            f"not a readable Excel workbook ({type(exc).__name__}: {exc})",
+            source=src,
+            fix="open the file in Excel and save it again as .xlsx (or export it as CSV)",
+        ) from exc
     names = list(wb.sheet_names)
     if sheet is not None:
         if isinstance(sheet, int) and 0 <= sheet < len(names):
@@ -487,6 +496,9 @@ def _resolve(columns: list[str], mapping, src) -> dict:
             None,
         )
         used.add(out[key])
+    for key in ATTRIBUTES:  # well-known attribute columns are kept without a mapping
+        if key not in out and _norm(key) in by_norm and by_norm[_norm(key)] not in used:
+            out[key] = by_norm[_norm(key)]
     missing = [k for k in ("customer_id", "date") if out[k] is None]
     if out["amount"] is None and not (out["quantity"] and out["unit_price"]):
         missing.append("amount")
@@ -684,30 +696,21 @@ def _date_strings(s: pd.Series, src, dayfirst):
     dmy = s.str.extract(_DMY)
     dm = dmy["a"].notna().to_numpy() & ~hit
     if dm.any():
-        p, text = dmy[dm], s[dm]
-        a, b = p["a"].astype(int), p["b"].astype(int)
-        if dayfirst is None:
-            day_ev, month_ev = text[a > 12], text[b > 12]
-            if len(day_ev) and len(month_ev):
-                raise DataError(
-                    f"mixed date formats: day-first ({day_ev.iloc[0]!r}) and "
-                    f"month-first ({month_ev.iloc[0]!r}) dates in one column",
-                    source=src,
-                    fix="export the dates in one format, e.g. 2021-04-25",
+        p = dmy[dm]
+        a, b = p["a"].astype(int).to_numpy(), p["b"].astype(int).to_numpy()
+        if dayfirst is None:  # decided by a value above 12, else left ambiguous
+            evidence = np.where(a > 12, "day-first", np.where(b > 12, "month-first", ""))
+            found = set(evidence) - {""}
+            if len(found) != 1:  # none, or both: _canonical raises with examples
+                fam[dm] = np.where(
+                    evidence != "", evidence, np.where(a == b, "day-first", "day/month-ambiguous")
                 )
-            if not len(day_ev) and not len(month_ev) and (a != b).any():
-                ex = text[a != b].iloc[0]
-                raise DataError(
-                    f"ambiguous dates: {ex!r} could be day-first or month-first and "
-                    "no date in the column decides it",
-                    source=src,
-                    fix="pass dayfirst=True (03/04 = 3 April) or dayfirst=False "
-                    "(03/04 = March 4), or export dates as 2021-04-03",
-                )
-            dayfirst = bool(len(day_ev))
+                if found or (a != b).any():
+                    return out, fam
+            dayfirst = found == {"day-first"}
         y = p["y"].astype(int)
         y = y.where(y >= 100, np.where(y < 69, 2000 + y, 1900 + y))
-        out[dm] = _assemble(p, y, a if dayfirst else b, b if dayfirst else a)
+        out[dm] = _assemble(p, y, b if dayfirst else a, a if dayfirst else b)
         fam[dm] = "day-first" if dayfirst else "month-first"
     rest = ~hit & ~dm & s.str.contains(r"[A-Za-z]{3}").to_numpy()
     if rest.any():  # month names: 3 Apr 2021, April 3, 2021, 03-Apr-21
@@ -828,6 +831,47 @@ def _fail(src, column, what, values, rows, mask, fix):
     )
 
 
+def _date_families(fam, rows, values, src) -> list[str]:
+    """Raise on mixed or undecidable date formats among kept lines; list the formats."""
+    dm = ("day-first", "month-first", "day/month-ambiguous")
+
+    def example(*names):
+        i = int(np.argmax(np.isin(fam, names)))
+        return rows[i], values.iat[i]
+
+    found = [f for f in ("year-first", *dm, "month-name", "typed") if (fam == f).any()]
+    fix = "export all dates in one format, e.g. 2021-04-03"
+    if "year-first" in found and set(dm) & set(found):
+        raise DataError(
+            "mixed date formats: year-first and day/month-first dates in one column leave "
+            "the day/month order ambiguous",
+            source=src,
+            column=values.name,
+            rows=[example("year-first"), example(*dm)],
+            fix=fix,
+        )
+    if "day-first" in found and "month-first" in found:
+        raise DataError(
+            "mixed date formats: day-first (day above 12 first) and month-first (day above "
+            "12 second) dates in one column",
+            source=src,
+            column=values.name,
+            rows=[example("day-first"), example("month-first")],
+            fix=fix,
+        )
+    if "day/month-ambiguous" in found:
+        raise DataError(
+            "ambiguous dates: day-first or month-first? No date in the column has a day above "
+            "12 to decide it",
+            source=src,
+            column=values.name,
+            rows=[example("day/month-ambiguous")],
+            fix="pass dayfirst=True (03/04/2021 = 3 April) or dayfirst=False (= March 4), "
+            "or export the dates as 2021-04-03",
+        )
+    return found
+
+
 def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src) -> pd.DataFrame:
     frame, info, rows = raw.frame, raw.info, raw.rows
     cols = _resolve(list(frame.columns), mapping, src)
@@ -840,8 +884,9 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src) -> pd.DataFra
     keep = pd.notna(cust)
     out = {"customer_id": cust}
 
-    def check(key, values, bad, missing, required):
+    def check(key, values, bad, required):
         column = cols[key]
+        missing = (np.isnat(values) if values.dtype.kind == "M" else np.isnan(values)) & ~bad
         if (bad & keep).any():
             kind = "date" if key == "date" else "number"
             example = "a date such as 2021-04-03" if key == "date" else "a number such as 1234.50"
@@ -865,34 +910,20 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src) -> pd.DataFra
                 missing & keep,
                 f"fill the empty {key} cells, or remove these lines",
             )
-        out[key] = values
 
     decimal = _decimal(sub, [cols[k] for k in _NUMBERS if cols.get(k)], info.get("delimiter"), src)
     for key in ("quantity", "unit_price", "amount"):
         if cols.get(key):
-            v, bad, missing = _by_unique(sub[cols[key]], lambda u: _numbers(u, decimal))
-            check(key, v, bad, missing, key == "amount")
+            v, bad, _ = _by_unique(sub[cols[key]], lambda u: _numbers(u, decimal))
+            check(key, v, bad, key == "amount")
+            out[key] = v
     if not cols["amount"]:
         out["amount"] = out["quantity"] * out["unit_price"]
-        check("quantity", out["quantity"], np.zeros(len(sub), bool), np.isnan(out["amount"]), True)
-    d, bad, fam, missing = _by_unique(sub[cols["date"]], lambda u: _dates(u, src, dayfirst))
-    fam = np.where(keep, fam, None)
-    families = [
-        f
-        for f in ("year-first", "day-first", "month-first", "month-name", "typed")
-        if (fam == f).any()
-    ]
-    if "year-first" in families and {"day-first", "month-first"} & set(families):
-        i, j = np.argmax(fam == "year-first"), np.argmax(np.isin(fam, ["day-first", "month-first"]))
-        raise DataError(
-            "mixed date formats: year-first and day/month-first dates in one column "
-            "leave the day/month order ambiguous",
-            source=src,
-            column=cols["date"],
-            rows=[(rows[i], sub[cols["date"]].iat[i]), (rows[j], sub[cols["date"]].iat[j])],
-            fix="export all dates in one format, e.g. 2021-04-03",
-        )
-    check("date", d, bad, missing, True)
+        check("quantity", out["amount"], np.zeros(len(sub), bool), True)  # empty qty or price
+    d, bad, fam, _ = _by_unique(sub[cols["date"]], lambda u: _dates(u, src, dayfirst))
+    families = _date_families(np.where(keep, fam, None), rows, sub[cols["date"]], src)
+    check("date", d, bad, True)
+    out["date"] = d
     if cols.get("region"):
         region = _by_unique(sub[cols["region"]], _text)[0]
         info["lines_without_region"] = int((pd.isna(region) & keep).sum())
