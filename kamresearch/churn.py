@@ -82,11 +82,15 @@ def _q(name) -> str:
 
 
 def _connect(tx: pd.DataFrame, as_of: pd.Timestamp, attrs=()):
-    """DuckDB connection with the view ``tx`` (lines up to ``as_of``) and table ``pdays``.
+    """DuckDB connection with the tables every churn fact comes from.
 
-    ``cd``: one row per customer x day with any line (net revenue, largest line,
-    regions seen, attribute of the day's latest line); ``pdays``: the purchase
-    days with their net revenue and the gap to the previous purchase day.
+    ``tx``: view of the lines up to ``as_of``; ``cdr``: one row per customer x day x
+    region (net revenue ``rev``, largest line ``top``, attributes of the latest
+    line); ``regs``: net revenue per customer x region; ``cd``: one row per
+    customer x day (``cdr`` itself unless a customer bought in several regions);
+    ``pdays``: purchase days (``top > 0``) with net revenue, rank ``k`` and ``gap``
+    to the previous purchase day. The lines are scanned once (the scan of the
+    pandas string column dominates the cost); the rest runs on DuckDB tables.
     """
     con = duckdb.connect()
     con.register("tx_raw", tx)
@@ -95,22 +99,43 @@ def _connect(tx: pd.DataFrame, as_of: pd.Timestamp, attrs=()):
     n_after = con.execute(
         f"SELECT count(*) FROM tx_raw WHERE date >= TIMESTAMP '{cutoff}'"
     ).fetchone()[0]
-    attr_sql = "".join(f", arg_max({_q(a)}, date) AS {_q('attr_' + a)}" for a in attrs)
+    a_sql = "".join(f", arg_max({_q(a)}, date) AS {_q('attr_' + a)}" for a in attrs)
+    a_ts = ", max(date) AS last_ts" if attrs else ""
     con.execute(
         f"""
-        CREATE TEMP TABLE cd AS
-        SELECT customer_id, date::DATE AS day, sum(amount) AS rev, max(amount) AS top,
-               min(region) AS region_min, max(region) AS region_max, max(date) AS last_ts
-               {attr_sql}
-        FROM tx GROUP BY customer_id, day
+        CREATE TEMP TABLE cdr AS
+        SELECT customer_id, date::DATE AS day, region, sum(amount) AS rev, max(amount) AS top
+               {a_ts}{a_sql}
+        FROM tx GROUP BY customer_id, day, region
         """
     )
+    con.execute(
+        "CREATE TEMP TABLE regs AS SELECT customer_id, region, sum(rev) AS rrev FROM cdr "
+        "GROUP BY customer_id, region"
+    )
+    multi = con.execute("SELECT count(*) - count(DISTINCT customer_id) FROM regs").fetchone()[0]
+    if multi:  # some customer bought in several regions: collapse to customer x day
+        a_sql = "".join(
+            f", arg_max({_q('attr_' + a)}, last_ts) AS {_q('attr_' + a)}" for a in attrs
+        )
+        a_ts = ", max(last_ts) AS last_ts" if attrs else ""
+        con.execute(
+            f"""
+            CREATE TEMP TABLE cd AS
+            SELECT customer_id, day, sum(rev) AS rev, max(top) AS top {a_ts}{a_sql}
+            FROM cdr GROUP BY customer_id, day
+            """
+        )
+    else:
+        con.execute("CREATE TEMP VIEW cd AS SELECT * FROM cdr")
     con.execute(
         """
         CREATE TEMP TABLE pdays AS
         SELECT customer_id, day, rev,
-               day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap
+               row_number() OVER w AS k,
+               day - lag(day) OVER w AS gap
         FROM cd WHERE top > 0
+        WINDOW w AS (PARTITION BY customer_id ORDER BY day)
         """
     )
     return con, int(n_after)
@@ -121,7 +146,7 @@ def _gap_percentiles(con, percentile: float) -> tuple[pd.Series, int, int]:
     row = con.execute(
         f"""
         SELECT quantile_cont(gap, {probs}) AS q, count(gap) AS n_gaps,
-               count(DISTINCT customer_id) FILTER (WHERE gap IS NOT NULL) AS n_rep
+               count(*) FILTER (WHERE k = 2) AS n_rep
         FROM pdays
         """
     ).fetchone()
@@ -472,17 +497,9 @@ def _tier_thresholds(tier_thresholds) -> tuple[float, float]:
 
 
 def _customer_facts(con, as_of: pd.Timestamp, w: int, attrs: list[str]):
-    """Per-customer purchase facts from the ``cd`` and ``pdays`` tables (DuckDB)."""
+    """Per-customer purchase facts from the tables made by :func:`_connect` (DuckDB)."""
     since = (as_of - pd.Timedelta(days=364)).date()
     attr_sel = "".join(f", arg_max({_q('attr_' + a)}, last_ts) AS {_q(a)}" for a in attrs)
-    multi = con.execute("SELECT count(*) FROM cd WHERE region_min <> region_max").fetchone()[0]
-    # region of most net revenue; exact from the customer-day table unless a customer bought
-    # in two regions on one day, then from the lines
-    reg_src = (
-        "SELECT customer_id, region, sum(amount) AS rrev FROM tx GROUP BY ALL"
-        if multi
-        else "SELECT customer_id, region_min AS region, sum(rev) AS rrev FROM cd GROUP BY ALL"
-    )
     df = con.execute(
         f"""
         WITH p AS (
@@ -504,7 +521,7 @@ def _customer_facts(con, as_of: pd.Timestamp, w: int, attrs: list[str]):
                 SELECT customer_id, region,
                        row_number() OVER (PARTITION BY customer_id
                                           ORDER BY rrev DESC, region ASC) AS rn
-                FROM ({reg_src})
+                FROM regs
             ) WHERE rn = 1
         )
         SELECT c.customer_id, p.first_purchase, p.last_purchase, p.n_purchases, c.revenue,
@@ -639,7 +656,7 @@ def survival_curves(
     curve stays above 0.5), its interval is where the band crosses 0.5.
     ``survival_1y/2y/3y`` are ``S(365)``, ``S(730)``, ``S(1095)``, and
     ``rmst_days = integral_0^horizon S(t) dt``; each is NaN beyond the group's
-    longest follow-up. A group with fewer than :data:`MIN_OBSERVABLE` observable
+    longest follow-up (unless the curve has reached 0 by then). A group with fewer than :data:`MIN_OBSERVABLE` observable
     customers or fewer than :data:`MIN_EVENTS` churn events gets status
     ``"insufficient data"`` (NaN estimates, an :class:`InsufficientDataWarning`).
 
@@ -653,7 +670,7 @@ def survival_curves(
     from lifelines import KaplanMeierFitter
     from lifelines.utils import median_survival_times, restricted_mean_survival_time
 
-    _require(lifetimes, (*_LIFETIME_COLUMNS, *([by] if by else [])), "survival_curves")
+    _require(lifetimes, _LIFETIME_COLUMNS, "survival_curves")
     _check_by(lifetimes, by)
     if not 0 < alpha < 1 or not horizon_days > 0:
         raise ConfigError(
@@ -708,13 +725,19 @@ def survival_curves(
         follow = float(d.max())
         ci = kmf.confidence_interval_survival_function_
         med_ci = median_survival_times(ci)
+        # beyond the longest follow-up S(t) is unknown, unless the curve already reached 0
+        reached_0 = float(kmf.survival_function_.iloc[-1, 0]) == 0.0
         s_at = {
-            t: (float(kmf.survival_function_at_times(t).iloc[0]) if t <= follow else np.nan)
+            t: (
+                float(kmf.survival_function_at_times(t).iloc[0])
+                if t <= follow or reached_0
+                else np.nan
+            )
             for t in (365, 730, 1095)
         }
         rmst = (
             float(restricted_mean_survival_time(kmf, t=horizon_days))
-            if horizon_days <= follow
+            if horizon_days <= follow or reached_0
             else np.nan
         )
         row |= {
