@@ -222,6 +222,7 @@ def _bootstrap(x: np.ndarray, *, ci: float, n_boot: int, seed) -> dict:
     """
     n = len(x)
     rng = np.random.default_rng(seed)
+    points = [min(k, n) for k in _TOP_N] + [p * n for p, _ in _TOP_PCT]
     draws = np.empty((n_boot, len(_CI_METRICS)))
     for b in range(n_boot):
         c = np.bincount(rng.integers(0, n, n), minlength=n)
@@ -230,10 +231,9 @@ def _bootstrap(x: np.ndarray, *, ci: float, n_boot: int, seed) -> dict:
         cum_c = np.concatenate([[0], np.cumsum(cc)])
         cum_r = np.concatenate([[0.0], np.cumsum(cc * xc)])
         cum_r /= cum_r[-1]
-        tops = [np.interp(min(k, n), cum_c, cum_r) for k in _TOP_N]
-        pcts = [np.interp(p * n, cum_c, cum_r) for p, _ in _TOP_PCT]
+        draws[b, :-1] = np.interp(points, cum_c, cum_r)
         area = np.dot(cc / n, (cum_r[:-1] + cum_r[1:]) / 2)  # under the descending curve
-        draws[b] = [*tops, *pcts, 2 * area - 1]
+        draws[b, -1] = 2 * area - 1
     lo, hi = np.quantile(draws, [(1 - ci) / 2, (1 + ci) / 2], axis=0)
     out = {}
     for j, name in enumerate(_CI_METRICS):
@@ -332,7 +332,8 @@ def concentration_summary(
         Confidence level (e.g. 0.95) of a bootstrap interval for the shares and
         the Gini; ``None`` (default) skips it.
     n_boot : int
-        Bootstrap replicates (each costs O(n); 1,000 take ~0.1 s for 3,000 customers).
+        Bootstrap replicates. Each costs O(n): 1,000 replicates take about 0.1 s
+        for 3,000 customers and about a minute for 1M customers.
     seed : int or numpy Generator
         Seed of the bootstrap.
 
@@ -405,6 +406,9 @@ def concentration_summary(
         raise ConfigError(f"n_boot={n_boot!r} must be a positive integer")
     r, window = _revenues(tx, start, end)
     out = _metrics(r)
+    log.debug(
+        "concentration_summary: %d customers, %d with revenue <= 0", len(r), out["n_nonpositive"]
+    )
     if out["n_customers"] == 0:
         warnings.warn(
             "no customer has positive net revenue in the window; shares are NaN",
@@ -670,7 +674,6 @@ def key_account_profile(
     )
     last = e if e is not None else _sql(tx, f"SELECT max(date) AS d FROM tx {where}")["d"][0]
     last = pd.Timestamp(last)
-    buy["customer_id"] = buy["customer_id"].astype(str)
     buy = buy.set_index("customer_id").reindex(per.index)
     first = pd.to_datetime(buy["first_purchase"])
     months_obs = (last.year - first.dt.year) * 12 + (last.month - first.dt.month) + 1

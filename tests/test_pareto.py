@@ -640,3 +640,28 @@ def test_real_data(real_tx):
     # 4,322 positive customers: key ceil(43.22) = 44, key + major ceil(864.4) = 865
     assert p["tier"].value_counts().to_dict() == {"general": 3507, "major": 821, "key": 44}
     assert p.index[0] == "14646" and p["region"].iloc[0] == "Netherlands"
+
+
+def test_integer_ids_and_monthly_trend(tiny_tx):
+    # a hand-made frame with integer ids still ranks ties by the id's text (as customer_tiers)
+    tx = one_line_per_customer([5.0, 5.0, 1.0]).assign(customer_id=[10, 9, 8])
+    # n = 3: key ceil(0.3 * 3) = 1, key + major ceil(0.6 * 3) = 2
+    c = pareto.classify_customers(tx, method="pyramid", thresholds=(0.3, 0.6))
+    assert list(c.index) == [10, 9, 8]  # "10" < "9" as text
+    assert c["tier"].tolist() == ["key", "major", "general"]
+    assert pareto.customer_tiers(c["revenue"], key=0.3, major=0.6).tolist() == c["tier"].tolist()
+    m = pareto.concentration_trend(tiny_tx, freq="M")
+    assert [str(p) for p in m.index] == [
+        "2022-01",
+        "2022-02",
+        "2022-03",
+        "2022-04",
+        "2022-05",
+        "2022-06",
+    ]
+    # March: a's return only (-5) -> no positive customer; April: c alone (4 + 6)
+    assert m.loc["2022-03", "n_customers"] == 0 and m.loc["2022-03", "n_nonpositive"] == 1
+    assert m.loc["2022-04", "n_customers"] == 1 and m.loc["2022-04", "revenue"] == 10
+    # January: a 20, b 30 -> top1 = 30/50; HHI = 60^2 + 40^2 = 5200
+    assert m.loc["2022-01", "top1_share"] == pytest.approx(0.6)
+    assert m.loc["2022-01", "hhi"] == pytest.approx(5200)
