@@ -14,17 +14,27 @@ Sources: ``.csv``/``.txt``/``.tsv`` (UTF-8, UTF-8 with BOM, UTF-16 with BOM and
 GBK/GB18030 detected; any other bytes are read as Latin-1 with a
 :class:`~kamresearch.DataWarning`; delimiter ``,`` ``;`` tab or ``|`` sniffed;
 title lines above the header skipped), ``.xlsx``/``.xlsm``/``.xls`` (read with
-calamine; every sheet whose header equals the first sheet's is appended, the
-others are skipped and listed, unless ``sheet=`` names one), ``.parquet``, or
-a pandas DataFrame (never modified).
+python-calamine, the engine behind ``pd.read_excel(engine="calamine")``, used
+directly to see the raw header; the header is the first fullest row, titles above
+it are skipped; every sheet whose header equals the first sheet's is appended,
+the others are skipped and listed, unless ``sheet=`` names one), ``.parquet``, or
+a pandas DataFrame (never modified; only read).
+
+Columns: a ``mapping`` (preset name or dict) says where each canonical column
+is; canonical columns it does not name are recognised from common English and
+Chinese header names (:data:`ALIASES`, case, spaces and ``_-./`` ignored), and
+columns named like the attributes in :data:`ATTRIBUTES` (``segment``,
+``industry``, ``sales_rep``, ``channel``) are kept. Other columns are dropped
+(but still count when comparing lines for duplicates).
 
 Parsing is done here, vectorised, so that every failure is a
 :class:`~kamresearch.DataError` naming the file, the column, example rows
 (spreadsheet row numbers: header = row 1; ``sheet!row`` for workbooks; index
 labels for a DataFrame) and the fix:
 
-* ids (``customer_id``, ``invoice_id``, ``product_id``): text, stripped; ids
-  that look like floats lose the ``.0`` (``13085.0`` -> ``"13085"``);
+* ids (``customer_id``, ``invoice_id``, ``product_id``): text, stripped, leading
+  zeros kept; ids that look like floats lose the ``.0`` (``13085.0`` -> ``"13085"``);
+  an empty cell is a missing value;
 * numbers: currency signs (¥ ￥ $ € £, RMB, CNY...), spaces and apostrophes
   removed; ``(12.50)`` and ``12.50-`` are negative; the decimal separator is
   decided once per file from the values (``1,234.50`` vs ``1.234,50``, ``3,5``);
@@ -57,7 +67,8 @@ key                         meaning
 ``format``                  ``csv``, ``excel``, ``parquet`` or ``dataframe``
 ``encoding``                text encoding used (csv only)
 ``delimiter``               field delimiter (csv only)
-``header_row``              row number of the header (1 unless title lines)
+``header_row``              row number of the header (1 unless title lines;
+                            ``None`` for parquet and DataFrames)
 ``sheets_read``             sheets appended (excel only)
 ``sheets_skipped``          sheets skipped, with the reason (excel only)
 ``blank_lines``             empty rows skipped
@@ -77,7 +88,8 @@ key                         meaning
 ``today``                   the date used for the future-date check
 ``future_dates``            kept lines dated after today (flagged, kept)
 ``amount_from``             ``"column"`` or ``"quantity * unit_price"``
-``decimal``                 decimal separator used for text numbers
+``decimal``                 decimal separator used for text numbers (``None``
+                            when the numbers were typed)
 ``date_order``              ``"year-first"``, ``"day-first"``, ``"month-first"``,
                             ``"typed"`` (real date values) or a mix of these
 ``columns``                 dict canonical name -> source column
@@ -193,7 +205,8 @@ def _blank(frame: pd.DataFrame) -> np.ndarray:
     return empty
 
 
-def _header(cells, src, where="") -> list[str]:
+def _header(cells, src, where="", check=True) -> list[str]:
+    """Header cells as column names (stripped; empty -> "Unnamed: j"); no duplicates."""
     names = []
     for j, v in enumerate(cells):
         text = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
@@ -201,7 +214,7 @@ def _header(cells, src, where="") -> list[str]:
             text = text[:-2]
         names.append(text.lstrip("\ufeff") or f"Unnamed: {j}")
     dup = sorted(n for n, k in Counter(names).items() if k > 1)
-    if dup:
+    if dup and check:
         raise DataError(
             f"duplicate header names {dup}{where}: every column needs its own name",
             source=src,
@@ -410,11 +423,18 @@ def _load_excel(path, data, sheet, src, info) -> _Raw:
     frames, rows, skipped, first = [], [], [], None
     for name in names:
         cells = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        top = next((i for i, r in enumerate(cells) if any(c not in ("", None) for c in r)), None)
-        if top is None:
+        filled = [sum(c not in ("", None) for c in r) for r in cells[:30]]
+        if not any(filled):
             skipped.append(f"{name} (empty)")
             continue
-        header = _header(cells[top], src, f" in sheet {name!r}")
+        top = filled.index(max(filled))  # the header: the first fullest row (titles above)
+        if max(filled) < 2 or top + 1 >= len(cells):
+            skipped.append(
+                f"{name} (not a table: "
+                + ("one column)" if max(filled) < 2 else "a header and no lines)")
+            )
+            continue
+        header = _header(cells[top], src, f" in sheet {name!r}", check=first is None)
         width = len(header)
         while (
             width > 0
@@ -428,18 +448,22 @@ def _load_excel(path, data, sheet, src, info) -> _Raw:
         elif header != first:
             skipped.append(f"{name} (header differs from sheet {names[0]!r})")
             continue
-        frame = pd.DataFrame([r[:width] for r in cells[top + 1 :]], columns=header)
+        body = cells[top + 1 :]
+        if any(len(r) != width for r in body[:1]) or len(cells[top]) != width:
+            body = [r[:width] for r in body]
+        frame = pd.DataFrame(body, columns=header)
         frames.append(frame)
         label = f"{name}!" if len(names) > 1 else ""
         numbers = np.arange(len(frame)) + top + 2
         rows.append([f"{label}{n}" for n in numbers] if label else numbers.tolist())
         info.setdefault("sheets_read", []).append(name)
-    info.update(format="excel", sheets_skipped=skipped, header_row=None)
+        info.setdefault("header_row", top + 1)
+    info.update(format="excel", sheets_skipped=skipped)
     if not frames:
         raise DataError(
-            f"no sheet with data among {list(wb.sheet_names)}",
+            f"no sheet with a table of lines in the workbook; sheets: {skipped}",
             source=src,
-            fix="check the workbook: every sheet is empty",
+            fix="check the workbook: the lines should be in a sheet with a header row",
         )
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     return _drop_blank(frame, [r for part in rows for r in part], src, info)
@@ -453,7 +477,7 @@ def _warn(info, message, src):
 # --------------------------------------------------------------------------- mapping
 
 
-def _resolve(columns: list[str], mapping, src) -> dict:
+def _resolve(columns: list[str], mapping, src, skipped=()) -> dict:
     """canonical/extra name -> source column (None when absent)."""
     if mapping is None:
         mapping = {}
@@ -515,7 +539,10 @@ def _resolve(columns: list[str], mapping, src) -> dict:
             source=src,
             column=missing[0],
             fix=f"pass mapping={shown} (region optional), or rename the header "
-            f"to a recognised name such as {hint}",
+            f"to a recognised name such as {hint}"
+            + (
+                f"; sheets skipped: {list(skipped)} - pass sheet=... to read one" if skipped else ""
+            ),
         )
     return out
 
@@ -820,13 +847,23 @@ def _boundary_errors() -> tuple:
     return tuple(errors)
 
 
+def _plain(value):
+    """A cell value as a user would recognise it in the message (no numpy reprs)."""
+    if isinstance(value, str | list | dict):
+        return value
+    if pd.isna(value):
+        return ""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _fail(src, column, what, values, rows, mask, fix):
     idx = np.flatnonzero(mask)
+    values = [_plain(values[i]) for i in idx[:5]]
     raise DataError(
         f"{len(idx):,} line(s) with {what} in column {column!r}",
         source=src,
         column=column,
-        rows=[(rows[i], values[i]) for i in idx[:5]],
+        rows=list(zip([rows[i] for i in idx[:5]], values, strict=True)),
         fix=fix,
     )
 
@@ -874,7 +911,7 @@ def _date_families(fam, rows, values, src) -> list[str]:
 
 def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src) -> pd.DataFrame:
     frame, info, rows = raw.frame, raw.info, raw.rows
-    cols = _resolve(list(frame.columns), mapping, src)
+    cols = _resolve(list(frame.columns), mapping, src, info.get("sheets_skipped") or ())
     info["lines_read"] = len(frame)
     dup = np.zeros(len(frame), bool) if keep_duplicates else frame.duplicated().to_numpy()
     if dup.any():
@@ -911,7 +948,10 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src) -> pd.DataFra
                 f"fill the empty {key} cells, or remove these lines",
             )
 
-    decimal = _decimal(sub, [cols[k] for k in _NUMBERS if cols.get(k)], info.get("delimiter"), src)
+    numeric = [cols[k] for k in _NUMBERS if cols.get(k)]
+    decimal = _decimal(sub, numeric, info.get("delimiter"), src)
+    if all(sub[c].dtype != object for c in numeric):
+        info["decimal"] = None  # typed numbers: no decimal separator involved
     for key in ("quantity", "unit_price", "amount"):
         if cols.get(key):
             v, bad, _ = _by_unique(sub[cols[key]], lambda u: _numbers(u, decimal))
@@ -975,10 +1015,10 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src) -> pd.DataFra
         date_max=tx["date"].max(),
         today=today,
         future_dates=int(future.sum()),
-        decimal=decimal,
+        decimal=info.get("decimal", decimal),
         date_order=" + ".join(families),
         amount_from="column" if cols["amount"] else "quantity * unit_price",
-        columns={k: v for k, v in cols.items() if v},
+        columns={k: cols[k] for k in [*_ORDER, *extras] if cols.get(k)},
         keep_duplicates=bool(keep_duplicates),
     )
     info.setdefault("warnings", [])

@@ -144,6 +144,24 @@ def awkward() -> None:
         ),
     )
 
+    # A workbook with a report title above the header, dates and amounts typed as
+    # text (an ERP export), one empty region cell.
+    _write(
+        AWKWARD / "title_rows.xlsx",
+        _workbook(
+            {
+                "销售明细": [
+                    ["销售明细表 2023"],
+                    [],
+                    ["客户名称", "销售日期", "金额", "区域"],
+                    ["甲公司", "2023-01-05", "1,200.50", "华东"],
+                    ["乙公司", "2023-01-06", "-200", ""],
+                    ["甲公司", "2023-02-01", "99.5", "华东"],
+                ]
+            }
+        ),
+    )
+
 
 def bad() -> None:
     _write(BAD / "missing_columns.csv", "Name,Total\nAcme,100\nBeta,200\n")

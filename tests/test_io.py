@@ -174,6 +174,21 @@ AWKWARD_EXPECT = {
         ),
         [("1001", "2022-03-01", 25.0), ("1003", "2023-01-10", 999.99)],
     ),
+    # title on row 1, blank row 2, header row 3; text cells: 1200.50 - 200 + 99.5 = 1100.
+    "title_rows.xlsx": (
+        None,
+        dict(
+            format="excel",
+            header_row=3,
+            lines=3,
+            customers=2,
+            net_revenue=1100.0,
+            lines_without_region=1,
+            decimal=".",
+            date_order="year-first",
+        ),
+        [("甲公司", "2023-01-05", 1200.5), ("乙公司", "2023-01-06", -200.0)],
+    ),
 }
 
 
@@ -229,6 +244,41 @@ def test_sheet_option_reads_one_sheet():
     assert tx.attrs["quality"]["duplicates_dropped"] == 0
     with pytest.raises(DataError, match=r"no sheet named '2030'.*2022"):
         read_transactions(AWKWARD / "two_sheets.xlsx", sheet="2030")
+
+
+def _workbook(path, sheets):
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            ws.write_row(r, 0, row)
+    wb.close()
+    return path
+
+
+def test_cover_sheets(tmp_path):
+    data = [["客户", "日期", "金额"], ["甲", "2023-01-05", 10]]
+    # a one-column cover sheet is not a table: skipped, the data sheet is read
+    path = _workbook(tmp_path / "a.xlsx", {"说明": [["本文件说明"], ["第二行"]], "数据": data})
+    q = read_transactions(path).attrs["quality"]
+    assert q["sheets_read"] == ["数据"] and q["sheets_skipped"][0].startswith("说明 (not a table")
+    # a table of contents first: its header rules, the error points to sheet=
+    toc = [["项目", "说明"], ["数据", "销售明细"]]
+    path = _workbook(tmp_path / "b.xlsx", {"目录": toc, "数据": data})
+    with pytest.raises(DataError, match=r"sheets skipped: \[.数据 \(header differs"):
+        read_transactions(path)
+    tx = read_transactions(path, sheet="数据")
+    assert (tx.loc[0, "customer_id"], tx.loc[0, "amount"]) == ("甲", 10.0)
+    assert read_transactions(path, sheet=1).attrs["quality"]["sheets_read"] == ["数据"]
+
+
+def test_duplicate_names_in_a_skipped_sheet_are_fine(tmp_path):
+    data = [["客户", "日期", "金额"], ["甲", "2023-01-05", 10]]
+    path = _workbook(tmp_path / "erp.xlsx", {"数据": data, "备注": [["x", "x"], [1, 2]]})
+    q = read_transactions(path).attrs["quality"]
+    assert q["sheets_read"] == ["数据"] and q["sheets_skipped"][0].startswith("备注")
 
 
 def test_extra_attribute_column_is_kept():
