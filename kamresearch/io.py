@@ -162,7 +162,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
 ATTRIBUTES = ("segment", "industry", "sales_rep", "channel")
 _ORDER = ("customer_id", "date", "amount", "region", "invoice_id", "product_id", "quantity",
           "unit_price")
-_IDS = ("customer_id", "invoice_id", "product_id")
 # fmt: on
 _NUMBERS = ("amount", "quantity", "unit_price")
 UNKNOWN_REGION = "Unknown"
@@ -492,18 +491,20 @@ def _resolve(columns: list[str], mapping, src, skipped=()) -> dict:
         by_norm.setdefault(_norm(c), c)
     out = {}
     for key, value in mapping.items():
+        if not isinstance(key, str) or not key:
+            raise ConfigError(f"mapping keys are canonical or attribute names, got {key!r}")
         if value is None:
             out[key] = None
             continue
-        options = (value,) if isinstance(value, str) else tuple(value)
+        options = [str(o) for o in (value if isinstance(value, list | tuple) else [value])]
         hit = next((o for o in options if o in columns), None)
         hit = hit or next((by_norm[_norm(o)] for o in options if _norm(o) in by_norm), None)
         if hit is None:
             raise DataError(
-                f"the mapping puts {key!r} in column {value!r}, which is not in "
-                f"the data; columns found: {columns}",
+                f"the mapping puts {key!r} in column {' or '.join(map(repr, options))}, which "
+                f"is not in the data; columns found: {columns}",
                 source=src,
-                column=str(value),
+                column=options[0],
                 fix="correct the mapping to one of the columns found",
             )
         out[key] = hit
@@ -681,7 +682,9 @@ def _dates(u: pd.Series, src, dayfirst):
     out = np.full(len(u), np.datetime64("NaT"), dtype="datetime64[ns]")
     fam = np.full(len(u), "", dtype=object)
     kinds = u.map(
-        lambda v: "s" if isinstance(v, str) else "n" if isinstance(v, int | float) else "t"
+        lambda v: (
+            "s" if isinstance(v, str) else "n" if isinstance(v, int | float | np.number) else "t"
+        )
     ).to_numpy()
     typed = kinds == "t"
     if typed.any():  # date cells of a workbook, Timestamps of a DataFrame

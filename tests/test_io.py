@@ -488,6 +488,17 @@ def test_mapping_errors():
         read_transactions(src, ["customer"])
     with pytest.raises(ConfigError, match="sheet= applies to Excel"):
         read_transactions(src, sheet="x")
+    with pytest.raises(ConfigError, match="mapping keys are canonical or attribute names"):
+        read_transactions(src, {1: "customer"})
+    with pytest.raises(DataError, match="'region' in column 'Land' or 'Country', which is not"):
+        read_transactions(src, {"region": ["Land", "Country"]})
+
+
+def test_mapping_with_alternatives_and_non_text_column_names():
+    src = pd.DataFrame([["A", "2021-01-01", 2.0, "x"]], columns=[0, 1, 2, 3])
+    tx = read_transactions(src, {"customer_id": 0, "date": 1, "amount": [9, 2], "region": None})
+    assert (tx.loc[0, "customer_id"], tx.loc[0, "amount"], tx.loc[0, "region"]) == ("A", 2, "All")
+    assert tx.attrs["quality"]["columns"] == {"customer_id": "0", "date": "1", "amount": "2"}
 
 
 def test_dayfirst_option_decides_ambiguous_dates():
