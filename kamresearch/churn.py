@@ -86,7 +86,8 @@ def _connect(tx: pd.DataFrame, as_of: pd.Timestamp, attrs=()):
 
     ``tx``: view of the lines up to ``as_of``; ``cdr``: one row per customer x day x
     region (net revenue ``rev``, largest line ``top``, attributes of the latest
-    line); ``regs``: net revenue per customer x region; ``cd``: one row per
+    line); ``regs``: net revenue (all time and last 365 days) and attributes per
+    customer x region; ``cd``: one row per
     customer x day (``cdr`` itself unless a customer bought in several regions);
     ``pdays``: purchase days (``top > 0``) with net revenue, rank ``k`` and ``gap``
     to the previous purchase day. The lines are scanned once (the scan of the
@@ -109,33 +110,42 @@ def _connect(tx: pd.DataFrame, as_of: pd.Timestamp, attrs=()):
         FROM tx GROUP BY customer_id, day, region
         """
     )
+    since = (as_of - pd.Timedelta(days=364)).date()
+    a_sql = "".join(f", arg_max({_q('attr_' + a)}, last_ts) AS {_q('attr_' + a)}" for a in attrs)
+    a_ts = ", max(last_ts) AS last_ts" if attrs else ""
     con.execute(
-        "CREATE TEMP TABLE regs AS SELECT customer_id, region, sum(rev) AS rrev FROM cdr "
-        "GROUP BY customer_id, region"
+        f"""
+        CREATE TEMP TABLE regs AS
+        SELECT customer_id, region, sum(rev) AS rrev,
+               coalesce(sum(rev) FILTER (WHERE day >= DATE '{since}'), 0) AS r12 {a_ts}{a_sql}
+        FROM cdr GROUP BY customer_id, region
+        """
     )
-    multi = con.execute("SELECT count(*) - count(DISTINCT customer_id) FROM regs").fetchone()[0]
+    multi, collide = con.execute(
+        "SELECT count(*) - count(DISTINCT customer_id), "
+        "count(DISTINCT customer_id) - count(DISTINCT hash(customer_id)) FROM regs"
+    ).fetchone()
     if multi:  # some customer bought in several regions: collapse to customer x day
-        a_sql = "".join(
-            f", arg_max({_q('attr_' + a)}, last_ts) AS {_q('attr_' + a)}" for a in attrs
-        )
-        a_ts = ", max(last_ts) AS last_ts" if attrs else ""
         con.execute(
-            f"""
+            """
             CREATE TEMP TABLE cd AS
-            SELECT customer_id, day, sum(rev) AS rev, max(top) AS top {a_ts}{a_sql}
+            SELECT customer_id, day, sum(rev) AS rev, max(top) AS top
             FROM cdr GROUP BY customer_id, day
             """
         )
     else:
         con.execute("CREATE TEMP VIEW cd AS SELECT * FROM cdr")
+    # partitioning on the 64-bit hash of the id is faster than on the string; exact
+    # unless two ids share a hash (checked above), then the string is used
+    part = "customer_id" if collide else "hash(customer_id)"
     con.execute(
-        """
+        f"""
         CREATE TEMP TABLE pdays AS
         SELECT customer_id, day, rev,
                row_number() OVER w AS k,
                day - lag(day) OVER w AS gap
         FROM cd WHERE top > 0
-        WINDOW w AS (PARTITION BY customer_id ORDER BY day)
+        WINDOW w AS (PARTITION BY {part} ORDER BY day)
         """
     )
     return con, int(n_after)
@@ -418,7 +428,7 @@ def customer_lifetimes(
             inactivity_days = window.days
             logger.info("churn: inactivity window %s days (%s)", window.days, window.rule)
         w = int(inactivity_days)
-        facts, n_without = _customer_facts(con, as_of, w, attrs)
+        facts, n_without = _customer_facts(con, w, attrs)
     finally:
         con.close()
     if len(facts) == 0 and n_without == 0:
@@ -496,9 +506,8 @@ def _tier_thresholds(tier_thresholds) -> tuple[float, float]:
     return key, major
 
 
-def _customer_facts(con, as_of: pd.Timestamp, w: int, attrs: list[str]):
+def _customer_facts(con, w: int, attrs: list[str]):
     """Per-customer purchase facts from the tables made by :func:`_connect` (DuckDB)."""
-    since = (as_of - pd.Timedelta(days=364)).date()
     attr_sel = "".join(f", arg_max({_q('attr_' + a)}, last_ts) AS {_q(a)}" for a in attrs)
     df = con.execute(
         f"""
@@ -511,10 +520,8 @@ def _customer_facts(con, as_of: pd.Timestamp, w: int, attrs: list[str]):
             FROM pdays GROUP BY customer_id
         ),
         c AS (
-            SELECT customer_id, sum(rev) AS revenue,
-                   coalesce(sum(rev) FILTER (WHERE day >= DATE '{since}'), 0) AS revenue_12m
-                   {attr_sel}
-            FROM cd GROUP BY customer_id
+            SELECT customer_id, sum(rrev) AS revenue, sum(r12) AS revenue_12m {attr_sel}
+            FROM regs GROUP BY customer_id
         ),
         r AS (
             SELECT customer_id, region FROM (
