@@ -104,6 +104,7 @@ import csv
 import hashlib
 import io as _io
 import logging
+import os
 import re
 import warnings
 import zipfile
@@ -802,6 +803,8 @@ def read_transactions(
     >>> tx.attrs["quality"]["customers"]
     3000
     """
+    if not isinstance(source, pd.DataFrame | str | os.PathLike):
+        raise ConfigError(f"source must be a file path or a DataFrame, got {type(source).__name__}")
     src = "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
     try:
         raw = _load(source, sheet, src)
@@ -915,6 +918,8 @@ def _date_families(fam, rows, values, src) -> list[str]:
 def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src) -> pd.DataFrame:
     frame, info, rows = raw.frame, raw.info, raw.rows
     cols = _resolve(list(frame.columns), mapping, src, info.get("sheets_skipped") or ())
+    if frame.empty:
+        raise DataError("the data has no lines", source=src, fix="pass a table with lines")
     info["lines_read"] = len(frame)
     dup = np.zeros(len(frame), bool) if keep_duplicates else frame.duplicated().to_numpy()
     if dup.any():
@@ -929,7 +934,11 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src) -> pd.DataFra
         missing = (np.isnat(values) if values.dtype.kind == "M" else np.isnan(values)) & ~bad
         if (bad & keep).any():
             kind = "date" if key == "date" else "number"
-            example = "a date such as 2021-04-03" if key == "date" else "a number such as 1234.50"
+            example = (
+                "a date such as 2021-04-03 (years 1678 to 2261)"
+                if key == "date"
+                else "a number such as 1234.50"
+            )
             _fail(
                 src,
                 column,

@@ -588,6 +588,13 @@ def test_parquet_source(tmp_path):
         read_transactions(bad)
 
 
+def test_empty_dataframe_and_wrong_source_type():
+    with pytest.raises(DataError, match="the data has no lines"):
+        read_transactions(pd.DataFrame({"customer": [], "date": [], "amount": []}))
+    with pytest.raises(ConfigError, match="source must be a file path or a DataFrame, got Series"):
+        read_transactions(pd.Series([1.0]))
+
+
 def test_missing_file_and_folder(tmp_path):
     with pytest.raises(DataError, match="does not exist"):
         read_transactions(tmp_path / "nope.csv")
