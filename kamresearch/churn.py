@@ -33,6 +33,12 @@ from .schema import attribute_columns, check_transactions
 
 __all__ = [
     "CENSORING_CONVENTION",
+    "LIFETIME_COLUMNS",
+    "KM_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "COMPARE_COLUMNS",
+    "HR_COLUMNS",
+    "AT_RISK_COLUMNS",
     "MIN_OBSERVABLE",
     "MIN_EVENTS",
     "InactivityWindow",
@@ -68,6 +74,24 @@ CENSORING_CONVENTION = (
 MIN_OBSERVABLE = 20
 #: Fewer churn events than this in a group -> "insufficient data".
 MIN_EVENTS = 5
+
+#: Output columns (the contract notebooks and reports rely on), in order.
+LIFETIME_COLUMNS = tuple(
+    "first_purchase last_purchase n_purchases revenue revenue_12m region tier days_since_last "
+    "median_gap_days longest_gap_days n_reactivations churned observable duration_days "
+    "frequency recency T monetary_value".split()
+)
+KM_COLUMNS = tuple("group timeline survival ci_low ci_high at_risk events censored".split())
+SUMMARY_COLUMNS = tuple(
+    "n n_observable events censored median_lifetime_days median_ci_low median_ci_high "
+    "survival_1y survival_2y survival_3y rmst_days max_followup_days status reason".split()
+)
+COMPARE_COLUMNS = tuple("test group_a group_b n_a n_b statistic df p p_bonferroni status".split())
+HR_COLUMNS = tuple("covariate level baseline hr hr_low hr_high p ph_p ph_ok".split())
+AT_RISK_COLUMNS = tuple(
+    "customer_id region tier last_purchase days_since_last median_gap_days threshold_days "
+    "revenue_12m revenue".split()
+)
 
 _TIER_ORDER = ("key", "major", "general")
 _GAP_PERCENTILES = (0.5, 0.75, 0.9, 0.95, 0.99)
@@ -452,27 +476,7 @@ def customer_lifetimes(
     out["monetary_value"] = np.where(
         out["frequency"] > 0, rep / out["frequency"].where(out["frequency"] > 0, 1), 0.0
     )
-    cols = [
-        "first_purchase",
-        "last_purchase",
-        "n_purchases",
-        "revenue",
-        "revenue_12m",
-        "region",
-        "tier",
-        "days_since_last",
-        "median_gap_days",
-        "longest_gap_days",
-        "n_reactivations",
-        "churned",
-        "observable",
-        "duration_days",
-        "frequency",
-        "recency",
-        "T",
-        "monetary_value",
-        *attrs,
-    ]
+    cols = [*LIFETIME_COLUMNS, *attrs]
     out = out[cols]
     out.attrs = {
         "as_of": as_of,
@@ -705,19 +709,7 @@ def survival_curves(
             "events": n_ev,
             "censored": n_obs - n_ev,
         }
-        nan = dict.fromkeys(
-            [
-                "median_lifetime_days",
-                "median_ci_low",
-                "median_ci_high",
-                "survival_1y",
-                "survival_2y",
-                "survival_3y",
-                "rmst_days",
-                "max_followup_days",
-            ],
-            np.nan,
-        )
+        nan = dict.fromkeys(SUMMARY_COLUMNS[4:-2], np.nan)
         if n_obs < MIN_OBSERVABLE or n_ev < MIN_EVENTS:
             reason = (
                 f"{n_obs} observable customers (< {MIN_OBSERVABLE})"
@@ -781,13 +773,13 @@ def survival_curves(
             InsufficientDataWarning,
             stacklevel=2,
         )
-    cols = ["group", "timeline", "survival", "ci_low", "ci_high", "at_risk", "events", "censored"]
+    cols = list(KM_COLUMNS)
     table = (
         pd.concat(tables, ignore_index=True)
         if tables
         else pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
     )
-    summary = pd.DataFrame(rows).set_index("group")
+    summary = pd.DataFrame(rows, columns=["group", *SUMMARY_COLUMNS]).set_index("group")
     return SurvivalCurves(
         table=table[cols],
         summary=summary,
@@ -843,90 +835,27 @@ def compare_groups(lifetimes: pd.DataFrame, *, by: str) -> pd.DataFrame:
     g = obs[by].astype(object).where(obs[by].notna(), "(missing)")
     labels = _group_labels(g, by)
     n = {lab: int((g == lab).sum()) for lab in labels}
-    cols = [
-        "test",
-        "group_a",
-        "group_b",
-        "n_a",
-        "n_b",
-        "statistic",
-        "df",
-        "p",
-        "p_bonferroni",
-        "status",
-    ]
+    nan3 = (np.nan, np.nan, np.nan)
     if len(labels) < 2 or obs["event"].sum() == 0:
         why = "one group" if len(labels) < 2 else "no churn event"
-        return pd.DataFrame(
-            [
-                [
-                    "multivariate",
-                    "all",
-                    "",
-                    len(obs),
-                    0,
-                    np.nan,
-                    np.nan,
-                    np.nan,
-                    np.nan,
-                    f"insufficient data: {why}",
-                ]
-            ],
-            columns=cols,
-        )
+        row = ("multivariate", "all", "", len(obs), 0, np.nan, *nan3, f"insufficient data: {why}")
+        return pd.DataFrame([row], columns=list(COMPARE_COLUMNS))
     mv = multivariate_logrank_test(obs["duration_days"], g, obs["event"])
-    rows = [
-        [
-            "multivariate",
-            "all",
-            "",
-            len(obs),
-            0,
-            float(mv.test_statistic),
-            int(mv.degrees_of_freedom),
-            float(mv.p_value),
-            float(mv.p_value),
-            "ok",
-        ]
-    ]
+    p_mv = float(mv.p_value)
+    rows = [("multivariate", "all", "", len(obs), 0, float(mv.test_statistic),
+             int(mv.degrees_of_freedom), p_mv, p_mv, "ok")]  # fmt: skip
     n_pairs = len(labels) * (len(labels) - 1) // 2
     for i, a in enumerate(labels):
         for b in labels[i + 1 :]:
-            ma, mb = (g == a).to_numpy(), (g == b).to_numpy()
-            da, db = obs.loc[ma], obs.loc[mb]
+            da, db = obs.loc[(g == a).to_numpy()], obs.loc[(g == b).to_numpy()]
+            head = ("pairwise", a, b, n[a], n[b])
             if da["event"].sum() + db["event"].sum() == 0:
-                rows.append(
-                    [
-                        "pairwise",
-                        a,
-                        b,
-                        n[a],
-                        n[b],
-                        np.nan,
-                        1,
-                        np.nan,
-                        np.nan,
-                        "insufficient data: no churn event",
-                    ]
-                )
+                rows.append((*head, np.nan, 1, np.nan, np.nan, "insufficient data: no churn event"))
                 continue
             r = logrank_test(da["duration_days"], db["duration_days"], da["event"], db["event"])
             p = float(r.p_value)
-            rows.append(
-                [
-                    "pairwise",
-                    a,
-                    b,
-                    n[a],
-                    n[b],
-                    float(r.test_statistic),
-                    1,
-                    p,
-                    min(1.0, p * n_pairs),
-                    "ok",
-                ]
-            )
-    return pd.DataFrame(rows, columns=cols)
+            rows.append((*head, float(r.test_statistic), 1, p, min(1.0, p * n_pairs), "ok"))
+    return pd.DataFrame(rows, columns=list(COMPARE_COLUMNS))
 
 
 # --------------------------------------------------------------------------- Cox
@@ -1133,9 +1062,7 @@ def hazard_ratio_table(
                 ph[name],
             ]
         )
-    out = pd.DataFrame(
-        rows, columns=["covariate", "level", "baseline", "hr", "hr_low", "hr_high", "p", "ph_p"]
-    )
+    out = pd.DataFrame(rows, columns=list(HR_COLUMNS[:-1]))
     out["ph_ok"] = ~(out["ph_p"] < ph_alpha)
     out.attrs["ph_failed"] = [n for n, p in ph.items() if p < ph_alpha]
     return out
@@ -1216,17 +1143,7 @@ def at_risk_accounts(
     late = late[
         late["median_gap_days"].notna() & (late["days_since_last"] > late["threshold_days"])
     ]
-    cols = [
-        "customer_id",
-        "region",
-        "tier",
-        "last_purchase",
-        "days_since_last",
-        "median_gap_days",
-        "threshold_days",
-        "revenue_12m",
-        "revenue",
-    ]
+    cols = list(AT_RISK_COLUMNS)
     out = (
         late.reset_index()
         .sort_values(
