@@ -29,11 +29,22 @@ from .errors import DataError, InsufficientDataWarning, KamError
 from .plotting import format_money, format_pct
 from .schema import ALL_REGIONS
 
-__all__ = ["RegionReport", "format_table", "show_table", "show_note", "choose_freq"]
+__all__ = [
+    "RegionReport",
+    "INDEX_FIGURES",
+    "format_table",
+    "show_table",
+    "show_note",
+    "choose_freq",
+]
 
 log = logging.getLogger("kamresearch")
 
-_PCT_WORDS = ("share", "retention", "grr", "nrr", "survival", "rate", "premium_pct")
+_PCT_WORDS = ("share", "retention", "grr", "nrr", "survival", "rate", "pct")
+#: Headline figures carried to the run's index page (the Excel headline sheet has them all).
+INDEX_FIGURES = ("revenue", "customers", "top10_share", "top20pct_share", "hhi",
+                 "n_major_customers", "nrr", "grr", "key_pool", "median_lifetime_general",
+                 "at_risk")  # fmt: skip
 _MONEY_WORDS = ("revenue", "opening", "closing", "new", "expansion", "contraction", "churned",
                 "reactivated", "order_value", "at_stake", "monetary")  # fmt: skip
 
@@ -70,7 +81,7 @@ def _fmt_value(column: str, value):
             return format_pct(value, 1)
         if any(w in name for w in _MONEY_WORDS):
             return format_money(value)
-        if name.endswith("_days") or name.startswith("n_"):
+        if name.endswith("_days") or name.startswith("n_") or name == "hhi":
             return f"{value:,.0f}"
         if name in ("p", "ph_p") or name.endswith("_p") or name.startswith("p_"):
             return f"{value:.3f}" if value >= 0.001 else "<0.001"
@@ -311,9 +322,10 @@ class RegionReport:
             _show_figure(fig)
             cols = ["n_customers", "revenue", "top1_share", "top10_share", "top20pct_share",
                     "customers_for_80pct", "hhi", "hhi_band", "gini", "n_major_customers"]  # fmt: skip
-            _display(show_table(s[cols].to_frame("value").rename_axis("measure"), index=True,
-                                caption="Concentration measures (customers with positive "
-                                        "net revenue)"))  # fmt: skip
+            measures = pd.DataFrame({"measure": cols,
+                                     "value": [_fmt_value(c, s[c]) for c in cols]})  # fmt: skip
+            _display(show_table(measures, caption="Concentration measures (customers with "
+                                "positive net revenue)"))  # fmt: skip
 
     def largest_customers(self, *, top: int = 15):
         """The largest customers, and those with 10% or more of revenue."""
@@ -510,8 +522,12 @@ class RegionReport:
 
     # ------------------------------------------------------------------ outputs
     def headline(self) -> pd.DataFrame:
-        """The headline figures (index ``figure``; ``label``, ``value``, ``display``, ``reading``)."""
-        return self.readings
+        """The headline figures of the index page (:data:`INDEX_FIGURES` that exist here).
+
+        Index ``figure``; columns ``label``, ``value``, ``display``, ``reading``.
+        """
+        r = self.readings
+        return r.loc[[f for f in INDEX_FIGURES if f in r.index]]
 
     def tables(self) -> dict:
         """The report's key tables for its Excel file (sections without data are left out).
