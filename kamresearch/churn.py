@@ -936,7 +936,8 @@ def fit_cox(
         Unknown covariate or baseline level.
     DataError
         Fewer than :data:`MIN_OBSERVABLE` observable customers or
-        :data:`MIN_EVENTS` churn events.
+        :data:`MIN_EVENTS` churn events, or the fit does not converge (lifelines'
+        ``ConvergenceError``, e.g. two covariates carrying the same information).
 
     Notes
     -----
@@ -944,6 +945,7 @@ def fit_cox(
     hazard ratio of a level is ``exp(beta)`` against its baseline level.
     """
     from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceError
 
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     strata = [strata] if isinstance(strata, str) else list(strata or [])
@@ -969,13 +971,16 @@ def fit_cox(
     for s in strata:
         frame[s] = obs[s].astype(object).where(obs[s].notna(), "(missing)")
     cph = CoxPHFitter(penalizer=penalizer)
-    cph.fit(
-        frame,
-        duration_col="duration_days",
-        event_col="event",
-        strata=strata or None,
-        batch_mode=batch_mode,
-    )
+    try:
+        cph.fit(frame, duration_col="duration_days", event_col="event",
+                strata=strata or None, batch_mode=batch_mode)  # fmt: skip
+    except ConvergenceError as exc:
+        raise DataError(
+            f"fit_cox: the Cox model did not converge with covariates {covariates} "
+            f"({str(exc).splitlines()[0]})",
+            fix="drop a covariate that duplicates another, merge rare levels, or pass "
+            "penalizer=0.1",
+        ) from exc
     cph.kam_baselines_ = used
     cph.kam_columns_ = colmap
     cph.kam_design_ = frame

@@ -551,6 +551,7 @@ def test_hazard_table_from_lifetimes_and_strata(sample_lifetimes):
     assert cph.strata in ("tier", ["tier"])
 
 
+@pytest.mark.filterwarnings("ignore::scipy.linalg.LinAlgWarning")
 def test_fit_cox_errors(sample_lifetimes):
     with pytest.raises(ConfigError, match="must be columns of lifetimes"):
         churn.fit_cox(sample_lifetimes, covariates=["nope"])
@@ -558,6 +559,9 @@ def test_fit_cox_errors(sample_lifetimes):
         churn.fit_cox(sample_lifetimes, covariates=["tier"], baseline={"tier": "vip"})
     with pytest.raises(DataError, match="insufficient data"):
         churn.fit_cox(sample_lifetimes.iloc[:10], covariates=["tier"])
+    twin = _ph_frame().assign(twin=lambda f: f["grp"])  # collinear: singular information matrix
+    with pytest.raises(DataError, match="did not converge"):
+        churn.fit_cox(twin, covariates=["grp", "twin"])
     with pytest.raises(ConfigError, match="fitted CoxPHFitter"):
         churn.hazard_ratio_table("model")
     from lifelines import CoxPHFitter
