@@ -39,9 +39,7 @@ def test_format_table_rules():
 
 def test_choose_freq_by_time_span():
     def tx(days):
-        return pd.DataFrame(
-            {"date": pd.to_datetime(["2020-01-01"]) + pd.to_timedelta([0, days], "D")}
-        )
+        return pd.DataFrame({"date": pd.Timestamp("2020-01-01") + pd.to_timedelta([0, days], "D")})
 
     # 3+ years: yearly bridge, quarterly cohorts; 1-3 years: quarterly; < 1 year: monthly
     assert (
