@@ -12,7 +12,7 @@ JOBS ?= 2
 SAMPLE := data/sample/sample_transactions.parquet
 OUT ?= reports/sample
 
-.PHONY: help venv reports test lint format bench sample clean
+.PHONY: help venv reports test lint format bench sample notebooks clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,10 @@ lint: $(STAMP) ## ruff check and format check
 format: $(STAMP) ## ruff format and fix
 	$(VENV)/bin/ruff format kamresearch tests benchmarks
 	$(VENV)/bin/ruff check --fix kamresearch tests benchmarks
+
+notebooks: $(STAMP) ## re-execute the committed notebooks on the built-in sample (after a change of output)
+	cd notebooks && ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.record_timing=False *.ipynb
 
 bench: $(STAMP) ## run the benchmarks (installs the bench extra: lifetimes, xlsxwriter)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
