@@ -60,12 +60,11 @@ def plot_survival(
     Groups with status ``"insufficient data"`` are not drawn; the legend gives
     each group's median lifetime.
     """
-    from matplotlib.transforms import blended_transform_factory
-
     if not hasattr(curves, "table") or not hasattr(curves, "summary"):
         raise ConfigError("plot_survival needs the result of kamresearch.churn.survival_curves")
     new = ax is None
-    ax = get_ax(ax, figsize=(8, 5.5) if at_risk else (8, 4.5))
+    n_ok = int((curves.summary["status"] == "ok").sum())
+    ax = get_ax(ax, figsize=(8, 4.5 + (0.25 * (n_ok + 1) if at_risk else 0)))
     table, summary = curves.table, curves.summary
     groups = [g for g in summary.index if summary.at[g, "status"] == "ok"]
     tmax = float(table["timeline"].max()) if len(table) else 365.0
@@ -86,7 +85,7 @@ def plot_survival(
     ax.set_ylabel("share of customers still active")
     ax.set_title(title or ("Customer survival" + (f" by {curves.by}" if curves.by else "")))
     if groups:
-        ax.legend(loc="upper right")
+        ax.legend(loc="best")
     ticks = np.asarray(xticks if xticks is not None else np.arange(0, tmax + 1, 180), float)
     ax.set_xticks(ticks)
     skipped = [g for g in summary.index if g not in groups]
@@ -100,44 +99,25 @@ def plot_survival(
             color="0.4",
         )
     if at_risk and groups:
-        tr = blended_transform_factory(ax.transData, ax.transAxes)
-        top, step = -0.2, 0.065
-        ax.text(
-            -0.01,
-            top,
-            "At risk",
-            transform=ax.transAxes,
-            ha="right",
-            va="center",
-            fontsize=8,
-            fontweight="bold",
-        )
+        # rows at fixed distances (points) below the axis, so any Axes height works
+        top, step = 44, 12
+        ax.annotate("At risk", xy=(0, 0), xycoords="axes fraction", xytext=(-6, -top),
+                    textcoords="offset points", ha="right", va="center", fontsize=8,
+                    fontweight="bold")  # fmt: skip
         for i, g in enumerate(groups):
             c = table[table["group"] == g]
-            y = top - step * (i + 1)
-            ax.text(
-                -0.01,
-                y,
-                str(g),
-                transform=ax.transAxes,
-                ha="right",
-                va="center",
-                fontsize=8,
-                color=_color(g, i),
-            )
+            y = -(top + step * (i + 1))
+            ax.annotate(str(g), xy=(0, 0), xycoords="axes fraction", xytext=(-22, y),
+                        textcoords="offset points", ha="right", va="center", fontsize=8,
+                        color=_color(g, i))  # fmt: skip
             for t in ticks:
-                ax.text(
-                    t,
-                    y,
-                    f"{_at_risk(c, t):,}",
-                    transform=tr,
-                    ha="center",
-                    va="center",
-                    fontsize=8,
-                    clip_on=False,
-                )
+                ax.annotate(f"{_at_risk(c, t):,}", xy=(t, 0), xycoords=("data", "axes fraction"),
+                            xytext=(0, y), textcoords="offset points", ha="center",
+                            va="center", fontsize=8, annotation_clip=False)  # fmt: skip
         if new:
-            ax.figure.subplots_adjust(bottom=min(0.6, 0.2 + 0.055 * (len(groups) + 1)), left=0.16)
+            fig = ax.figure
+            need = (top + step * (len(groups) + 1) + 8) / (fig.get_figheight() * 72)
+            fig.subplots_adjust(bottom=min(0.7, need), left=0.17)
     return ax
 
 
