@@ -9,16 +9,19 @@ __all__ = ["render_index"]
 
 _CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",
-"PingFang SC","Microsoft YaHei",sans-serif;margin:2rem;color:#222}
+"PingFang SC","Microsoft YaHei",sans-serif;margin:2rem;color:#222;font-size:14px}
 h1{font-size:1.5rem;margin-bottom:.2rem}
 p.meta{color:#666;margin-top:0}
+div.wrap{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin-top:1rem}
-th,td{padding:.35rem .7rem;border-bottom:1px solid #ddd;vertical-align:top}
-th{background:#f3f4f6;text-align:left;font-weight:600}
+th,td{padding:.35rem .6rem;border-bottom:1px solid #ddd;vertical-align:top;background:#fff}
+th{background:#f3f4f6;text-align:left;font-weight:600;vertical-align:bottom;min-width:4.5rem}
+th:first-child,td:first-child{position:sticky;left:0;z-index:1;min-width:9rem}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.failed td{background:#fdecea}
 tr.company td{font-weight:600}
 span.err{color:#b00020;font-size:.9em}
+td.files{white-space:nowrap}
 a{color:#1a5fb4}
 small{color:#666}
 """
@@ -46,7 +49,7 @@ def render_index(manifest: dict, headlines: dict) -> str:
     str
         A self-contained HTML page (inline CSS, no scripts). Columns: region (linked
         to its HTML report), one column per headline figure (in the order of the
-        first headline), status, and links to the Excel tables and the notebook.
+        first headline) after the status, and links to the Excel tables and the notebook.
         Failed regions show their error and link to papermill's failed notebook.
     """
     regions = manifest.get("regions", [])
@@ -81,7 +84,8 @@ def render_index(manifest: dict, headlines: dict) -> str:
         )
         cls = "failed" if status == "failed" else ("company" if name == "All" else "")
         rows.append(
-            f'<tr class="{cls}"><td>{cell}</td>{nums}<td>{status_html}</td><td>{links}</td></tr>'
+            f'<tr class="{cls}"><td>{cell}</td><td>{status_html}</td>{nums}'
+            f'<td class="files">{links}</td></tr>'
         )
     meta = (
         f"Data: {escape(str(source.get('name', '')))} · as of "
@@ -101,7 +105,8 @@ def render_index(manifest: dict, headlines: dict) -> str:
         f"<title>Key account reports · as of {escape(str(params.get('as_of', '')))}</title>\n"
         f"<style>{_CSS}</style>\n</head>\n<body>\n"
         f'<h1>Key account reports by region</h1>\n<p class="meta">{meta}</p>\n'
-        f"<table>\n<thead><tr><th>Region</th>{head}<th>Status</th><th>Files</th></tr></thead>\n"
-        "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n"
+        '<div class="wrap"><table>\n<thead><tr><th>Region</th><th>Status</th>'
+        f"{head}<th>Files</th></tr></thead>\n"
+        "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table></div>\n"
         f"<p><small>{foot}</small></p>\n</body>\n</html>\n"
     )

@@ -85,7 +85,8 @@ def execute_region(task: dict) -> dict:
     dict
         ``region``, ``stem``, ``status`` (``"ok"`` or ``"failed"``), ``error`` (str or
         None), ``duration_s``, ``files`` (kind -> file name in ``out``, only those
-        published), ``traceback`` (str or None, for the log).
+        published), ``traceback`` (str or None, for the log), ``started`` (UTC time),
+        ``timings`` (``execute_s``: papermill incl. kernel start; ``html_s``: export).
     """
     from datetime import UTC, datetime
 
@@ -111,6 +112,7 @@ def execute_region(task: dict) -> dict:
         "files": {},
         "traceback": None,
         "started": started,
+        "timings": {},
     }
     try:
         pm.execute_notebook(
@@ -123,20 +125,29 @@ def execute_region(task: dict) -> dict:
             request_save_on_cell_execute=False,
             cwd=str(out),
             execution_timeout=task.get("timeout"),
-            # The kernel's own start-up log lines (e.g. ipykernel's note on local TCP
-            # transport) are noise in a scheduled run's log; errors still show.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            # The kernel's own log lines (ipykernel's note on local TCP transport, the
+            # "KeyboardInterrupt caught" of the shutdown's SIGINT) are noise in a scheduled
+            # run's log; errors inside cells are in the notebook.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            # The notebook is complete when its last cell returns: stop the kernel at once
+            # instead of waiting for a graceful shutdown.
+            shutdown_kernel="immediate",
         )
+        t_exec = time.perf_counter()
+        result["timings"]["execute_s"] = round(t_exec - t0, 3)
         nb = nbformat.read(staged_nb, as_version=4)
         html = export_html(
             nb, title=f"{task.get('title_prefix', 'Key accounts')}: {task['region']}"
         )
         (staging / f"{stem}.html").write_text(html, encoding="utf-8")
+        result["timings"]["html_s"] = round(time.perf_counter() - t_exec, 3)
     except Exception as exc:  # noqa: BLE001 - any failure is this region's failure
         result["status"] = "failed"
         result["error"] = _error_text(exc)
         result["traceback"] = traceback.format_exc()
-    _relative_metadata(staged_nb, Path(task["template"]).name, f"{stem}.ipynb")
+    _relative_metadata(
+        staged_nb, task.get("template_name") or Path(task["template"]).name, f"{stem}.ipynb"
+    )
     try:
         result["files"] = _publish(
             staging, out, stem, ok=result["status"] == "ok", parent_pid=task.get("parent_pid")

@@ -49,6 +49,7 @@ from pathlib import Path
 from .errors import ConfigError, DataError
 from .report_files import (
     RunLock,
+    atomic_path,
     clean_temp_files,
     safe_name,
     safe_names,
@@ -137,7 +138,7 @@ _VERSIONED = (
     "nbconvert",
     "matplotlib",
 )
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 @dataclass
@@ -372,6 +373,9 @@ def _write_cache(tx, folder: Path, meta: dict) -> None:
 
     folder.mkdir(parents=True, exist_ok=True)
     quality = _jsonable(dict(tx.attrs.get("quality", {})))
+    if isinstance(quality.get("source"), str):
+        # Reports go to clients: name the input file, not where it sits on this machine.
+        quality["source"] = Path(quality["source"]).name
     plain = tx.copy(deep=False)
     plain.attrs = {}
     table = pa.Table.from_pandas(plain, preserve_index=False)
@@ -575,6 +579,11 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
 
     started = _now()
     tx, source = _prepare_data(opts["data"], opts["mapping"], out)
+    # Every region runs the same copy of the template, even if the original is edited
+    # during the run (the fingerprints name this copy's SHA-256).
+    run_template = out / "_data" / "template.ipynb"
+    with atomic_path(run_template) as tmp:
+        shutil.copyfile(template, tmp)
     as_of = resolve_as_of(tx, opts["as_of"])
     names = _plan_regions(tx, opts, as_of, out)
     del tx
@@ -589,7 +598,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
         "inactivity_days": opts["inactivity_days"],
         "params": opts["params"],
         "template": template.name,
-        "template_sha256": sha256_file(template),
+        "template_sha256": sha256_file(run_template),
         "jobs": opts["jobs"],
         "force": bool(opts["force"]),
         "timeout": opts["timeout"],
@@ -656,7 +665,8 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
                 "region": name,
                 "stem": stems[name],
                 "out": str(out),
-                "template": str(template),
+                "template": str(run_template),
+                "template_name": template.name,
                 "parameters": notebook_params,
                 "parent_pid": os.getpid() if opts["jobs"] > 1 else None,
                 "timeout": opts["timeout"],
@@ -697,6 +707,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
                 error=result["error"],
                 duration_s=result["duration_s"],
                 files=result["files"],
+                timings=result.get("timings", {}),
                 finished=_now(),
             )
             if result["status"] == "failed" and result.get("traceback"):
