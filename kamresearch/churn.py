@@ -131,7 +131,7 @@ def _connect(tx: pd.DataFrame, as_of: pd.Timestamp, attrs=()):
         CREATE TEMP TABLE cdr AS
         SELECT customer_id, date::DATE AS day, region, sum(amount) AS rev, max(amount) AS top
                {a_ts}{a_sql}
-        FROM tx GROUP BY customer_id, day, region
+        FROM tx GROUP BY ALL
         """
     )
     since = (as_of - pd.Timedelta(days=364)).date()
@@ -395,7 +395,7 @@ def customer_lifetimes(
 
         ``attrs``: ``as_of``, ``inactivity_days``, ``inactivity_window``
         (:class:`InactivityWindow` or None when given), ``lines_after_as_of``,
-        ``customers_without_purchase`` (returns only, left out), ``n_customers``,
+        ``customers_without_purchase`` (lines but no positive line: left out), ``n_customers``,
         ``n_observable``, ``n_not_observable``, ``n_churned``, ``convention``.
 
     Raises
@@ -579,7 +579,10 @@ def _group_labels(values: pd.Series, by: str) -> list:
     present = list(pd.unique(values))
     if by == "tier" and set(present) <= set(_TIER_ORDER):
         return [t for t in _TIER_ORDER if t in present]
-    return sorted(present, key=str)
+    try:
+        return sorted(present)
+    except TypeError:  # mixed types
+        return sorted(present, key=str)
 
 
 def _check_by(lifetimes, by):

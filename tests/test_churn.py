@@ -216,6 +216,16 @@ def test_multi_region_customer_and_same_day_lines():
     assert lt.loc["B", "region"] == "North"
 
 
+def test_attribute_names_clashing_with_internal_names(sample_tx):
+    # attribute columns called like the module's internal SQL names must not change anything
+    t = sample_tx[sample_tx["date"] <= "2024-06-30"].iloc[:20_000]
+    base = churn.customer_lifetimes(t, inactivity_days=90)
+    odd = t.assign(day="x", rev=1.0, top="y", gap=0)
+    got = churn.customer_lifetimes(odd, inactivity_days=90)
+    pd.testing.assert_frame_equal(got[base.columns], base)
+    assert (got["day"] == "x").all() and (got["gap"] == 0).all()
+
+
 def test_as_of_default_and_errors(sample_tx):
     tx = _tx([("A", 0, 10), ("A", 30, 10), ("B", 10, 10)])
     lt = churn.customer_lifetimes(tx, inactivity_days=10)
