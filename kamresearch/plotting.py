@@ -65,6 +65,8 @@ CJK_FONTS = [
     "Arial Unicode MS",
 ]
 
+_CJK_FILE_HINTS = ("notosanscjk", "notoserifcjk", "notosanssc", "wqy", "wenquanyi", "simhei",
+                   "msyh", "pingfang", "sourcehansans", "droidsansfallback")  # fmt: skip
 _STYLED = False
 
 
@@ -77,10 +79,20 @@ def apply_style() -> None:
     from matplotlib import font_manager
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
+    if not any(f in installed for f in CJK_FONTS):
+        # matplotlib's font cache may predate a CJK font installed later: register the files
+        for path in font_manager.findSystemFonts():
+            if any(k in path.lower() for k in _CJK_FILE_HINTS):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # unreadable font file
+                    continue
+        installed = {f.name for f in font_manager.fontManager.ttflist}
     fallback = [f for f in CJK_FONTS if f in installed]
     mpl.rcParams.update(
         {
-            "font.family": "sans-serif",
+            # an explicit family list: matplotlib falls back through it glyph by glyph
+            "font.family": ["DejaVu Sans", *fallback],
             "font.sans-serif": ["DejaVu Sans", *fallback],
             "axes.unicode_minus": False,
             "axes.spines.top": False,
