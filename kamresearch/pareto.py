@@ -8,9 +8,11 @@ Conventions shared by every function here:
 * Input is the canonical transactions (:mod:`kamresearch.schema`); it is never
   modified. ``start`` / ``end`` (keyword-only, inclusive calendar days) restrict
   the window; ``None`` means the first / last day in the data.
-* A customer's *revenue* is its net revenue in the window (returns included).
-  Concentration measures use only the ``n`` customers with revenue > 0; the
-  others are counted in ``n_nonpositive`` and left out of every share.
+* A customer's *revenue* is its net revenue in the window (returns included);
+  a net revenue within ``ZERO_TOLERANCE`` (1e-6) of 0 is rounding noise of
+  returns that cancel purchases and counts as 0. Concentration measures use
+  only the ``n`` customers with revenue > 0; the others are counted in
+  ``n_nonpositive`` and left out of every share.
 * Customers are ranked by revenue, largest first, ties by ``customer_id``.
 * Line-level aggregation runs in DuckDB; the measures are vectorised numpy, so
   10M lines and 1M customers take about a second.
@@ -32,6 +34,7 @@ from .schema import check_transactions
 
 __all__ = [
     "SUMMARY_COLUMNS",
+    "ZERO_TOLERANCE",
     "customer_revenue",
     "lorenz_curve",
     "concentration_summary",
@@ -77,6 +80,15 @@ _CI_METRICS = (
 _TOP_N = (1, 5, 10, 20)
 _TOP_PCT = ((0.01, "top1pct_share"), (0.20, "top20pct_share"))
 _EPS = 1e-12  # tolerance for threshold comparisons of shares (80%, 10%, ABC cut-offs)
+#: Net revenue within this of 0 is rounding noise of returns that cancel purchases
+#: (0.1 + 0.2 - 0.3 != 0 in floating point; parallel sums vary in the last digit): it is 0.
+ZERO_TOLERANCE = 1e-6
+
+
+def _denoise(r: np.ndarray) -> np.ndarray:
+    r = np.asarray(r, dtype=float).copy()
+    r[np.abs(r) < ZERO_TOLERANCE] = 0.0
+    return r
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -151,6 +163,7 @@ def _per_customer(tx, start, end, *, region: bool) -> pd.DataFrame:
     out = _sql(tx, f"{sql} ORDER BY revenue DESC, CAST(customer_id AS VARCHAR)")
     if len(out) == 0:
         raise _empty_window(tx, s, e)
+    out["revenue"] = _denoise(out["revenue"].to_numpy())
     out.attrs = {"start": s, "end": e}
     return out
 
@@ -167,7 +180,7 @@ def _revenues(tx, start, end) -> tuple[np.ndarray, dict]:
         con.close()
     if len(r) == 0:
         raise _empty_window(tx, s, e)
-    return np.asarray(r, dtype=float), {"start": s, "end": e}
+    return _denoise(r), {"start": s, "end": e}
 
 
 def _metrics(revenue: np.ndarray) -> dict:
@@ -809,7 +822,7 @@ def concentration_trend(tx: pd.DataFrame, *, freq: str = "Y", start=None, end=No
         raise _empty_window(tx, s, e)
     lo = s if s is not None else pd.Timestamp(lo).normalize()
     hi = e if e is not None else pd.Timestamp(hi).normalize()
-    p, r = np.asarray(got["p"], dtype="datetime64[ns]"), np.asarray(got["r"], dtype=float)
+    p, r = np.asarray(got["p"], dtype="datetime64[ns]"), _denoise(got["r"])
     periods = pd.period_range(pd.Timestamp(p[0]), pd.Timestamp(p[-1]), freq=pfreq, name="period")
     firsts = periods.start_time.to_numpy(dtype="datetime64[ns]")
     bounds = np.searchsorted(p, firsts, side="left").tolist() + [len(p)]

@@ -46,6 +46,7 @@ def ref_revenue(tx):
 def ref_summary(revenue):
     """The summary from first principles on an array of per-customer revenues."""
     r = np.asarray(revenue, dtype=float)
+    r = np.where(np.abs(r) < 1e-6, 0.0, r)  # documented convention: |net| < 1e-6 is 0
     x = np.array(sorted(r[r > 0], reverse=True))
     n, total = len(x), float(x.sum())
     out = {"n_customers": n, "n_nonpositive": int((r <= 0).sum()), "revenue": total}
@@ -621,24 +622,28 @@ def test_real_data(real_tx):
     want = ref_summary(ref_revenue(real_tx).to_numpy())
     assert_summary(s, want)
     pinned = {
-        "n_customers": 4322,
-        "n_nonpositive": 50,
+        # 5 customers whose returns cancel their purchases exactly (net 0 in integer
+        # thousandths; 1e-15..6e-14 in floating point) count as nonpositive
+        "n_customers": 4317,
+        "n_nonpositive": 55,
         "revenue": 8291748.564,
-        "top1_share": 0.033706885567,
-        "top10_share": 0.165060557425,
-        "top20pct_share": 0.735488672616,
-        "customers_for_80pct": 0.271864877372,
-        "hhi": 45.219333400495,
-        "gini": 0.703907163634,
-        "theil": 1.335227858657,
+        "top1_share": 0.03370688556735161,
+        "top10_share": 0.16506055742478495,
+        "top1pct_share": 0.2978198163076861,
+        "top20pct_share": 0.7352451261569617,
+        "customers_for_80pct": 0.27217975445911513,
+        "hhi": 45.2193334004949,
+        "gini": 0.7035642254401874,
+        "theil": 1.3340703171461292,
         "n_major_customers": 0,
     }
     for k, v in pinned.items():
         assert s[k] == pytest.approx(v, rel=1e-9), k
     assert s["hhi_band"] == "unconcentrated"
     p = pareto.classify_customers(real_tx, method="pyramid")
-    # 4,322 positive customers: key ceil(43.22) = 44, key + major ceil(864.4) = 865
-    assert p["tier"].value_counts().to_dict() == {"general": 3507, "major": 821, "key": 44}
+    # 4,317 positive customers: key ceil(43.17) = 44, key + major ceil(863.4) = 864;
+    # general = 4,317 - 864 + 55 nonpositive = 3,508
+    assert p["tier"].value_counts().to_dict() == {"general": 3508, "major": 820, "key": 44}
     assert p.index[0] == "14646" and p["region"].iloc[0] == "Netherlands"
 
 
@@ -665,3 +670,14 @@ def test_integer_ids_and_monthly_trend(tiny_tx):
     # January: a 20, b 30 -> top1 = 30/50; HHI = 60^2 + 40^2 = 5200
     assert m.loc["2022-01", "top1_share"] == pytest.approx(0.6)
     assert m.loc["2022-01", "hhi"] == pytest.approx(5200)
+
+
+def test_cancelled_revenue_counts_as_zero():
+    # 0.1 + 0.2 - 0.3 = 5.6e-17 in floating point: a customer whose return cancels its
+    # purchases has net revenue 0 (nonpositive), not a tiny positive share
+    tx = one_line_per_customer([0.1, 0.2, -0.3, 7.0]).assign(customer_id=["z", "z", "z", "y"])
+    assert 0.1 + 0.2 - 0.3 != 0
+    s = pareto.concentration_summary(tx)
+    assert s["n_customers"] == 1 and s["n_nonpositive"] == 1
+    assert pareto.customer_revenue(tx)["z"] == 0.0
+    assert pareto.concentration_trend(tx)["n_nonpositive"].iloc[0] == 1
