@@ -525,7 +525,7 @@ def classify_customers(
         cls = np.where(prev < a - _EPS, "A", np.where(prev < b - _EPS, "B", "C"))
         out["class"] = np.where(pos, cls, "C").astype(object)
     else:
-        tier = customer_tiers(per["revenue"], key=a, major=b)
+        tier = _ranked_tiers(rev, a, b)
         out["class"] = tier
         out["tier"] = tier
     out["region"] = per["region"]
@@ -587,6 +587,18 @@ def customer_tiers(revenue: pd.Series, *, key: float = 0.01, major: float = 0.20
     out = pd.Series("general", index=revenue.index, dtype=object, name="tier")
     out.loc[order.index] = tiers
     return out
+
+
+def _ranked_tiers(ranked_revenue: np.ndarray, key: float, major: float) -> np.ndarray:
+    """:func:`customer_tiers` on revenue already ranked by DuckDB (same order: revenue
+    descending, ties by id as text), without re-sorting a million ids in pandas."""
+    if not 0 < key <= major <= 1:
+        raise ConfigError(f"tier thresholds must satisfy 0 < key <= major <= 1, got {key}, {major}")
+    n = int((ranked_revenue > 0).sum())
+    tier = np.full(len(ranked_revenue), "general", dtype=object)
+    tier[: math.ceil(major * n - 1e-9)] = "major"
+    tier[: math.ceil(key * n - 1e-9)] = "key"
+    return tier
 
 
 # ----------------------------------------------------------------------------- key accounts
@@ -655,6 +667,8 @@ def key_account_profile(
     >>> bool(cmp.loc["key", "avg_order_value"] > cmp.loc["other", "avg_order_value"])
     True
     """
+    if not 0 < tiers[0] <= tiers[1] <= 1:
+        raise ConfigError(f"tiers={tiers!r} must satisfy 0 < key <= major <= 1")
     per = _per_customer(tx, start, end, region=True).set_index("customer_id")
     _, e, where = _prepare(tx, start, end)
     buy_where = f"{where} AND amount > 0" if where else "WHERE amount > 0"
@@ -695,7 +709,7 @@ def key_account_profile(
     out = pd.DataFrame(index=per.index)
     out["revenue"] = per["revenue"]
     out["gross_revenue"] = buy["gross_revenue"].fillna(0.0).astype(float)
-    out["tier"] = customer_tiers(per["revenue"], key=tiers[0], major=tiers[1])
+    out["tier"] = _ranked_tiers(per["revenue"].to_numpy(), *tiers)
     out["region"] = per["region"]
     out["n_orders"] = n_orders
     out["avg_order_value"] = out["gross_revenue"] / n_orders.where(n_orders > 0)

@@ -264,6 +264,8 @@ def test_argument_errors(tiny_tx):
         pareto.classify_customers(tiny_tx, thresholds=(0.9, 0.8))
     with pytest.raises(ConfigError, match=r"pyramid thresholds \(key, major\)"):
         pareto.classify_customers(tiny_tx, method="pyramid", thresholds=(0.3, 0.2))
+    with pytest.raises(ConfigError, match=r"tiers=\(0.5, 0.1\) must satisfy"):
+        pareto.key_account_profile(tiny_tx, tiers=(0.5, 0.1))
     with pytest.raises(ConfigError, match="freq='H'"):
         pareto.concentration_trend(tiny_tx, freq="H")
     with pytest.raises(ConfigError, match="top=0"):
@@ -458,6 +460,9 @@ def test_pyramid_sizes_on_sample(sample_tx):
     n = int((p["revenue"] > 0).sum())
     assert (p["tier"] == "key").sum() == math.ceil(0.01 * n)
     assert (p["tier"] != "general").sum() == math.ceil(0.20 * n)
+    # the same tiers as the shared contract customer_tiers on the window's revenue
+    want = pareto.customer_tiers(ref_revenue(sample_tx))
+    pd.testing.assert_series_equal(p["tier"].sort_index(), want.sort_index(), check_names=False)
 
 
 # ----------------------------------------------------------------------------- key accounts
@@ -499,6 +504,10 @@ def test_key_account_profile_matches_pandas(sample_tx):
         prof.loc[idx, "purchase_month_share"], m_with / m_obs[idx], rtol=1e-12
     )
     np.testing.assert_allclose(prof["revenue"], ref_revenue(w)[prof.index], rtol=1e-9)
+    want_tier = pareto.customer_tiers(ref_revenue(w))
+    pd.testing.assert_series_equal(
+        prof["tier"].sort_index(), want_tier.sort_index(), check_names=False
+    )
     assert prof.attrs["order_unit"] == "invoice"
 
     cmp = pareto.key_account_comparison(prof)
