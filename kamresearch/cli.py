@@ -175,8 +175,14 @@ def report(
     Exit status: 0 every report succeeded, 1 some failed (the others are
     written; see manifest.json), 2 bad input or arguments.
     """
+    import signal
+
     from .reports import run
 
+    def _terminated(signum, frame):  # a scheduler's SIGTERM stops the run like Ctrl-C
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         result = run(
             data,
@@ -196,8 +202,10 @@ def report(
     except KamError as exc:
         _fail(exc)
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        click.echo("interrupted: finished regions are kept; rerun to complete the rest", err=True)
         sys.exit(130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     n_reused = sum(r.reused for r in result.regions)
     failed = result.failed
     summary = f"{len(result.regions)} report(s): {len(result.regions) - len(failed)} ok"

@@ -76,7 +76,9 @@ def render_index(manifest: dict, headlines: dict) -> str:
         if status == "failed":
             status_html = f'failed<br><span class="err">{escape(str(entry.get("error")))}</span>'
         else:
-            status_html = escape(status + (" (reused)" if entry.get("reused") else ""))
+            note = " (earlier run)" if entry.get("previous_run") else ""
+            note = note or (" (unchanged)" if entry.get("reused") else "")
+            status_html = escape(status + note)
         links = " · ".join(
             _link(files[k], txt)
             for k, txt in (("xlsx", "Excel"), ("notebook", "notebook"))

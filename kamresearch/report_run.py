@@ -19,7 +19,7 @@ import time
 import traceback
 from pathlib import Path
 
-__all__ = ["execute_region", "export_html", "OUTPUT_SUFFIXES", "KERNEL_NAME"]
+__all__ = ["execute_region", "run_tasks", "export_html", "OUTPUT_SUFFIXES", "KERNEL_NAME"]
 
 #: Kernel used for every execution (the ``python3`` kernel of the running interpreter:
 #: jupyter_client starts it with ``sys.executable``).
@@ -205,3 +205,106 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _crashed(task: dict, exc: BaseException) -> dict:
+    """The result of a task whose worker process died (killed, out of memory, ...)."""
+    return {
+        "region": task["region"],
+        "stem": task["stem"],
+        "status": "failed",
+        "error": f"the worker process died ({type(exc).__name__}: {exc}); rerun to retry",
+        "duration_s": 0.0,
+        "files": {},
+        "traceback": None,
+        "started": None,
+        "timings": {},
+    }
+
+
+def _terminate(pool) -> None:
+    """Stop a process pool's workers now (Ctrl-C / SIGTERM of the run)."""
+    # ProcessPoolExecutor has no public "terminate": its worker processes are in
+    # ``_processes``; their kernels notice the dead parent and exit by themselves.
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def run_tasks(tasks: list, jobs: int, *, progress=None):
+    """Execute region tasks; yield each result as it finishes.
+
+    Parameters
+    ----------
+    tasks : list of dict
+        As :func:`execute_region` takes them.
+    jobs : int
+        1: one after the other in this process (each notebook still runs in its own
+        kernel process); more: a pool of that many worker processes (``spawn``).
+    progress : bool, optional
+        A tqdm bar on stderr; default: when stderr is a terminal. A log line per
+        finished region is written either way (through the bar when there is one).
+
+    Yields
+    ------
+    dict
+        The result of :func:`execute_region`. A worker that dies yields a failed
+        result for each of its unfinished regions instead of stopping the run.
+    """
+    import logging
+    import sys
+    from contextlib import nullcontext
+
+    if not tasks:
+        return
+    log = logging.getLogger("kamresearch")
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    bar, redirect = None, nullcontext()
+    if show:
+        from tqdm.auto import tqdm
+        from tqdm.contrib.logging import logging_redirect_tqdm
+
+        bar = tqdm(total=len(tasks), unit="report", file=sys.stderr, dynamic_ncols=True)
+        redirect = logging_redirect_tqdm()
+    n = len(tasks)
+    with redirect:
+        try:
+            for i, result in enumerate(_results(tasks, jobs), 1):
+                if result["status"] == "ok":
+                    log.info("[%d/%d] %s: done in %.1f s", i, n, result["region"],
+                             result["duration_s"])  # fmt: skip
+                else:
+                    log.error("[%d/%d] %s: FAILED after %.1f s: %s", i, n, result["region"],
+                              result["duration_s"], result["error"])  # fmt: skip
+                if bar is not None:
+                    bar.update(1)
+                yield result
+        finally:
+            if bar is not None:
+                bar.close()
+
+
+def _results(tasks: list, jobs: int):
+    if jobs == 1:
+        for task in tasks:
+            yield execute_region(task)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("spawn")
+    )
+    futures = {pool.submit(execute_region, task): task for task in tasks}
+    try:
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - BrokenProcessPool and the like
+                result = _crashed(futures[future], exc)
+            yield result
+    except BaseException:
+        _terminate(pool)
+        raise
+    pool.shutdown(wait=True)

@@ -115,6 +115,14 @@ def customer_regions(tx: pd.DataFrame, *, as_of=None) -> pd.Series:
     return customer_summary(tx, as_of=as_of)["region"]
 
 
+def _region_ids(regions: pd.Series, region: str):
+    ids = regions.index[regions.to_numpy() == region]
+    if len(ids) == 0:
+        known = sorted(map(str, regions.unique()))
+        raise ConfigError(f"region {region!r} has no customer in the data; regions: {known}")
+    return ids
+
+
 def load_region(data_path=None, region: str = ALL_REGIONS, *, mapping=None, as_of=None):
     """Load the transactions of one region for a report.
 
@@ -152,10 +160,21 @@ def load_region(data_path=None, region: str = ALL_REGIONS, *, mapping=None, as_o
 
         tx = load_sample()
     elif _is_cache(path):
-        tx = pd.read_parquet(path)
         qpath = path.with_name("quality.json")
         if qpath.exists():
             quality = json.loads(qpath.read_text(encoding="utf-8"))
+        region = str(region)
+        if region != ALL_REGIONS and as_of is not None:
+            # The pipeline's case: read only the region's customers (pyarrow filter).
+            as_of = resolve_as_of(pd.DataFrame(), as_of)
+            sidecar = path.with_name(f"regions-{as_of.date()}.parquet")
+            if sidecar.exists():
+                regions = pd.read_parquet(sidecar)["region"]
+                ids = _region_ids(regions, region)
+                tx = pd.read_parquet(path, filters=[("customer_id", "in", list(ids))])
+                tx.attrs = {"quality": quality} if quality else {}
+                return RegionData(tx=tx, region=region, as_of=as_of, quality=quality)
+        tx = pd.read_parquet(path)
     else:
         from .io import read_transactions
 
@@ -170,10 +189,7 @@ def load_region(data_path=None, region: str = ALL_REGIONS, *, mapping=None, as_o
             regions = pd.read_parquet(sidecar)["region"]
         else:
             regions = customer_regions(tx, as_of=as_of)
-        ids = regions.index[regions.to_numpy() == region]
-        if len(ids) == 0:
-            known = sorted(regions.unique().tolist())
-            raise ConfigError(f"region {region!r} has no customer in the data; regions: {known}")
+        ids = _region_ids(regions, region)
         tx = tx[tx["customer_id"].isin(ids)].reset_index(drop=True)
     tx.attrs = {"quality": quality} if quality else {}
     return RegionData(tx=tx, region=region, as_of=as_of, quality=quality)

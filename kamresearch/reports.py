@@ -40,13 +40,19 @@ import json
 import logging
 import os
 import shutil
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import ConfigError, DataError
+from .report_config import (
+    CONFIG_KEYS,
+    TEMPLATE_PARAMETERS,
+    default_template,
+    load_config,
+    resolve_options,
+)
 from .report_files import (
     RunLock,
     atomic_path,
@@ -57,6 +63,7 @@ from .report_files import (
     write_json_atomic,
     write_text_atomic,
 )
+from .report_run import run_tasks
 from .report_tables import (
     CACHE_MARK,
     RegionData,
@@ -98,35 +105,6 @@ __all__ = [
 
 logger = logging.getLogger("kamresearch")
 
-#: The names of the template's ``parameters`` cell (papermill injects them).
-TEMPLATE_PARAMETERS = (
-    "data_path",
-    "mapping",
-    "region",
-    "as_of",
-    "inactivity_days",
-    "key_share",
-    "major_share",
-    "output_dir",
-    "output_name",
-)
-#: Keys accepted in a TOML config file (top level or a ``[report]`` table).
-CONFIG_KEYS = (
-    "data",
-    "mapping",
-    "regions",
-    "as_of",
-    "out",
-    "jobs",
-    "force",
-    "key_share",
-    "major_share",
-    "inactivity_days",
-    "template",
-    "params",
-    "timeout",
-)
-_PATH_KEYS = ("data", "out", "template")
 _VERSIONED = (
     "kamresearch",
     "pandas",
@@ -192,61 +170,6 @@ class RunResult:
         return 0 if self.ok else 1
 
 
-def default_template() -> Path:
-    """The report template: ``notebooks/region_report.ipynb`` of a source checkout,
-    else the copy packaged under ``kamresearch/templates/``."""
-    here = Path(__file__).resolve().parent
-    for cand in (
-        here.parent / "notebooks" / "region_report.ipynb",
-        here / "templates" / "region_report.ipynb",
-    ):
-        if cand.exists():
-            return cand
-    raise ConfigError("the report template region_report.ipynb was not found; pass template=")
-
-
-def load_config(path) -> dict:
-    """Read report options from a TOML file.
-
-    Keys (top level or under ``[report]``): ``data``, ``mapping``, ``regions``
-    (a list, or ``"all"``), ``as_of``, ``out``, ``jobs``, ``force``, ``key_share``,
-    ``major_share``, ``inactivity_days``, ``template``, ``params`` (a table of extra
-    notebook parameters), ``timeout`` (seconds per notebook cell). Relative paths are
-    relative to the config file's folder.
-
-    Raises
-    ------
-    ConfigError
-        When the file is missing, is not valid TOML or has unknown keys.
-    """
-    import tomllib
-
-    path = Path(path)
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    if isinstance(doc.get("report"), dict):
-        doc = doc["report"]
-    if "region" in doc and "regions" not in doc:
-        doc["regions"] = doc.pop("region")
-    unknown = sorted(set(doc) - set(CONFIG_KEYS))
-    if unknown:
-        raise ConfigError(
-            f"config file {path}: unknown key(s) {unknown}; allowed: {list(CONFIG_KEYS)}"
-        )
-    for key in _PATH_KEYS:
-        if isinstance(doc.get(key), str):
-            doc[key] = (
-                str((path.parent / doc[key]).resolve())
-                if not Path(doc[key]).is_absolute()
-                else doc[key]
-            )
-    return doc
-
-
 def _versions() -> dict:
     import platform
     from importlib.metadata import PackageNotFoundError, version
@@ -262,106 +185,6 @@ def _versions() -> dict:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def resolve_options(data=None, *, config=None, **given) -> dict:
-    """The effective options of a run: defaults, overridden by ``config``, then by ``given``.
-
-    Parameters
-    ----------
-    data : str, path or DataFrame, optional
-        The input; overrides ``config["data"]``.
-    config : str, path or dict, optional
-        A TOML file (:func:`load_config`) or a dict of :data:`CONFIG_KEYS`.
-    **given
-        Options of :func:`run`; None means "not given".
-
-    Returns
-    -------
-    dict
-        Every key of :data:`CONFIG_KEYS`, validated: ``regions`` is ``"all"`` or a list,
-        ``as_of`` a Timestamp or None.
-
-    Raises
-    ------
-    ConfigError
-        Unknown option, no data, or an invalid value (the message names the option).
-    """
-    cfg = load_config(config) if isinstance(config, (str, os.PathLike)) else dict(config or {})
-    unknown = sorted((set(cfg) | set(given)) - set(CONFIG_KEYS))
-    if unknown:
-        raise ConfigError(f"unknown option(s) {unknown}; allowed: {list(CONFIG_KEYS)}")
-    return _options(data, cfg, given)
-
-
-def _options(data, cfg: dict, given: dict) -> dict:
-    opts = {
-        "data": None,
-        "mapping": None,
-        "regions": "all",
-        "as_of": None,
-        "out": "reports",
-        "jobs": 1,
-        "force": False,
-        "key_share": 0.01,
-        "major_share": 0.20,
-        "inactivity_days": None,
-        "template": None,
-        "params": {},
-        "timeout": None,
-    }
-    opts.update({k: v for k, v in cfg.items() if v is not None})
-    opts.update({k: v for k, v in given.items() if v is not None})
-    if data is not None:
-        opts["data"] = data
-    if opts["data"] is None:
-        raise ConfigError("no input data: pass data (--data FILE) or set data in the config")
-    jobs = opts["jobs"]
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ConfigError(f"jobs must be a positive integer, got {jobs!r}")
-    for k in ("key_share", "major_share"):
-        if isinstance(opts[k], bool) or not isinstance(opts[k], (int, float)):
-            raise ConfigError(f"{k} must be a number, got {opts[k]!r}")
-    if not 0 < opts["key_share"] <= opts["major_share"] <= 1:
-        raise ConfigError(
-            "tier thresholds must satisfy 0 < key_share <= major_share <= 1, got "
-            f"{opts['key_share']}, {opts['major_share']}"
-        )
-    days = opts["inactivity_days"]
-    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
-        raise ConfigError(f"inactivity_days must be a positive integer, got {days!r}")
-    regions = opts["regions"]
-    if isinstance(regions, str):
-        regions = [regions]
-    if (
-        not isinstance(regions, (list, tuple))
-        or not regions
-        or not all(isinstance(r, str) for r in regions)
-    ):
-        raise ConfigError(
-            f"regions must be 'all' or a non-empty list of region names, got {regions!r}"
-        )
-    # "all" (lower case) is the keyword; "All" is the whole-company report.
-    regions = "all" if "all" in regions else list(dict.fromkeys(regions))
-    opts["regions"] = regions
-    if not isinstance(opts["params"], dict):
-        raise ConfigError(
-            f"params must be a table/dict of notebook parameters, got {opts['params']!r}"
-        )
-    clash = sorted(set(opts["params"]) & set(TEMPLATE_PARAMETERS))
-    if clash:
-        raise ConfigError(f"params may not set the run's own parameters {clash}")
-    if opts["as_of"] is not None:
-        import pandas as pd
-
-        try:
-            ts = pd.Timestamp(opts["as_of"])
-        except (ValueError, TypeError):
-            ts = pd.NaT
-        if ts is pd.NaT:
-            raise ConfigError(f"as_of={opts['as_of']!r} is not a date; use YYYY-MM-DD")
-        opts["as_of"] = ts.normalize()
-    return opts
 
 
 def _write_cache(tx, folder: Path, meta: dict) -> None:
@@ -551,7 +374,10 @@ def run(
 
 
 def _plan_regions(tx, opts, as_of, out: Path):
-    """Write the customer -> region sidecar; return the ordered list of regions to report."""
+    """Write the customer -> region sidecar; return (regions to report, every region).
+
+    Both lists start with "All"; regions are ordered by net revenue, largest first.
+    """
     from .report_files import atomic_path
 
     assignment = customer_regions(tx, as_of=as_of)
@@ -563,15 +389,41 @@ def _plan_regions(tx, opts, as_of, out: Path):
             frame.to_parquet(tmp)
     revenue = tx.groupby(tx["customer_id"].map(assignment))["amount"].sum()
     known = revenue.sort_values(ascending=False, kind="stable").index.tolist()
+    every = [ALL_REGIONS] + [r for r in known if r != ALL_REGIONS]
     if opts["regions"] == "all":
-        return [ALL_REGIONS] + [r for r in known if r != ALL_REGIONS]
+        return every, every
     missing = [r for r in opts["regions"] if r != ALL_REGIONS and r not in revenue.index]
     if missing:
         raise ConfigError(
             f"region(s) {missing} have no customer in the data (up to as_of "
             f"{as_of.date()}); regions: {sorted(map(str, known))}"
         )
-    return opts["regions"]
+    return opts["regions"], every
+
+
+def _carried_over(previous: dict, source: dict, parameters: dict, names, stems, out) -> list:
+    """Entries of an earlier run on the same input and as_of for regions not run now.
+
+    They keep the index complete when a run redoes a few regions; each is marked
+    ``"previous_run": true`` and is kept only while its files exist.
+    """
+    if (previous.get("input") or {}).get("sha256") != source["sha256"] or (
+        previous.get("parameters") or {}
+    ).get("as_of") != parameters["as_of"]:
+        return []
+    kept = []
+    for e in previous.get("regions") or []:
+        if not isinstance(e, dict) or e.get("region") in names:
+            continue
+        files = e.get("files") or {}
+        if (
+            e.get("status") in ("ok", "failed")
+            and stems.get(e.get("region")) == e.get("stem")
+            and files
+            and all((out / f).is_file() for f in files.values())
+        ):
+            kept.append({**e, "reused": True, "previous_run": True})
+    return kept
 
 
 def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResult:
@@ -585,9 +437,11 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
     with atomic_path(run_template) as tmp:
         shutil.copyfile(template, tmp)
     as_of = resolve_as_of(tx, opts["as_of"])
-    names = _plan_regions(tx, opts, as_of, out)
+    names, every = _plan_regions(tx, opts, as_of, out)
     del tx
-    stems = safe_names(names)
+    # Stems over every region of the data: a run of a few regions names their files as
+    # a run of all would, and never takes another region's file names.
+    stems = safe_names(every + names)
     versions = _versions()
     parameters = {
         "mapping": opts["mapping"],
@@ -604,10 +458,9 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
         "timeout": opts["timeout"],
     }
     manifest_path = out / "manifest.json"
+    previous_manifest = _load_manifest(manifest_path)
     previous = {
-        r.get("region"): r
-        for r in _load_manifest(manifest_path).get("regions", [])
-        if isinstance(r, dict)
+        r.get("region"): r for r in previous_manifest.get("regions", []) if isinstance(r, dict)
     }
     entries, tasks = [], []
     for name in names:
@@ -684,6 +537,10 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
         "regions": entries,
     }
     by_name = {e["region"]: e for e in entries}
+    carried = _carried_over(previous_manifest, source, parameters, names, stems, out)
+    order = {name: i for i, name in enumerate(every)}
+    # A new list (``entries`` stays this run's), in the order of a full run.
+    manifest["regions"] = sorted(entries + carried, key=lambda e: order.get(e["region"], 1e9))
 
     def publish():
         write_json_atomic(manifest_path, manifest)
@@ -699,7 +556,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
         )
     publish()
     try:
-        for result in _execute(tasks, opts["jobs"], progress):
+        for result in run_tasks(tasks, opts["jobs"], progress=progress):
             entry = by_name[result["region"]]
             entry.update(
                 started=result.get("started"),
@@ -754,62 +611,3 @@ def _write_index(out: Path, manifest: dict) -> None:
         if name:
             heads[e["region"]] = read_headline(out / name)
     write_text_atomic(out / "index.html", render_index(manifest, heads))
-
-
-def _execute(tasks: list, jobs: int, progress):
-    """Run the tasks (in this process when jobs == 1, else in a process pool); yield results."""
-    from contextlib import nullcontext
-
-    from .report_run import execute_region
-
-    if not tasks:
-        return
-    show = sys.stderr.isatty() if progress is None else bool(progress)
-    bar = None
-    redirect = nullcontext()
-    if show:
-        from tqdm.auto import tqdm
-        from tqdm.contrib.logging import logging_redirect_tqdm
-
-        bar = tqdm(total=len(tasks), unit="report", file=sys.stderr, dynamic_ncols=True)
-        redirect = logging_redirect_tqdm()
-    n = len(tasks)
-    with redirect:
-        try:
-            if jobs == 1:
-                done = (execute_region(t) for t in tasks)
-                yield from _report(done, n, bar)
-            else:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor, as_completed
-
-                ctx = multiprocessing.get_context("spawn")
-                with ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=ctx) as pool:
-                    futures = [pool.submit(execute_region, t) for t in tasks]
-                    try:
-                        yield from _report((f.result() for f in as_completed(futures)), n, bar)
-                    except BaseException:
-                        for f in futures:
-                            f.cancel()
-                        raise
-        finally:
-            if bar is not None:
-                bar.close()
-
-
-def _report(results, n: int, bar):
-    for i, result in enumerate(results, 1):
-        if result["status"] == "ok":
-            logger.info("[%d/%d] %s: done in %.1f s", i, n, result["region"], result["duration_s"])
-        else:
-            logger.error(
-                "[%d/%d] %s: FAILED after %.1f s: %s",
-                i,
-                n,
-                result["region"],
-                result["duration_s"],
-                result["error"],
-            )
-        if bar is not None:
-            bar.update(1)
-        yield result

@@ -98,7 +98,11 @@ def test_report_exit_1_then_0_with_config_file(tiny_file, tmp_path):
     assert res.exit_code == 0, res.output
     assert "1 unchanged, reused" in res.output
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert [e["region"] for e in manifest["regions"]] == ["South"]
+    assert manifest["parameters"]["regions"] == ["South"]
+    # The index still lists Bad: same input and as_of, carried over from the first run.
+    entries = {e["region"]: e for e in manifest["regions"]}
+    assert entries["Bad"]["previous_run"] and entries["Bad"]["status"] == "failed"
+    assert "previous_run" not in entries["South"]
     assert manifest["input"]["name"] == "tiny.parquet"
     # as_of defaults to the last date in the data, not the clock
     last = pd.read_parquet(tiny_file)["date"].max().date()

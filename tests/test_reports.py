@@ -446,6 +446,11 @@ def test_rerun_skips_finished_regions_and_force_redoes(tiny_run, tiny_tx):
     # another parameter value is another fingerprint: the region is redone
     changed = reports.run(tiny_tx, out=out, regions=["华东"], template=TINY, key_share=0.02)
     assert [r.reused for r in changed.regions] == [False] and changed.exit_code == 0
+    # The others stay on the index: same input and as_of, carried over from the earlier run.
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    carried = {e["region"] for e in m["regions"] if e.get("previous_run")}
+    assert carried == {"Bad", "../../etc", "A/B", "A_B"}
+    assert "(earlier run)" in (out / "index.html").read_text(encoding="utf-8")
     forced = reports.run(
         tiny_tx, out=out, regions=["华东"], template=TINY, key_share=0.02, force=True
     )
@@ -521,12 +526,12 @@ def test_end_to_end_real_template_on_sample_file(tmp_path, sample_tx):
     data = tmp_path / "sample.parquet"
     sample_tx.to_parquet(data)
     out = tmp_path / "reports"
-    result = reports.run(data, regions=["All", "Export"], out=out, jobs=2)
+    result = reports.run(data, regions=["Central", "Export"], out=out, jobs=2)
     assert result.exit_code == 0, [r.error for r in result.regions]
     m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert m["input"]["sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
     assert m["input"]["lines"] == len(sample_tx)
-    for stem in ("All", "Export"):
+    for stem in ("Central", "Export"):
         page = _parse_complete(out / f"{stem}.html")
         text = "".join(page.text)
         assert "load_region" not in text and "Traceback" not in text
@@ -545,3 +550,21 @@ def test_end_to_end_real_template_on_sample_file(tmp_path, sample_tx):
     source = (out / "_data" / "source.json").read_text()
     again = reports.run(data, regions=["Export"], out=out)
     assert again.regions[0].reused and (out / "_data" / "source.json").read_text() == source
+
+
+def test_load_region_from_the_run_cache(tiny_run, tiny_tx):
+    result, out = tiny_run
+    cache = out / "_data" / "transactions.parquet"
+    as_of = str(tiny_tx["date"].max().date())
+    data = reports.load_region(cache, "华东", as_of=as_of)  # filtered read via the sidecar
+    owner = _majority_region(tiny_tx)
+    expected = tiny_tx[tiny_tx["customer_id"].isin(owner.index[owner == "华东"])]
+    key = ["customer_id", "date", "amount", "invoice_id", "product_id"]
+    pd.testing.assert_frame_equal(
+        data.tx.sort_values(key).reset_index(drop=True),
+        expected.sort_values(key).reset_index(drop=True),
+    )
+    assert data.as_of == pd.Timestamp(as_of)
+    assert reports.load_region(cache, "华东").tx.shape == data.tx.shape  # as_of=None path
+    with pytest.raises(ConfigError, match="region 'Nowhere' has no customer"):
+        reports.load_region(cache, "Nowhere", as_of=as_of)

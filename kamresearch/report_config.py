@@ -1,0 +1,207 @@
+"""Options of a report run: defaults, a TOML config file, arguments; the template.
+
+:func:`resolve_options` merges the three layers (arguments override the config
+file, which overrides the defaults) and validates every value, raising
+:class:`~kamresearch.ConfigError` with the option's name, so that
+``kamresearch report`` exits 2 with a plain message before any work starts.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .errors import ConfigError
+
+__all__ = [
+    "TEMPLATE_PARAMETERS",
+    "CONFIG_KEYS",
+    "default_template",
+    "load_config",
+    "resolve_options",
+]
+
+#: The names of the template's ``parameters`` cell (papermill injects them).
+TEMPLATE_PARAMETERS = (
+    "data_path",
+    "mapping",
+    "region",
+    "as_of",
+    "inactivity_days",
+    "key_share",
+    "major_share",
+    "output_dir",
+    "output_name",
+)
+#: Keys accepted in a TOML config file (top level or a ``[report]`` table).
+CONFIG_KEYS = (
+    "data",
+    "mapping",
+    "regions",
+    "as_of",
+    "out",
+    "jobs",
+    "force",
+    "key_share",
+    "major_share",
+    "inactivity_days",
+    "template",
+    "params",
+    "timeout",
+)
+_PATH_KEYS = ("data", "out", "template")
+
+
+def default_template() -> Path:
+    """The report template: ``notebooks/region_report.ipynb`` of a source checkout,
+    else the copy packaged under ``kamresearch/templates/``."""
+    here = Path(__file__).resolve().parent
+    for cand in (
+        here.parent / "notebooks" / "region_report.ipynb",
+        here / "templates" / "region_report.ipynb",
+    ):
+        if cand.exists():
+            return cand
+    raise ConfigError("the report template region_report.ipynb was not found; pass template=")
+
+
+def load_config(path) -> dict:
+    """Read report options from a TOML file.
+
+    Keys (top level or under ``[report]``): ``data``, ``mapping``, ``regions``
+    (a list, or ``"all"``), ``as_of``, ``out``, ``jobs``, ``force``, ``key_share``,
+    ``major_share``, ``inactivity_days``, ``template``, ``params`` (a table of extra
+    notebook parameters), ``timeout`` (seconds per notebook cell). Relative paths are
+    relative to the config file's folder.
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, is not valid TOML or has unknown keys.
+    """
+    import tomllib
+
+    path = Path(path)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    if isinstance(doc.get("report"), dict):
+        doc = doc["report"]
+    if "region" in doc and "regions" not in doc:
+        doc["regions"] = doc.pop("region")
+    unknown = sorted(set(doc) - set(CONFIG_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"config file {path}: unknown key(s) {unknown}; allowed: {list(CONFIG_KEYS)}"
+        )
+    for key in _PATH_KEYS:
+        if isinstance(doc.get(key), str):
+            doc[key] = (
+                str((path.parent / doc[key]).resolve())
+                if not Path(doc[key]).is_absolute()
+                else doc[key]
+            )
+    return doc
+
+
+def resolve_options(data=None, *, config=None, **given) -> dict:
+    """The effective options of a run: defaults, overridden by ``config``, then by ``given``.
+
+    Parameters
+    ----------
+    data : str, path or DataFrame, optional
+        The input; overrides ``config["data"]``.
+    config : str, path or dict, optional
+        A TOML file (:func:`load_config`) or a dict of :data:`CONFIG_KEYS`.
+    **given
+        Options of :func:`run`; None means "not given".
+
+    Returns
+    -------
+    dict
+        Every key of :data:`CONFIG_KEYS`, validated: ``regions`` is ``"all"`` or a list,
+        ``as_of`` a Timestamp or None.
+
+    Raises
+    ------
+    ConfigError
+        Unknown option, no data, or an invalid value (the message names the option).
+    """
+    cfg = load_config(config) if isinstance(config, (str, os.PathLike)) else dict(config or {})
+    unknown = sorted((set(cfg) | set(given)) - set(CONFIG_KEYS))
+    if unknown:
+        raise ConfigError(f"unknown option(s) {unknown}; allowed: {list(CONFIG_KEYS)}")
+    return _options(data, cfg, given)
+
+
+def _options(data, cfg: dict, given: dict) -> dict:
+    opts = {
+        "data": None,
+        "mapping": None,
+        "regions": "all",
+        "as_of": None,
+        "out": "reports",
+        "jobs": 1,
+        "force": False,
+        "key_share": 0.01,
+        "major_share": 0.20,
+        "inactivity_days": None,
+        "template": None,
+        "params": {},
+        "timeout": None,
+    }
+    opts.update({k: v for k, v in cfg.items() if v is not None})
+    opts.update({k: v for k, v in given.items() if v is not None})
+    if data is not None:
+        opts["data"] = data
+    if opts["data"] is None:
+        raise ConfigError("no input data: pass data (--data FILE) or set data in the config")
+    jobs = opts["jobs"]
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ConfigError(f"jobs must be a positive integer, got {jobs!r}")
+    for k in ("key_share", "major_share"):
+        if isinstance(opts[k], bool) or not isinstance(opts[k], (int, float)):
+            raise ConfigError(f"{k} must be a number, got {opts[k]!r}")
+    if not 0 < opts["key_share"] <= opts["major_share"] <= 1:
+        raise ConfigError(
+            "tier thresholds must satisfy 0 < key_share <= major_share <= 1, got "
+            f"{opts['key_share']}, {opts['major_share']}"
+        )
+    days = opts["inactivity_days"]
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
+        raise ConfigError(f"inactivity_days must be a positive integer, got {days!r}")
+    regions = opts["regions"]
+    if isinstance(regions, str):
+        regions = [regions]
+    if (
+        not isinstance(regions, (list, tuple))
+        or not regions
+        or not all(isinstance(r, str) for r in regions)
+    ):
+        raise ConfigError(
+            f"regions must be 'all' or a non-empty list of region names, got {regions!r}"
+        )
+    # "all" (lower case) is the keyword; "All" is the whole-company report.
+    regions = "all" if "all" in regions else list(dict.fromkeys(regions))
+    opts["regions"] = regions
+    if not isinstance(opts["params"], dict):
+        raise ConfigError(
+            f"params must be a table/dict of notebook parameters, got {opts['params']!r}"
+        )
+    clash = sorted(set(opts["params"]) & set(TEMPLATE_PARAMETERS))
+    if clash:
+        raise ConfigError(f"params may not set the run's own parameters {clash}")
+    if opts["as_of"] is not None:
+        import pandas as pd
+
+        try:
+            ts = pd.Timestamp(opts["as_of"])
+        except (ValueError, TypeError):
+            ts = pd.NaT
+        if ts is pd.NaT:
+            raise ConfigError(f"as_of={opts['as_of']!r} is not a date; use YYYY-MM-DD")
+        opts["as_of"] = ts.normalize()
+    return opts
