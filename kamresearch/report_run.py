@@ -114,8 +114,9 @@ def execute_region(task: dict) -> dict:
         "started": started,
         "timings": {},
     }
+    template_name = task.get("template_name") or Path(task["template"]).name
     try:
-        pm.execute_notebook(
+        nb = pm.execute_notebook(
             str(task["template"]),
             str(staged_nb),
             parameters=params,
@@ -135,7 +136,8 @@ def execute_region(task: dict) -> dict:
         )
         t_exec = time.perf_counter()
         result["timings"]["execute_s"] = round(t_exec - t0, 3)
-        nb = nbformat.read(staged_nb, as_version=4)
+        _relative_paths(nb, template_name, f"{stem}.ipynb")
+        nbformat.write(nb, staged_nb)
         html = export_html(
             nb, title=f"{task.get('title_prefix', 'Key accounts')}: {task['region']}"
         )
@@ -145,9 +147,7 @@ def execute_region(task: dict) -> dict:
         result["status"] = "failed"
         result["error"] = _error_text(exc)
         result["traceback"] = traceback.format_exc()
-    _relative_metadata(
-        staged_nb, task.get("template_name") or Path(task["template"]).name, f"{stem}.ipynb"
-    )
+        _relative_metadata(staged_nb, template_name, f"{stem}.ipynb")
     try:
         result["files"] = _publish(
             staging, out, stem, ok=result["status"] == "ok", parent_pid=task.get("parent_pid")
@@ -163,8 +163,16 @@ def execute_region(task: dict) -> dict:
     return result
 
 
+def _relative_paths(nb, template_name: str, final_name: str) -> None:
+    """Replace papermill's absolute input/output paths in ``nb`` by plain file names."""
+    meta = nb.metadata.get("papermill")
+    if meta is not None:
+        meta["input_path"] = template_name
+        meta["output_path"] = final_name
+
+
 def _relative_metadata(path: Path, template_name: str, final_name: str) -> None:
-    """Replace papermill's absolute input/output paths by plain file names."""
+    """:func:`_relative_paths` on a notebook file (papermill's failed notebook)."""
     import nbformat
 
     if not path.exists():
@@ -173,11 +181,8 @@ def _relative_metadata(path: Path, template_name: str, final_name: str) -> None:
         nb = nbformat.read(path, as_version=4)
     except Exception:  # noqa: BLE001 - an unreadable notebook is published as is
         return
-    meta = nb.metadata.get("papermill")
-    if meta is not None:
-        meta["input_path"] = template_name
-        meta["output_path"] = final_name
-        nbformat.write(nb, path)
+    _relative_paths(nb, template_name, final_name)
+    nbformat.write(nb, path)
 
 
 def _publish(staging: Path, out: Path, stem: str, *, ok: bool, parent_pid) -> dict:

@@ -130,3 +130,37 @@ def test_python_dash_m_entry_point():
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert res.returncode == 0 and "--region" in res.stdout and "kamresearch" in res.stdout
+
+
+def test_report_sigterm_stops_cleanly_exit_130(tiny_file, tmp_path):
+    """A scheduler's SIGTERM: lock released, manifest says interrupted, finished files whole."""
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    cfg = tmp_path / "kam.toml"
+    cfg.write_text(
+        f'data = "{tiny_file.as_posix()}"\nout = "out"\ntemplate = "{TINY.as_posix()}"\n'
+        'regions = ["South", "All"]\njobs = 2\n[params]\ndelay = 20.0\n',
+        encoding="utf-8",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kamresearch", "report", "--config", str(cfg)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out / "manifest.json").exists():
+        time.sleep(0.05)  # the manifest appears once the regions are planned
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "interrupted"
+    assert not (out / ".kamresearch.lock").exists()
+    assert not list(out.glob("*.html")) or all(
+        p.read_text(encoding="utf-8").rstrip().endswith("</html>") for p in out.glob("*.html")
+    )
