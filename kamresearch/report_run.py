@@ -248,8 +248,8 @@ def run_tasks(tasks: list, jobs: int, *, progress=None):
         1: one after the other in this process (each notebook still runs in its own
         kernel process); more: a pool of that many worker processes (``spawn``).
     progress : bool, optional
-        A tqdm bar on stderr; default: when stderr is a terminal. A log line per
-        finished region is written either way (through the bar when there is one).
+        A tqdm bar on stderr; default: when stderr is a terminal. Without a bar, an
+        INFO log line per finished region; failures are logged (ERROR) either way.
 
     Yields
     ------
@@ -276,13 +276,15 @@ def run_tasks(tasks: list, jobs: int, *, progress=None):
     with redirect:
         try:
             for i, result in enumerate(_results(tasks, jobs), 1):
-                if result["status"] == "ok":
-                    log.info("[%d/%d] %s: done in %.1f s", i, n, result["region"],
-                             result["duration_s"])  # fmt: skip
+                if result["status"] == "ok":  # on a terminal the bar shows progress
+                    log.log(logging.DEBUG if bar is not None else logging.INFO,
+                            "[%d/%d] %s: done in %.1f s", i, n, result["region"],
+                            result["duration_s"])  # fmt: skip
                 else:
                     log.error("[%d/%d] %s: FAILED after %.1f s: %s", i, n, result["region"],
                               result["duration_s"], result["error"])  # fmt: skip
                 if bar is not None:
+                    bar.set_postfix_str(str(result["region"])[:30], refresh=False)
                     bar.update(1)
                 yield result
         finally:
