@@ -270,9 +270,18 @@ class RunLock:
 
     def acquire(self) -> RunLock:
         """Take the lock or raise :class:`~kamresearch.ConfigError`."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file of that name, no permission, read-only disk
+            raise ConfigError(f"cannot use {self.folder} as the output folder: {exc}") from None
         for _ in range(5):
-            if self._try_create():
+            try:
+                created = self._try_create()
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot write to the output folder {self.folder}: {exc}"
+                ) from None
+            if created:
                 self._held = True
                 return self
             text = self._read()

@@ -227,7 +227,11 @@ def _prepare_data(data, mapping, out: Path) -> tuple:
         path = Path(data)
         if not path.is_file():
             raise DataError("input file not found", source=str(path), fix="check the --data path")
-        info = {"name": path.name, "path": str(path), "sha256": sha256_file(path)}
+        try:
+            digest = sha256_file(path)
+        except OSError as exc:
+            raise DataError(f"cannot read the input file: {exc}", source=str(path)) from None
+        info = {"name": path.name, "path": str(path), "sha256": digest}
         tx = None
     meta = {
         "sha256": info["sha256"],

@@ -276,6 +276,9 @@ def test_run_argument_errors_before_any_work(tmp_path, tiny_tx):
     with pytest.raises(ConfigError, match=r"region\(s\) \['Nowhere'\] have no customer"):
         reports.run(tiny_tx, out=tmp_path / "o", regions=["Nowhere"], template=TINY)
     assert not (tmp_path / "o" / LOCK_NAME).exists()  # released after the error
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(ConfigError, match="cannot use .*afile as the output folder"):
+        reports.run(tiny_tx, out=tmp_path / "afile", template=TINY)
 
 
 # --------------------------------------------------------------------------- notebook helpers
