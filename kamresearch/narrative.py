@@ -43,6 +43,14 @@ __all__ = [
 READING_COLUMNS = ("figure", "label", "value", "display", "reading")
 
 
+#: Fewer customers than this: the top-20% share is not compared with the 80/20 rule.
+MIN_CUSTOMERS_FOR_SHAPE = 10
+
+
+def _customers(n: int) -> str:
+    return f"{n:,} customer" + ("" if n == 1 else "s")
+
+
 def _row(figure, label, value, display, reading):
     return {"figure": figure, "label": label, "value": value, "display": display,
             "reading": reading}  # fmt: skip
@@ -80,7 +88,7 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
             "Net revenue",
             float(summary["revenue"]),
             format_money(summary["revenue"]),
-            f"Net revenue of the {n:,} customers with positive revenue",
+            f"Net revenue of the {_customers(n)} with positive revenue",
         ),
     ]
     if n == 0:
@@ -100,11 +108,13 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
             "Customers",
             float(n),
             f"{n:,}",
-            f"{n:,} customers with positive net revenue",
+            f"{_customers(n)} with positive net revenue",
         )
     )
     top10 = float(summary["top10_share"])
-    if n <= 10:
+    if n == 1:
+        reading = "A single customer makes all the revenue"
+    elif n <= 10:
         reading = f"All {n} customers are in the top 10: every account weighs heavily"
     else:
         band = ("highly concentrated" if top10 >= 0.5 else
@@ -114,6 +124,8 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
     t20 = float(summary["top20pct_share"])
     shape = ("the classic 80/20 Pareto pattern" if 0.7 <= t20 <= 0.9 else
              "more concentrated than 80/20" if t20 > 0.9 else "flatter than 80/20")  # fmt: skip
+    if n < MIN_CUSTOMERS_FOR_SHAPE:
+        shape = f"with only {_customers(n)}, the 80/20 comparison says little"
     rows.append(
         _row(
             "top20pct_share",

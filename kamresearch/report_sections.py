@@ -291,7 +291,7 @@ class RegionReport:
         _display(Markdown(
             f"Report for {who}, as of **{self.as_of.date()}**: {len(self.tx):,} transaction "
             f"lines from {self.tx['date'].min().date()} to {self.tx['date'].max().date()}, "
-            f"{self.tx['customer_id'].nunique():,} customers."
+            f"{narrative._customers(self.tx['customer_id'].nunique())}."
         ))  # fmt: skip
 
     def executive_summary(self):
@@ -476,16 +476,17 @@ class RegionReport:
         with self.section("Revenue bridge"):
             b = self.bridge
             full = b[~b["partial"]] if "partial" in b.columns else b
-            if len(full) < 2:
-                raise InsufficientData("fewer than two complete periods")
+            cols = ["opening", "new", "expansion", "contraction", "churned", "reactivated",
+                    "closing"]  # fmt: skip
+            moving = full[full[cols].abs().sum(axis=1) > 0]
+            if len(full) < 2 or moving.empty:
+                raise InsufficientData("fewer than two complete periods with revenue")
             fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
-            cohorts.plot_revenue_bridge(b, period=full.index[-1], ax=axes[0],
+            cohorts.plot_revenue_bridge(b, period=moving.index[-1], ax=axes[0],
                                         currency=self.currency)  # fmt: skip
             cohorts.plot_layer_cake(self.tx, freq=self.cohort_freq, as_of=self.as_of, ax=axes[1],
                                     currency=self.currency)  # fmt: skip
             _show_figure(fig)
-            cols = ["opening", "new", "expansion", "contraction", "churned", "reactivated",
-                    "closing"]  # fmt: skip
             _display(
                 show_table(
                     b[cols],

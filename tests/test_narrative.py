@@ -102,3 +102,11 @@ def test_combine_indexes_by_figure():
         {"grr": [], "nrr": []})))  # fmt: skip
     assert both.index.name == "figure" and len(both) == len(a)
     assert narrative.combine().empty
+
+
+def test_a_single_customer_reads_sensibly():
+    one = _summary(n_customers=1, top10_share=1.0, top20pct_share=0.2, customers_for_80pct=1.0)
+    r = narrative.concentration_readings(one).set_index("figure")
+    assert r.loc["customers", "reading"] == "1 customer with positive net revenue"
+    assert r.loc["top10_share", "reading"] == "A single customer makes all the revenue"
+    assert "says little" in r.loc["top20pct_share", "reading"]
