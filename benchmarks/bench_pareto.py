@@ -48,6 +48,8 @@ def main(n_lines: int = 10_000_000, n_customers: int = 1_000_000) -> dict:
         pareto.classify_customers(tx, method="pyramid")
     with timed("lorenz_curve", results):
         pareto.lorenz_curve(tx)
+    with timed("key_account_profile (orders = customer-days, no prices)", results):
+        pareto.key_account_profile(tx)
     print(
         f"\nconcentration_summary: best {best:.2f} s, median {sorted(runs)[1]:.2f} s "
         f"(target < {TARGET_S:.0f} s: {'met' if best < TARGET_S else 'NOT met'}, "
