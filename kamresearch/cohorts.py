@@ -37,6 +37,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -213,33 +214,89 @@ def retention_matrix(
     """
     if metric not in METRICS:
         raise ConfigError(f"metric={metric!r} is not supported; use 'customers' or 'revenue'")
-    b = _base(tx, freq, as_of)
-    n = b.n
-    coh = b.cohort[b.code]
-    k = b.t - coh
-    ok = (coh >= 0) & (k >= 0)
-    cell = coh[ok] * n + k[ok]
-    weights = b.bought[ok].astype(float) if metric == "customers" else b.rev[ok]
-    vals = np.bincount(cell, weights=weights, minlength=n * n).reshape(n, n)
-    size = np.bincount(b.cohort[b.cohort >= 0], minlength=n)
-    if metric == "customers":
-        with np.errstate(invalid="ignore", divide="ignore"):
+    cells, periods, attrs = _cohort_cells(tx, freq, as_of)
+    n = len(periods)
+    coh, k = cells["cohort"].to_numpy(), cells["k"].to_numpy()
+    size = np.bincount(coh[k == 0], weights=cells["active"].to_numpy()[k == 0], minlength=n)
+    vals = np.zeros((n, n))
+    vals[coh, k] = cells["active" if metric == "customers" else "revenue"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if metric == "customers":
             mat = vals / size[:, None]
-    else:
-        base = vals[:, 0].copy()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mat = vals / np.where(base > 0, base, np.nan)[:, None]
+        else:
+            mat = vals / np.where(vals[:, 0] > 0, vals[:, 0], np.nan)[:, None]
     cc, kk = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     mat[cc + kk >= n] = np.nan
     rows = np.flatnonzero(size > 0)
-    n_cols = n - rows[0] if len(rows) else 0
-    index = b.periods[rows].rename("cohort")
-    out = pd.DataFrame(mat[rows, :n_cols], index=index, columns=list(range(n_cols)))
+    out = pd.DataFrame(mat[rows], index=periods[rows].rename("cohort"), columns=list(range(n)))
     if metric == "revenue":
         out.insert(0, "cohort_revenue", vals[rows, 0])
     out.insert(0, "cohort_size", size[rows].astype(np.int64))
-    out.attrs = _attrs(b, metric=metric)
+    out.attrs = {**attrs, "metric": metric}
     return out
+
+
+def _cohort_cells(tx: pd.DataFrame, freq, as_of):
+    """Cohort x period cells straight from DuckDB (only these few rows reach pandas).
+
+    Returns the cells (``cohort`` and ``k`` as indexes into the periods from the
+    first cohort to the one containing ``as_of``; ``active`` customers, net
+    ``revenue``), those periods, and the attrs.
+    """
+    check_transactions(tx)
+    key = _check_freq(freq)
+    pfreq, part = facts.FREQS[key]
+    as_of_ts = facts.resolve_as_of(tx, as_of)
+    cutoff = as_of_ts + pd.Timedelta(days=1)
+    con = duckdb.connect()
+    try:
+        con.register("tx_raw", tx)
+        cells = con.execute(
+            f"""
+            WITH cp AS MATERIALIZED (
+                SELECT customer_id, date_trunc('{part}', date)::DATE AS period_start,
+                       sum(amount) AS revenue, bool_or(amount > 0) AS bought
+                FROM tx_raw WHERE date < TIMESTAMP '{cutoff}'
+                GROUP BY customer_id, period_start
+            ),
+            coh AS (
+                SELECT customer_id, min(period_start) AS cohort
+                FROM cp WHERE bought GROUP BY customer_id
+            )
+            SELECT cohort, period_start, count(*) FILTER (WHERE bought) AS active,
+                   sum(revenue) AS revenue
+            FROM cp JOIN coh USING (customer_id) WHERE period_start >= cohort
+            GROUP BY cohort, period_start
+            """
+        ).df()
+        if cells.empty:
+            n_lines = con.execute(
+                f"SELECT count(*) FROM tx_raw WHERE date < TIMESTAMP '{cutoff}'"
+            ).fetchone()[0]
+    finally:
+        con.close()
+    if cells.empty and n_lines == 0:
+        raise DataError(
+            f"no transactions on or before as_of={as_of_ts.date()}",
+            fix="pass a later as_of or check the data window",
+        )
+    last = pd.Period(as_of_ts, freq=pfreq)
+    coh = pd.PeriodIndex(pd.to_datetime(cells["cohort"]), freq=pfreq).asi8
+    per = pd.PeriodIndex(pd.to_datetime(cells["period_start"]), freq=pfreq).asi8
+    first = int(coh.min()) if len(coh) else int(last.ordinal)
+    periods = pd.PeriodIndex.from_ordinals(np.arange(first, last.ordinal + 1), freq=pfreq)
+    out = pd.DataFrame(
+        {
+            "cohort": coh - first,
+            "k": per - coh,
+            "t": per - first,
+            "active": cells["active"].to_numpy(dtype=float),
+            "revenue": cells["revenue"].to_numpy(dtype=float),
+        }
+    )
+    partial = bool(as_of_ts < last.end_time.normalize())
+    attrs = {"as_of": as_of_ts, "freq": key, "partial_period": last if partial else None}
+    return out, periods.rename("period"), attrs
 
 
 def _pairs(b: _Base) -> dict[str, np.ndarray]:
@@ -479,7 +536,7 @@ def revenue_by_cohort(tx: pd.DataFrame, *, freq: str = "Q", as_of=None) -> pd.Da
     Returns
     -------
     DataFrame
-        Index ``period`` (all periods up to the one containing ``as_of``), one
+        Index ``period`` (from the first cohort to the period containing ``as_of``), one
         column per cohort (Period, columns named ``cohort``): the net revenue of the
         cohort's customers in the period; 0 before the cohort period.
 
@@ -503,14 +560,13 @@ def revenue_by_cohort(tx: pd.DataFrame, *, freq: str = "Q", as_of=None) -> pd.Da
     >>> [str(c) for c in cake.columns]
     ['2021', '2022', '2023', '2024']
     """
-    b = _base(tx, freq, as_of)
-    n = b.n
-    coh = b.cohort[b.code]
-    ok = (coh >= 0) & (b.t >= coh)
-    vals = np.bincount(b.t[ok] * n + coh[ok], weights=b.rev[ok], minlength=n * n).reshape(n, n)
-    used = np.flatnonzero(np.bincount(b.cohort[b.cohort >= 0], minlength=n) > 0)
-    out = pd.DataFrame(vals[:, used], index=b.periods, columns=b.periods[used].rename("cohort"))
-    out.attrs = _attrs(b)
+    cells, periods, attrs = _cohort_cells(tx, freq, as_of)
+    n = len(periods)
+    vals = np.zeros((n, n))
+    vals[cells["t"].to_numpy(), cells["cohort"].to_numpy()] = cells["revenue"].to_numpy()
+    used = np.unique(cells["cohort"].to_numpy())
+    out = pd.DataFrame(vals[:, used], index=periods, columns=periods[used].rename("cohort"))
+    out.attrs = attrs
     return out
 
 
