@@ -1,14 +1,18 @@
 """Cohort retention and revenue dynamics: can we keep accounts, can we grow them?
 
-Everything here starts from :func:`kamresearch.facts.customer_periods` (one row
-per customer x calendar period, aggregated in DuckDB) and works on that small
-table with numpy.
+The bridge, GRR/NRR and tier functions start from
+:func:`kamresearch.facts.customer_periods` (one row per customer x calendar
+period, aggregated in DuckDB) and work on that table with numpy; the retention
+matrix and the layer cake aggregate straight to cohort x period cells in DuckDB,
+so only a few hundred rows reach pandas (10M lines in about the time of
+``customer_periods`` alone, or less).
 
 Definitions shared by every function
 ------------------------------------
 * **Period**: a calendar month, quarter or year (``freq`` = ``"M"``, ``"Q"``,
   ``"Y"``), as a pandas ``Period``. The periods run from the first period with
-  any line to the period containing ``as_of``. Lines after ``as_of`` are ignored.
+  any line (for the matrix and layer cake: the first cohort) to the period
+  containing ``as_of``. Lines after ``as_of`` are ignored.
   When ``as_of`` is not the last day of its period, that last period is
   **partial**: it is included, flagged (``partial`` column or
   ``attrs["partial_period"]``), and its figures cover only the days up to
