@@ -232,6 +232,20 @@ class RegionReport:
                                       inactivity_days=self.lifetimes.attrs["inactivity_days"],
                                       tier_thresholds=(self.key_share, self.major_share))  # fmt: skip
 
+    @cached_property
+    def cox_table(self) -> pd.DataFrame:
+        """Hazard ratios by tier and region (the covariates with two or more levels here)."""
+        covs = self._cox_covariates()
+        lt = self.lifetimes[self.lifetimes["observable"]]
+        events = int(lt["churned"].sum())
+        if not covs or len(lt) < churn.MIN_OBSERVABLE or events < churn.MIN_EVENTS:
+            raise InsufficientData(
+                f"{len(lt)} observable customers and {events} churn events "
+                f"(need {churn.MIN_OBSERVABLE} and {churn.MIN_EVENTS}, and a covariate "
+                "with two levels)"
+            )
+        return churn.hazard_ratio_table(self.lifetimes, covariates=covs)
+
     def _cox_covariates(self) -> list[str]:
         lt = self.lifetimes[self.lifetimes["observable"]]
         return [c for c in ("tier", "region") if c in lt.columns and lt[c].nunique() > 1]
@@ -412,15 +426,7 @@ class RegionReport:
     def hazard_ratios(self):
         """Cox model: hazard ratios by tier and region, with the proportional-hazards check."""
         with self.section("Cox hazard ratios"):
-            covs = self._cox_covariates()
-            lt = self.lifetimes[self.lifetimes["observable"]]
-            events = int(lt["churned"].sum())
-            if not covs or len(lt) < churn.MIN_OBSERVABLE or events < churn.MIN_EVENTS:
-                raise InsufficientData(
-                    f"{len(lt)} observable customers and {events} churn events "
-                    f"(need {churn.MIN_OBSERVABLE} and {churn.MIN_EVENTS}, and a covariate "
-                    "with two levels)")  # fmt: skip
-            table = churn.hazard_ratio_table(self.lifetimes, covariates=covs)
+            table = self.cox_table
             ax = churn.plot_hazard_ratios(table)
             _show_figure(ax.figure)
             _display(
@@ -533,7 +539,8 @@ class RegionReport:
     def tables(self) -> dict:
         """The report's key tables for its Excel file (sections without data are left out).
 
-        Sheets: Headline, Concentration, Top customers, Pyramid, Key-account profile,
+        Sheets: Headline, Concentration, Top customers, Pyramid, Key-account profile (key and
+        major accounts),
         Concentration trend, Survival by tier, Hazard ratios, At-risk accounts,
         Revenue retention, Revenue bridge, Key-account pool, Logo retention.
         """
@@ -542,11 +549,10 @@ class RegionReport:
             "Concentration": lambda: self.summary.to_frame("value").rename_axis("measure"),
             "Top customers": lambda: self.classes.reset_index().head(100),
             "Pyramid": lambda: pareto.key_account_comparison(self.profile),
-            "Key-account profile": lambda: self.profile,
+            "Key-account profile": lambda: self.profile[self.profile["tier"] != "general"],
             "Concentration trend": lambda: self.trend,
             "Survival by tier": lambda: self.survival.summary,
-            "Hazard ratios": lambda: churn.hazard_ratio_table(
-                self.lifetimes, covariates=self._cox_covariates()),
+            "Hazard ratios": lambda: self.cox_table,
             "At-risk accounts": lambda: self.at_risk,
             "Revenue retention": lambda: self.retention,
             "Revenue bridge": lambda: self.bridge,
