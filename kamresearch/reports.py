@@ -20,6 +20,14 @@ The run folder
       _data/quality.json         its data-quality summary
       _data/regions-<as_of>.parquet   customer -> region at as_of
       _data/source.json          what the cache was built from
+      _data/template.ipynb       the copy of the template every region of the run executes
+
+Region reports cover the customers of the region (the region with most of a
+customer's net revenue up to ``as_of``) with all their lines; see
+:mod:`kamresearch.report_tables`. File stems come from :func:`safe_names` over
+every region of the data, so they do not depend on which regions a run covers.
+A run of a few regions keeps the other regions' earlier results on the index
+while the input and ``as_of`` are unchanged.
 
 Every file is written under a temporary name and moved into place with
 :func:`os.replace`, so a killed run never leaves a half-written file; the next
@@ -27,6 +35,20 @@ run removes the temporary files and skips the regions already finished with
 the same inputs (same input SHA-256, parameters, template and package versions)
 unless ``force=True``. Nothing here reads the clock for the analysis: ``as_of``
 defaults to the last date in the data; the clock only stamps the manifest.
+
+The manifest
+------------
+``manifest.json`` holds ``status`` (``running``, ``ok``, ``failed`` or
+``interrupted``), ``started``/``finished`` (UTC), ``duration_s``, ``input``
+(``name``, ``path``, ``sha256``, ``lines``), ``parameters`` (``mapping``,
+``regions``, ``as_of``, ``key_share``, ``major_share``, ``inactivity_days``,
+``params``, ``template``, ``template_sha256``, ``jobs``, ``force``, ``timeout``),
+``versions`` (python, kamresearch, pandas, numpy, duckdb, pyarrow, lifelines,
+papermill, nbconvert, matplotlib) and ``regions``: one entry per region with
+``region``, ``stem``, ``status`` (``ok``, ``failed``, ``pending``), ``error``,
+``duration_s``, ``timings``, ``files`` (kind -> file name: ``notebook``, ``html``,
+``xlsx``, ``headline``), ``fingerprint``, ``started``, ``finished``, ``reused`` and,
+for entries kept from an earlier run, ``previous_run``.
 
 The notebook side (:func:`load_region`, :func:`headline`, :func:`key_tables`,
 :func:`save_outputs`) lives in :mod:`kamresearch.report_tables`; safe names, atomic
