@@ -151,6 +151,12 @@ def sample(out, seed):
     help="Report notebook [default: notebooks/region_report.ipynb].",
 )
 @click.option(
+    "--timeout",
+    type=float,
+    default=None,
+    help="Seconds a notebook cell may run before its region fails [default: no limit].",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress bar [default: when stderr is a terminal].",
@@ -168,6 +174,7 @@ def report(
     major_share,
     inactivity_days,
     template,
+    timeout,
     progress,
 ):
     """Write one report per region (+ All), an index.html and a manifest.json.
@@ -197,6 +204,7 @@ def report(
             key_share=key_share,
             major_share=major_share,
             inactivity_days=inactivity_days,
+            timeout=timeout,
             progress=progress,
         )
     except KamError as exc:

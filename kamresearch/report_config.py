@@ -8,6 +8,7 @@ file, which overrides the defaults) and validates every value, raising
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -173,6 +174,11 @@ def _options(data, cfg: dict, given: dict) -> dict:
     days = opts["inactivity_days"]
     if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
         raise ConfigError(f"inactivity_days must be a positive integer, got {days!r}")
+    timeout = opts["timeout"]
+    if timeout is not None:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        opts["timeout"] = max(1, math.ceil(timeout))  # nbclient takes whole seconds
     regions = opts["regions"]
     if isinstance(regions, str):
         regions = [regions]

@@ -59,14 +59,18 @@ def export_html(nb, *, title: str) -> str:
     return body
 
 
-def _error_text(exc: BaseException) -> str:
+def _error_text(exc: BaseException, timeout=None) -> str:
+    """One line for the manifest and the index: error name, message, cell number."""
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
+        if exc.ename == "KeyboardInterrupt" and timeout:
+            return f"cell {exc.exec_count} ran longer than the timeout of {timeout} s"
         evalue = str(exc.evalue).strip().splitlines()
         first = evalue[0] if evalue else ""
         return f"{exc.ename}: {first} (cell {exc.exec_count})"
-    return f"{type(exc).__name__}: {exc}".strip()
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}".strip()
 
 
 def execute_region(task: dict) -> dict:
@@ -126,6 +130,9 @@ def execute_region(task: dict) -> dict:
             request_save_on_cell_execute=False,
             cwd=str(out),
             execution_timeout=task.get("timeout"),
+            # A cell over the timeout is interrupted, so it fails like any cell error and
+            # papermill saves the notebook up to that cell.
+            interrupt_on_timeout=True,
             # The kernel's own log lines (ipykernel's note on local TCP transport, the
             # "KeyboardInterrupt caught" of the shutdown's SIGINT) are noise in a scheduled
             # run's log; errors inside cells are in the notebook.
@@ -145,7 +152,7 @@ def execute_region(task: dict) -> dict:
         result["timings"]["html_s"] = round(time.perf_counter() - t_exec, 3)
     except Exception as exc:  # noqa: BLE001 - any failure is this region's failure
         result["status"] = "failed"
-        result["error"] = _error_text(exc)
+        result["error"] = _error_text(exc, task.get("timeout"))
         result["traceback"] = traceback.format_exc()
         _relative_metadata(staged_nb, template_name, f"{stem}.ipynb")
     try:

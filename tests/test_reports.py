@@ -228,6 +228,7 @@ def test_resolve_options_precedence_defaults_config_arguments(tmp_path):
     assert opts["params"] == {"lang": "de"}
     assert reports.resolve_options("x.csv", regions=["all"])["regions"] == "all"
     assert reports.resolve_options("x.csv")["regions"] == "all"  # the default
+    assert reports.resolve_options("x.csv", timeout=2.5)["timeout"] == 3  # whole seconds
     assert reports.resolve_options("x.csv", as_of="2024-03-05")["as_of"] == pd.Timestamp(
         "2024-03-05"
     )
@@ -248,6 +249,7 @@ def test_resolve_options_precedence_defaults_config_arguments(tmp_path):
         ({"data": "x", "params": [1]}, "params must be a table"),
         ({"data": "x", "as_of": "not a date"}, "is not a date"),
         ({"data": "x", "colour": "red"}, "unknown option"),
+        ({"data": "x", "timeout": 0}, "timeout must be a positive number"),
     ],
 )
 def test_resolve_options_errors(kwargs, match):
@@ -571,3 +573,15 @@ def test_load_region_from_the_run_cache(tiny_run, tiny_tx):
     assert reports.load_region(cache, "华东").tx.shape == data.tx.shape  # as_of=None path
     with pytest.raises(ConfigError, match="region 'Nowhere' has no customer"):
         reports.load_region(cache, "Nowhere", as_of=as_of)
+
+
+def test_cell_timeout_fails_only_that_region(tiny_tx, tmp_path):
+    result = reports.run(
+        tiny_tx, out=tmp_path / "out", regions=["华东"], template=TINY, timeout=2,
+        params={"delay": 6.0},
+    )  # fmt: skip
+    assert result.exit_code == 1
+    (region,) = result.regions
+    assert region.status == "failed"
+    assert "ran longer than the timeout of 2 s" in region.error
+    assert region.files == {"notebook": "华东.ipynb"}  # the partly executed notebook is kept
