@@ -513,7 +513,8 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
             and all((out / f).is_file() for f in files.values())
         )
         if reusable:
-            entries.append({**prev, "reused": True})
+            entries.append({**{k: v for k, v in prev.items() if k != "previous_run"},
+                            "reused": True})  # fmt: skip
             continue
         entries.append(
             {
