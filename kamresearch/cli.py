@@ -180,7 +180,12 @@ def report(
     """Write one report per region (+ All), an index.html and a manifest.json.
 
     Exit status: 0 every report succeeded, 1 some failed (the others are
-    written; see manifest.json), 2 bad input or arguments.
+    written; see manifest.json), 2 bad input or arguments. A rerun skips the
+    regions already done with the same input and options (--force redoes them).
+
+    \b
+    A scheduled run (crontab: Mondays 06:00; kam.toml holds data, out, jobs, ...):
+      0 6 * * 1  cd /srv/kam && .venv/bin/kamresearch report --config kam.toml >>kam.log 2>&1
     """
     import signal
 
