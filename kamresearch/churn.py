@@ -628,6 +628,14 @@ class SurvivalCurves:
     horizon_days: float
     alpha: float
 
+    def __repr__(self) -> str:
+        ok = self.summary.index[self.summary["status"] == "ok"].tolist()
+        return (f"SurvivalCurves(by={self.by!r}, groups={self.summary.index.tolist()}, "
+                f"ok={ok}, horizon_days={self.horizon_days:g}, alpha={self.alpha:g})")  # fmt: skip
+
+    def _repr_html_(self) -> str:  # notebooks show the summary table
+        return self.summary._repr_html_()
+
 
 def survival_curves(
     lifetimes: pd.DataFrame,

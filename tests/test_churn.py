@@ -363,6 +363,9 @@ def _ref_km(d, e, alpha=0.05):
 def test_km_table_and_summary_match_reference(sample_lifetimes):
     cur = churn.survival_curves(sample_lifetimes, by="tier", horizon_days=365)
     assert list(cur.summary.index) == ["key", "major", "general"]
+    assert list(cur.summary.columns) == list(churn.SUMMARY_COLUMNS)
+    assert list(cur.table.columns) == list(churn.KM_COLUMNS)
+    assert repr(cur).startswith("SurvivalCurves(by='tier'") and "<table" in cur._repr_html_()
     obs = sample_lifetimes[sample_lifetimes["observable"]]
     for g in ["major", "general"]:
         o = obs[obs["tier"] == g]
