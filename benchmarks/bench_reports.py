@@ -74,6 +74,13 @@ def main() -> None:
         with timed("one tiny-template report (read + validate + cache + 1 kernel)", results):
             reports.run(DATA, mapping="online-retail", regions=["All"], out=Path(tmp) / "one",
                         template=TINY, progress=False)  # fmt: skip
+        floor_label = (
+            f"pipeline floor: tiny template, all {len(run.regions)} reports, jobs={args.jobs}"
+        )
+        with timed(floor_label, results):
+            floor = reports.run(DATA, mapping="online-retail", regions="all",
+                                out=Path(tmp) / "floor", template=TINY, jobs=args.jobs,
+                                progress=False)  # fmt: skip
         wall = results[label]
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         timings = {e["region"]: e.get("timings") or {} for e in manifest["regions"]}
@@ -93,6 +100,10 @@ def main() -> None:
               f" HTML export mean {statistics.mean(html):.2f} s")  # fmt: skip
         print(f"parallel speed-up: sum of report times / wall = {total_region / wall:.2f} "
               f"with {args.jobs} workers")  # fmt: skip
+        floor_wall = results[floor_label]
+        print(f"pipeline floor (tiny template: kernel start, imports, HTML, writes): "
+              f"{floor_wall:.1f} s wall = {floor_wall / len(floor.regions):.2f} s per report; "
+              f"the real template adds {wall - floor_wall:.1f} s")  # fmt: skip
         cells = _cell_times(out, run.regions)
         in_cells = sum(v for v, _ in cells)
         print(f"\nnotebook cells, seconds summed over the {n} reports (total {in_cells:.1f} s; "
