@@ -689,13 +689,21 @@ def key_account_profile(
         tx,
         f"""
         WITH buy AS (SELECT * FROM tx {buy_where}) {price_sql}
+        , om AS (SELECT customer_id, {order_key} AS ord, date_trunc('month', date) AS mo,
+                        sum(amount) AS v, min(date) AS d0
+                 FROM buy GROUP BY customer_id, ord, mo)
+        , ords AS (SELECT customer_id, count(*) AS n_orders, sum(v) AS gross_revenue,
+                          min(d0)::DATE AS first_purchase
+                   FROM (SELECT customer_id, ord, sum(v) AS v, min(d0) AS d0 FROM om
+                         GROUP BY customer_id, ord)
+                   GROUP BY customer_id)
+        , mons AS (SELECT customer_id, count(*) AS months_with_purchase
+                   FROM (SELECT customer_id, mo FROM om GROUP BY customer_id, mo)
+                   GROUP BY customer_id)
+        , o AS (SELECT * FROM ords JOIN mons USING (customer_id))
         SELECT o.customer_id, o.n_orders, o.gross_revenue, o.months_with_purchase,
                o.first_purchase, {"pp.price_premium" if has_price else "NULL::DOUBLE"} AS pp
-        FROM (SELECT customer_id, count(DISTINCT {order_key}) AS n_orders,
-                     sum(amount) AS gross_revenue,
-                     count(DISTINCT date_trunc('month', date)) AS months_with_purchase,
-                     min(date)::DATE AS first_purchase
-              FROM buy GROUP BY customer_id) o
+        FROM o
         {"LEFT JOIN pp USING (customer_id)" if has_price else ""}
         """,
     )
