@@ -32,7 +32,6 @@ sample: $(STAMP) ## write the built-in synthetic sample to data/sample/
 
 reports: $(STAMP) sample ## run the per-region reports on the built-in sample (README command 1)
 	$(VENV)/bin/kamresearch report --data $(SAMPLE) --region all --out $(OUT) --jobs $(JOBS)
-	@echo "Open $(OUT)/index.html"
 
 test: $(STAMP) lint ## run the whole test suite, notebooks (nbval) included (README command 2)
 	$(PY) -m pytest tests

@@ -54,7 +54,7 @@ def validate(file, mapping, sheet, keep_duplicates):
     except KamError as exc:
         _fail(exc)
     table = quality_summary(tx)
-    click.echo(table.to_string())
+    click.echo(table.to_string(index=False))
 
 
 @main.command()
