@@ -34,14 +34,9 @@ __all__ = [
     "RegionData",
     "load_region",
     "customer_regions",
-    "headline",
-    "key_tables",
     "save_tables",
     "save_outputs",
     "read_headline",
-    "report_heading",
-    "show_headline",
-    "show_table",
     "CACHE_MARK",
 ]
 
@@ -195,127 +190,6 @@ def load_region(data_path=None, region: str = ALL_REGIONS, *, mapping=None, as_o
     return RegionData(tx=tx, region=region, as_of=as_of, quality=quality)
 
 
-def _money(x) -> str:
-    from .plotting import format_money
-
-    return format_money(x)
-
-
-def headline(tx: pd.DataFrame, *, as_of=None, key: float = 0.01, major: float = 0.20):
-    """The headline figures of a report (also shown side by side on the run's index page).
-
-    Parameters
-    ----------
-    tx : DataFrame
-        Canonical transactions (one region's, or all).
-    as_of : date-like, optional
-        Lines after this day are ignored. Default: last date in ``tx``.
-    key, major : float
-        Tier thresholds of :func:`kamresearch.pareto.customer_tiers`.
-
-    Returns
-    -------
-    DataFrame
-        One row per figure, indexed by ``figure`` (in this order): ``revenue``
-        (net revenue), ``customers`` (customers with a line), ``key_accounts``
-        (customers in the key tier), ``key_revenue_share`` (their share of net
-        revenue), ``top10_share`` (share of net revenue of the 10 largest
-        customers), ``customers_for_80pct`` (fewest customers, largest first,
-        whose revenue reaches 80% of net revenue). Columns ``label`` (plain
-        words), ``value`` (float; NaN when undefined) and ``display`` (formatted).
-
-    Notes
-    -----
-    Shares are of the net revenue total :math:`R = \\sum_c r_c`; they are NaN when
-    :math:`R \\le 0`. ``customers_for_80pct`` is the smallest :math:`k` with
-    :math:`\\sum_{i \\le k} r_{(i)} \\ge 0.8 R`, customers sorted by revenue descending.
-    """
-    from .facts import customer_summary
-    from .pareto import customer_tiers
-    from .plotting import format_pct
-
-    summary = customer_summary(tx, as_of=as_of)
-    rev = summary["revenue"].sort_values(ascending=False, kind="stable")
-    total = float(rev.sum())
-    n = len(rev)
-    tiers = customer_tiers(summary["revenue"], key=key, major=major)
-    is_key = tiers == "key"
-    valid = total > 0
-    key_share = float(summary.loc[is_key, "revenue"].sum()) / total if valid else math.nan
-    top10 = float(rev.iloc[:10].sum()) / total if valid else math.nan
-    if valid:
-        k80 = int(np.searchsorted(rev.cumsum().to_numpy(), 0.8 * total - 1e-9 * abs(total)) + 1)
-        k80 = min(k80, n)
-    else:
-        k80 = math.nan
-    rows = [
-        ("revenue", "Net revenue", total, _money(total)),
-        ("customers", "Customers", float(n), f"{n:,}"),
-        ("key_accounts", "Key accounts", float(is_key.sum()), f"{int(is_key.sum()):,}"),
-        ("key_revenue_share", "Key accounts' share of revenue", key_share, format_pct(key_share)),
-        ("top10_share", "Top 10 customers' share of revenue", top10, format_pct(top10)),
-        (
-            "customers_for_80pct",
-            "Customers making 80% of revenue",
-            float(k80),
-            "–" if not valid else f"{k80:,} ({format_pct(k80 / n)})",
-        ),
-    ]
-    out = pd.DataFrame(rows, columns=["figure", "label", "value", "display"]).set_index("figure")
-    out.attrs = {"as_of": summary.attrs["as_of"]}
-    return out
-
-
-def key_tables(
-    tx: pd.DataFrame, *, as_of=None, key: float = 0.01, major: float = 0.20, top: int = 20
-) -> dict:
-    """The key tables of a report, for its Excel file.
-
-    Returns
-    -------
-    dict of str -> DataFrame
-        ``"Headline"``: :func:`headline`.
-        ``"Top customers"``: the ``top`` largest customers by net revenue, columns
-        ``customer_id``, ``tier``, ``revenue``, ``revenue_share``,
-        ``cumulative_share``, ``first_purchase``, ``last_purchase``, ``n_purchase_days``.
-        ``"Tiers"``: one row per tier (key, major, general), columns ``tier``,
-        ``customers``, ``revenue``, ``revenue_share``, ``revenue_per_customer``.
-    """
-    from .facts import customer_summary
-    from .pareto import customer_tiers
-
-    summary = customer_summary(tx, as_of=as_of)
-    total = float(summary["revenue"].sum())
-    tiers = customer_tiers(summary["revenue"], key=key, major=major)
-    s = summary.assign(tier=tiers).sort_values("revenue", ascending=False, kind="stable")
-    s["revenue_share"] = s["revenue"] / total if total > 0 else np.nan
-    s["cumulative_share"] = s["revenue_share"].cumsum()
-    cols = [
-        "tier",
-        "revenue",
-        "revenue_share",
-        "cumulative_share",
-        "first_purchase",
-        "last_purchase",
-        "n_purchase_days",
-    ]
-    top_table = s[cols].head(top).reset_index()
-    by_tier = (
-        s.groupby("tier", sort=False)
-        .agg(customers=("revenue", "size"), revenue=("revenue", "sum"))
-        .reindex(["key", "major", "general"], fill_value=0)
-        .rename_axis("tier")
-        .reset_index()
-    )
-    by_tier["revenue_share"] = by_tier["revenue"] / total if total > 0 else np.nan
-    by_tier["revenue_per_customer"] = by_tier["revenue"] / by_tier["customers"].replace(0, np.nan)
-    return {
-        "Headline": headline(tx, as_of=as_of, key=key, major=major).reset_index(),
-        "Top customers": top_table,
-        "Tiers": by_tier,
-    }
-
-
 def _sheet_name(name: str, used: set) -> str:
     import re
 
@@ -360,9 +234,10 @@ def save_outputs(
     Parameters
     ----------
     head : DataFrame
-        :func:`headline`.
+        Headline figures (:meth:`RegionReport.headline`: index ``figure``, columns
+        ``label``, ``value``, ``display``).
     tables : dict of str -> DataFrame, optional
-        :func:`key_tables` (or any tables); no workbook when None.
+        The report's tables (:meth:`RegionReport.tables`); no workbook when None.
     output_dir, output_name : str, optional
         The notebook's parameters; nothing is written when ``output_dir`` is None
         (a notebook run by hand).
@@ -409,44 +284,3 @@ def read_headline(path) -> dict | None:
     except (OSError, ValueError):
         return None
     return doc if isinstance(doc, dict) and isinstance(doc.get("figures"), list) else None
-
-
-def report_heading(data: RegionData):
-    """The report's opening line (region, as-of date, size) as an IPython HTML object."""
-    from html import escape
-
-    from IPython.display import HTML
-
-    who = "the whole company" if data.region == ALL_REGIONS else f"region {data.region}"
-    n_customers = data.tx["customer_id"].nunique()
-    return HTML(
-        f"<p><b>Report for {escape(who)}</b>, as of {data.as_of.date()}: "
-        f"{len(data.tx):,} transaction lines, {n_customers:,} customers.</p>"
-    )
-
-
-def show_headline(head: pd.DataFrame):
-    """The headline figures as a two-column table (figure, value) for display."""
-    return show_table(
-        head[["label", "display"]].rename(columns={"label": "figure", "display": "value"})
-    )
-
-
-def show_table(table: pd.DataFrame):
-    """A table formatted for the report: money as 1.2M, shares as 62%, no index.
-
-    Columns named ``*share*`` are shown as percentages, ``revenue*`` as compact
-    money, dates as YYYY-MM-DD. Returns a pandas Styler.
-    """
-    from .plotting import format_money, format_pct
-
-    fmt = {}
-    for c in table.columns:
-        name = str(c)
-        if "share" in name and pd.api.types.is_numeric_dtype(table[c]):
-            fmt[c] = lambda v: format_pct(v, 1)
-        elif name.startswith("revenue") and pd.api.types.is_numeric_dtype(table[c]):
-            fmt[c] = format_money
-        elif pd.api.types.is_datetime64_any_dtype(table[c]):
-            fmt[c] = lambda v: "–" if pd.isna(v) else f"{v:%Y-%m-%d}"
-    return table.style.format(fmt).hide(axis="index")

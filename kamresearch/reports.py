@@ -50,8 +50,9 @@ papermill, nbconvert, matplotlib) and ``regions``: one entry per region with
 ``xlsx``, ``headline``), ``fingerprint``, ``started``, ``finished``, ``reused`` and,
 for entries kept from an earlier run, ``previous_run``.
 
-The notebook side (:func:`load_region`, :func:`headline`, :func:`key_tables`,
-:func:`save_outputs`) lives in :mod:`kamresearch.report_tables`; safe names, atomic
+The notebook side: :class:`RegionReport` (:mod:`kamresearch.report_sections`) renders
+the sections; :func:`load_region` and :func:`save_outputs` live in
+:mod:`kamresearch.report_tables`; safe names, atomic
 writes and the lock in :mod:`kamresearch.report_files`.
 """
 
@@ -86,19 +87,15 @@ from .report_files import (
     write_text_atomic,
 )
 from .report_run import run_tasks
+from .report_sections import RegionReport
 from .report_tables import (
     CACHE_MARK,
     RegionData,
     customer_regions,
-    headline,
-    key_tables,
     load_region,
     read_headline,
-    report_heading,
     save_outputs,
     save_tables,
-    show_headline,
-    show_table,
 )
 from .schema import ALL_REGIONS
 
@@ -112,15 +109,11 @@ __all__ = [
     "TEMPLATE_PARAMETERS",
     "CONFIG_KEYS",
     "RegionData",
+    "RegionReport",
     "load_region",
     "customer_regions",
-    "headline",
-    "key_tables",
     "save_tables",
     "save_outputs",
-    "report_heading",
-    "show_headline",
-    "show_table",
     "safe_name",
     "safe_names",
 ]

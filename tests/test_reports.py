@@ -301,39 +301,26 @@ def test_load_region_filters_customers_of_the_region(tiny_tx, tmp_path):
         reports.load_region(path, "Nowhere")
 
 
-def test_headline_against_plain_pandas(tiny_tx):
-    head = reports.headline(tiny_tx, key=0.05, major=0.2)
-    rev = tiny_tx.groupby("customer_id")["amount"].sum().sort_values(ascending=False)
-    total = rev.sum()
-    assert head.loc["revenue", "value"] == pytest.approx(total)
-    assert head.loc["customers", "value"] == rev.size
-    assert head.loc["top10_share", "value"] == pytest.approx(rev.iloc[:10].sum() / total)
-    # smallest k whose top-k revenue reaches 80% of the total
-    k80 = int((rev.cumsum() < 0.8 * total).sum()) + 1
-    assert head.loc["customers_for_80pct", "value"] == k80
-    n_pos = int((rev > 0).sum())
-    n_key = -(-n_pos * 5 // 100)  # ceil(5% of customers with revenue > 0)
-    assert head.loc["key_accounts", "value"] == n_key
-    assert head.loc["key_revenue_share", "value"] == pytest.approx(rev.iloc[:n_key].sum() / total)
-    assert list(head.columns) == ["label", "value", "display"]
-
-
 def test_save_outputs_writes_json_and_excel(tiny_tx, tmp_path):
-    head = reports.headline(tiny_tx)
-    tables = reports.key_tables(tiny_tx, top=5)
+    from kamresearch import narrative, pareto
+
+    head = narrative.concentration_readings(pareto.concentration_summary(tiny_tx)).set_index(
+        "figure"
+    )
+    top = tiny_tx.groupby("customer_id")["amount"].sum().nlargest(5).rename("revenue").reset_index()
+    tables = {"Headline": head.reset_index(), "Top customers": top}
     assert reports.save_outputs(head, tables) == {}  # no output_dir: a notebook run by hand
     written = reports.save_outputs(
-        head, {**tables, "a/b:c[d]" * 5: head}, output_dir=tmp_path, output_name="r", region="R"
-    )
+        head, {**tables, "a/b:c[d]" * 5: head}, output_dir=tmp_path, output_name="r", region="R",
+        as_of=tiny_tx["date"].max(),
+    )  # fmt: skip
     doc = json.loads(written["headline"].read_text(encoding="utf-8"))
     assert doc["region"] == "R" and doc["as_of"].startswith(str(tiny_tx["date"].max().date()))
     assert [f["figure"] for f in doc["figures"]] == list(head.index)
     wb = openpyxl.load_workbook(written["xlsx"])
-    assert wb.sheetnames[:3] == ["Headline", "Top customers", "Tiers"]
-    assert len(wb.sheetnames[3]) <= 31 and "/" not in wb.sheetnames[3]
+    assert wb.sheetnames[:2] == ["Headline", "Top customers"]
+    assert len(wb.sheetnames[2]) <= 31 and "/" not in wb.sheetnames[2]
     assert wb["Top customers"].max_row == 6  # header + top 5
-    tiers = tables["Tiers"].set_index("tier")
-    assert tiers["customers"].sum() == tiny_tx["customer_id"].nunique()
     with pytest.raises(ConfigError, match="output_name is required"):
         reports.save_outputs(head, output_dir=tmp_path)
 
