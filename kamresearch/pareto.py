@@ -355,7 +355,8 @@ def concentration_summary(
     Series
         With exactly these entries first (see Notes):
 
-        - ``n_customers``: customers with net revenue > 0 in the window;
+        - ``n_customers``: customers with net revenue > 0 in the window (a net
+          revenue within :data:`ZERO_TOLERANCE` of 0 counts as 0);
         - ``n_nonpositive``: customers with net revenue <= 0 (left out of every share);
         - ``revenue``: total revenue of the ``n_customers``;
         - ``top1_share``, ``top5_share``, ``top10_share``, ``top20_share``: share
