@@ -19,6 +19,8 @@ import time
 import traceback
 from pathlib import Path
 
+from .report_files import _fsync
+
 __all__ = ["execute_region", "run_tasks", "export_html", "OUTPUT_SUFFIXES", "KERNEL_NAME"]
 
 #: Kernel used for every execution (the ``python3`` kernel of the running interpreter:
@@ -201,7 +203,7 @@ def _publish(staging: Path, out: Path, stem: str, *, ok: bool, parent_pid) -> di
         src = staging / f"{stem}{suffix}"
         dst = out / f"{stem}{suffix}"
         if src.exists() and (ok or kind == "notebook"):
-            _fsync_file(src)
+            _fsync(src)
             os.replace(src, dst)
             files[kind] = dst.name
         else:
@@ -209,14 +211,6 @@ def _publish(staging: Path, out: Path, stem: str, *, ok: bool, parent_pid) -> di
             with contextlib.suppress(FileNotFoundError):
                 dst.unlink()
     return files
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _crashed(task: dict, exc: BaseException) -> dict:
