@@ -563,7 +563,7 @@ def customer_tiers(revenue: pd.Series, *, key: float = 0.01, major: float = 0.20
 
     Notes
     -----
-    Among the ``n`` customers with revenue > 0, ranked by revenue (largest
+    Among the ``n`` customers with revenue > ``ZERO_TOLERANCE``, ranked by revenue (largest
     first, ties by customer id), the first ``ceil(key * n)`` are key and the
     first ``ceil(major * n)`` key or major, so even a small region has a key
     account. Customers with revenue <= 0 are general.
@@ -576,7 +576,7 @@ def customer_tiers(revenue: pd.Series, *, key: float = 0.01, major: float = 0.20
     """
     if not 0 < key <= major <= 1:
         raise ConfigError(f"tier thresholds must satisfy 0 < key <= major <= 1, got {key}, {major}")
-    pos = revenue[revenue > 0]
+    pos = revenue[revenue > ZERO_TOLERANCE]  # as every share here: sums of ~0 are noise
     order = pd.DataFrame({"r": pos.to_numpy(), "c": pos.index.astype(str)}, index=pos.index)
     order = order.sort_values(["r", "c"], ascending=[False, True], kind="stable")
     n = len(order)
