@@ -35,6 +35,7 @@ reports: $(STAMP) sample ## run the per-region reports on the built-in sample (R
 
 test: $(STAMP) lint ## run the whole test suite, notebooks (nbval) included (README command 2)
 	$(PY) -m pytest tests
+	$(PY) -m pytest --doctest-modules kamresearch -p no:cacheprovider
 	$(PY) -m pytest --nbval --nbval-current-env notebooks --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider
 
 lint: $(STAMP) ## ruff check and format check
