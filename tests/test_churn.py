@@ -610,7 +610,7 @@ def test_at_risk_accounts_matches_independent(sample_tx):
 
 
 def test_at_risk_hand_case_and_errors():
-    # five key-ish accounts (tier thresholds 0.5 / 1.0 on 6 customers: 3 key, 3 major)
+    # seven accounts buying every `gap` days up to day `last` (tier thresholds 0.5 / 1.0)
     rows = []
     for c, (gap, last) in {"A": (10, 60), "B": (10, 96), "C": (20, 98), "D": (5, 99),
                            "E": (30, 30), "F": (10, 100)}.items():  # fmt: skip
@@ -626,7 +626,17 @@ def test_at_risk_hand_case_and_errors():
     # among live major [20, 40] = 35. Thresholds: A max(20, 35) = 35 < 40 -> listed;
     # C max(40, 35) = 40 > 20; B 20 > 10; D 10 > 5; F 20 > 0; S has no rhythm.
     assert got["customer_id"].tolist() == ["A"]
+    a = got.iloc[0]
+    assert (a["tier"], a["days_since_last"], a["median_gap_days"], a["threshold_days"]) == (
+        "major",
+        40,
+        10.0,
+        35.0,
+    )
     assert got.attrs["n_without_rhythm"] == 1
+    # watching key accounts only: nobody is late
+    assert churn.at_risk_accounts(tx, inactivity_days=60, tiers="key",
+                                  tier_thresholds=(0.5, 1.0)).empty  # fmt: skip
     with pytest.raises(ConfigError, match="tiers must be among"):
         churn.at_risk_accounts(tx, tiers=("vip",), inactivity_days=60)
     with pytest.raises(ConfigError, match="gap_multiple > 0"):
