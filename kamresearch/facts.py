@@ -124,22 +124,34 @@ def customer_summary(tx: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
     as_of = resolve_as_of(tx, as_of)
     con, n_after = _connect(tx, as_of)
     attrs = attribute_columns(tx)
-    attr_sql = "".join(f", arg_max({_quote(a)}, date) AS {_quote(a)}" for a in attrs)
+    # attributes: the value on the latest line (per day, then over days)
+    attr_day = "".join(f", arg_max({_quote(a)}, date) AS {_quote(a)}" for a in attrs)
+    attr_day += ", max(date) AS last_ts" if attrs else ""
+    attr_cust = "".join(f", arg_max({_quote(a)}, last_ts) AS {_quote(a)}" for a in attrs)
     try:
         out = con.execute(
             f"""
-            WITH base AS (
+            WITH d AS (
+                -- customer-day grain first: cheaper than count(DISTINCT day) per customer
+                SELECT customer_id, date::DATE AS day,
+                       sum(amount) AS rev,
+                       sum(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS gross,
+                       count(*) AS n, bool_or(amount > 0) AS buy
+                       {attr_day}
+                FROM tx GROUP BY customer_id, day
+            ),
+            base AS (
                 SELECT customer_id,
-                       min(CASE WHEN amount > 0 THEN date END)::DATE AS first_purchase,
-                       max(CASE WHEN amount > 0 THEN date END)::DATE AS last_purchase,
-                       min(date)::DATE AS first_seen,
-                       max(date)::DATE AS last_seen,
-                       count(DISTINCT CASE WHEN amount > 0 THEN date::DATE END) AS n_purchase_days,
-                       count(*) AS n_lines,
-                       sum(amount) AS revenue,
-                       sum(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS gross_revenue
-                       {attr_sql}
-                FROM tx GROUP BY customer_id
+                       min(CASE WHEN buy THEN day END) AS first_purchase,
+                       max(CASE WHEN buy THEN day END) AS last_purchase,
+                       min(day) AS first_seen,
+                       max(day) AS last_seen,
+                       count(*) FILTER (WHERE buy) AS n_purchase_days,
+                       sum(n) AS n_lines,
+                       sum(rev) AS revenue,
+                       sum(gross) AS gross_revenue
+                       {attr_cust}
+                FROM d GROUP BY customer_id
             ),
             reg AS (
                 SELECT customer_id, region FROM (
