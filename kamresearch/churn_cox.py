@@ -1,0 +1,254 @@
+"""Cox proportional hazards for :mod:`kamresearch.churn` (re-exported there).
+
+:func:`fit_cox` one-hot encodes categorical covariates against a stated
+baseline and fits lifelines' ``CoxPHFitter``; :func:`hazard_ratio_table` turns
+the fit and the proportional-hazards check into data a script can read.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .churn import (
+    _LIFETIME_COLUMNS,
+    HR_COLUMNS,
+    MIN_EVENTS,
+    MIN_OBSERVABLE,
+    _observable,
+    _require,
+)
+from .errors import ConfigError, DataError
+
+__all__ = ["fit_cox", "hazard_ratio_table"]
+
+
+def _design(obs: pd.DataFrame, covariates, baseline: dict):
+    """One-hot design matrix against the baselines; returns (X, column map, baselines)."""
+    cols, colmap, used = {}, {}, {}
+    for cov in covariates:
+        s = obs[cov]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            cols[cov] = s.astype(float)
+            colmap[cov] = (cov, "per unit", "")
+            continue
+        s = s.astype(object).where(s.notna(), "(missing)")
+        counts = s.value_counts()
+        if cov in baseline:
+            base = baseline[cov]
+            if base not in counts.index:
+                raise ConfigError(
+                    f"baseline {base!r} of {cov!r} is not among its observable "
+                    f"levels {sorted(counts.index, key=str)}"
+                )
+        else:  # the most frequent level, ties alphabetically first
+            top = counts[counts == counts.max()].index
+            base = sorted(top, key=str)[0]
+        used[cov] = base
+        for lev in sorted(counts.index, key=str):
+            if lev == base:
+                continue
+            name = f"{cov}={lev}"
+            cols[name] = (s == lev).astype(float)
+            colmap[name] = (cov, lev, base)
+    return pd.DataFrame(cols, index=obs.index), colmap, used
+
+
+def fit_cox(
+    lifetimes: pd.DataFrame,
+    *,
+    covariates=("tier", "region"),
+    baseline: dict | None = None,
+    strata=None,
+    penalizer: float = 0.0,
+    batch_mode: bool | None = True,
+):
+    """Cox proportional-hazards model of the customer lifetimes (lifelines ``CoxPHFitter``).
+
+    Parameters
+    ----------
+    lifetimes : DataFrame
+        Output of :func:`customer_lifetimes`; only observable customers are used.
+    covariates : sequence of str
+        Columns of ``lifetimes``. Text / categorical / bool columns are one-hot
+        encoded against a baseline level; numeric columns enter as they are.
+    baseline : dict, optional
+        Covariate -> baseline level. Default per covariate: its most frequent
+        observable level (ties: alphabetically first).
+    strata : sequence of str, optional
+        Columns to stratify on (a separate baseline hazard per level, no ratio).
+    penalizer : float
+        Ridge penalty passed to ``CoxPHFitter`` (0 = plain partial likelihood).
+    batch_mode : bool or None
+        Passed to ``CoxPHFitter.fit``; ``True`` (default) suits lifetimes in whole
+        days, whose many ties make lifelines' batch computation much faster.
+
+    Returns
+    -------
+    lifelines.CoxPHFitter
+        Fitted; dummy columns are named ``"covariate=level"``. Extra attributes:
+        ``kam_baselines_`` (covariate -> baseline level), ``kam_columns_``
+        (model column -> (covariate, level, baseline)), ``kam_design_`` (the
+        training frame, for :func:`hazard_ratio_table`'s PH test),
+        ``kam_n_not_observable_``.
+
+    Raises
+    ------
+    ConfigError
+        Unknown covariate or baseline level.
+    DataError
+        Fewer than :data:`MIN_OBSERVABLE` observable customers or
+        :data:`MIN_EVENTS` churn events, or the fit does not converge (lifelines'
+        ``ConvergenceError``, e.g. two covariates carrying the same information).
+
+    Notes
+    -----
+    ``h(t | x) = h0(t) exp(beta' x)`` by partial likelihood (Efron ties); the
+    hazard ratio of a level is ``exp(beta)`` against its baseline level.
+
+    Examples
+    --------
+    >>> import kamresearch as kam
+    >>> lt = kam.churn.customer_lifetimes(kam.load_sample(), inactivity_days=180)
+    >>> cph = kam.churn.fit_cox(lt, covariates=["tier", "segment"],
+    ...                         baseline={"segment": "manufacturer"})
+    >>> cph.kam_baselines_
+    {'tier': 'general', 'segment': 'manufacturer'}
+    >>> bool(cph.hazard_ratios_["tier=key"] < 1)
+    True
+    """
+    from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceError
+
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    strata = [strata] if isinstance(strata, str) else list(strata or [])
+    _require(lifetimes, _LIFETIME_COLUMNS, "fit_cox")
+    bad = [c for c in (*covariates, *strata) if c not in lifetimes.columns]
+    if bad or not covariates:
+        raise ConfigError(
+            f"covariates/strata {bad or covariates} must be columns of lifetimes; "
+            f"columns: {list(lifetimes.columns)}"
+        )
+    obs = _observable(lifetimes)
+    n_ev = int(obs["event"].sum())
+    if len(obs) < MIN_OBSERVABLE or n_ev < MIN_EVENTS:
+        raise DataError(
+            f"fit_cox: insufficient data, {len(obs)} observable customers and "
+            f"{n_ev} churn events (need {MIN_OBSERVABLE} and {MIN_EVENTS})",
+            fix="use a longer history, a shorter inactivity window or fewer groups",
+        )
+    X, colmap, used = _design(obs, covariates, dict(baseline or {}))
+    frame = X.assign(
+        duration_days=obs["duration_days"].astype(float), event=obs["event"].astype(int)
+    )
+    for s in strata:
+        frame[s] = obs[s].astype(object).where(obs[s].notna(), "(missing)")
+    cph = CoxPHFitter(penalizer=penalizer)
+    try:
+        cph.fit(frame, duration_col="duration_days", event_col="event",
+                strata=strata or None, batch_mode=batch_mode)  # fmt: skip
+    except ConvergenceError as exc:
+        raise DataError(
+            f"fit_cox: the Cox model did not converge with covariates {covariates} "
+            f"({str(exc).splitlines()[0]})",
+            fix="drop a covariate that duplicates another, merge rare levels, or pass "
+            "penalizer=0.1",
+        ) from exc
+    cph.kam_baselines_ = used
+    cph.kam_columns_ = colmap
+    cph.kam_design_ = frame
+    cph.kam_n_not_observable_ = int(len(lifetimes) - len(obs))
+    return cph
+
+
+def hazard_ratio_table(
+    model,
+    *,
+    covariates=("tier", "region"),
+    baseline: dict | None = None,
+    ph_test: bool = True,
+    ph_alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Hazard ratios with confidence intervals, p-values and the proportional-hazards check.
+
+    Parameters
+    ----------
+    model : CoxPHFitter or DataFrame
+        A model from :func:`fit_cox`, or lifetimes from :func:`customer_lifetimes`
+        (then ``fit_cox(model, covariates=covariates, baseline=baseline)`` is fitted).
+    covariates, baseline
+        Used only when ``model`` is a DataFrame.
+    ph_test : bool
+        Run the proportional-hazards test (scaled Schoenfeld residuals).
+    ph_alpha : float
+        A row fails the check (``ph_ok`` False) when ``ph_p < ph_alpha``.
+
+    Returns
+    -------
+    DataFrame
+        One row per model column: ``covariate``, ``level``, ``baseline``
+        (the reference level; ``""`` for a numeric covariate, whose level is
+        ``"per unit"``), ``hr`` (hazard ratio ``exp(beta)``), ``hr_low``, ``hr_high``
+        (confidence interval at lifelines' ``alpha``), ``p`` (Wald test of hr = 1),
+        ``ph_p`` (p-value of the proportional-hazards test, NaN when not run),
+        ``ph_ok``. ``attrs["ph_failed"]`` lists the model columns that fail.
+
+    Notes
+    -----
+    ``lifelines.statistics.proportional_hazard_test(cph, training_df,
+    time_transform="rank")``: a chi-squared (1 df) test per column of the
+    correlation between the scaled Schoenfeld residuals and the rank of the event
+    times. A small p means the hazard ratio changes with time; the reported ratio
+    is then an average over the follow-up. Nothing is printed or plotted.
+
+    Examples
+    --------
+    >>> import kamresearch as kam
+    >>> lt = kam.churn.customer_lifetimes(kam.load_sample(), inactivity_days=180)
+    >>> tab = kam.churn.hazard_ratio_table(lt, covariates=["region"])
+    >>> tab["baseline"].unique().tolist()
+    ['North']
+    """
+    from lifelines.statistics import proportional_hazard_test
+
+    cph = model
+    if isinstance(model, pd.DataFrame):
+        cph = fit_cox(model, covariates=covariates, baseline=baseline)
+    if not hasattr(cph, "params_"):
+        raise ConfigError(
+            f"model must be a fitted CoxPHFitter (from fit_cox) or lifetimes, got "
+            f"{type(model).__name__}"
+        )
+    summ = cph.summary
+    colmap = getattr(cph, "kam_columns_", {})
+    ph = pd.Series(np.nan, index=summ.index)
+    if ph_test:
+        design = getattr(cph, "kam_design_", None)
+        if design is None:
+            raise ConfigError(
+                "the PH test needs a model from fit_cox (its training frame); "
+                "pass ph_test=False for other models"
+            )
+        res = proportional_hazard_test(cph, design, time_transform="rank")
+        ph = res.summary["p"].reindex(summ.index)
+    lo = [c for c in summ.columns if c.startswith("exp(coef) lower")][0]
+    hi = [c for c in summ.columns if c.startswith("exp(coef) upper")][0]
+    rows = []
+    for name in summ.index:
+        cov, lev, base = colmap.get(name, (name, "per unit", ""))
+        rows.append(
+            [
+                cov,
+                lev,
+                base,
+                summ.at[name, "exp(coef)"],
+                summ.at[name, lo],
+                summ.at[name, hi],
+                summ.at[name, "p"],
+                ph[name],
+            ]
+        )
+    out = pd.DataFrame(rows, columns=list(HR_COLUMNS[:-1]))
+    out["ph_ok"] = ~(out["ph_p"] < ph_alpha)
+    out.attrs["ph_failed"] = [n for n, p in ph.items() if p < ph_alpha]
+    return out
