@@ -23,11 +23,11 @@ import math
 import warnings
 from dataclasses import dataclass, field
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, DataError, InsufficientDataWarning
+from .facts import _connect as _connect_lines
 from .facts import resolve_as_of
 from .pareto import customer_tiers
 from .schema import attribute_columns, check_transactions
@@ -118,13 +118,7 @@ def _connect(tx: pd.DataFrame, as_of: pd.Timestamp, attrs=()):
     to the previous purchase day. The lines are scanned once (the scan of the
     pandas string column dominates the cost); the rest runs on DuckDB tables.
     """
-    con = duckdb.connect()
-    con.register("tx_raw", tx)
-    cutoff = as_of + pd.Timedelta(days=1)
-    con.execute(f"CREATE TEMP VIEW tx AS SELECT * FROM tx_raw WHERE date < TIMESTAMP '{cutoff}'")
-    n_after = con.execute(
-        f"SELECT count(*) FROM tx_raw WHERE date >= TIMESTAMP '{cutoff}'"
-    ).fetchone()[0]
+    con, n_after = _connect_lines(tx, as_of)  # view ``tx``: the lines up to as_of
     a_sql = "".join(f", arg_max({_q(a)}, date) AS {_q('attr_' + a)}" for a in attrs)
     a_ts = ", max(date) AS last_ts" if attrs else ""
     con.execute(
