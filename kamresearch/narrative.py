@@ -37,6 +37,7 @@ __all__ = [
     "key_pool_readings",
     "churn_readings",
     "combine",
+    "customers_phrase",
 ]
 
 #: Columns of every readings table.
@@ -47,7 +48,8 @@ READING_COLUMNS = ("figure", "label", "value", "display", "reading")
 MIN_CUSTOMERS_FOR_SHAPE = 10
 
 
-def _customers(n: int) -> str:
+def customers_phrase(n: int) -> str:
+    """ "1 customer", "3,000 customers"."""
     return f"{n:,} customer" + ("" if n == 1 else "s")
 
 
@@ -88,7 +90,7 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
             "Net revenue",
             float(summary["revenue"]),
             format_money(summary["revenue"]),
-            f"Net revenue of the {_customers(n)} with positive revenue",
+            f"Net revenue of the {customers_phrase(n)} with positive revenue",
         ),
     ]
     if n == 0:
@@ -108,7 +110,7 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
             "Customers",
             float(n),
             f"{n:,}",
-            f"{_customers(n)} with positive net revenue",
+            f"{customers_phrase(n)} with positive net revenue",
         )
     )
     top10 = float(summary["top10_share"])
@@ -125,7 +127,7 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
     shape = ("the classic 80/20 Pareto pattern" if 0.7 <= t20 <= 0.9 else
              "more concentrated than 80/20" if t20 > 0.9 else "flatter than 80/20")  # fmt: skip
     if n < MIN_CUSTOMERS_FOR_SHAPE:
-        shape = f"with only {_customers(n)}, the 80/20 comparison says little"
+        shape = f"with only {customers_phrase(n)}, the 80/20 comparison says little"
     rows.append(
         _row(
             "top20pct_share",

@@ -305,7 +305,7 @@ class RegionReport:
         _display(Markdown(
             f"Report for {who}, as of **{self.as_of.date()}**: {len(self.tx):,} transaction "
             f"lines from {self.tx['date'].min().date()} to {self.tx['date'].max().date()}, "
-            f"{narrative._customers(self.tx['customer_id'].nunique())}."
+            f"{narrative.customers_phrase(self.tx['customer_id'].nunique())}."
         ))  # fmt: skip
 
     def executive_summary(self):
