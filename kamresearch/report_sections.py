@@ -261,7 +261,7 @@ class RegionReport:
             except (DataError, InsufficientData) as exc:
                 reason = getattr(exc, "reason", None) or str(exc)
                 self.notes.append(f"{name}: {reason}")
-                _display(show_note(f"Not enough data for {name.lower()} in this report: "
+                _display(show_note(f"Insufficient data for {name.lower()} in this report: "
                                    f"{reason}"))  # fmt: skip
         for w in caught:
             if issubclass(w.category, InsufficientDataWarning):

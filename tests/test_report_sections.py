@@ -72,8 +72,8 @@ def test_a_tiny_region_gets_notes_not_errors(shown, sample_tx, tmp_path):
     for name in SECTIONS:
         getattr(rep, name)()
     notes = [o.data for o in shown if type(o).__name__ == "Markdown" and "Note" in o.data]
-    assert any("Not enough data for survival by tier" in n for n in notes)
-    assert any("Not enough data for cox hazard ratios" in n for n in notes)
+    assert any("Insufficient data for survival by tier" in n for n in notes)
+    assert any("Insufficient data for cox hazard ratios" in n for n in notes)
     assert rep.notes, "the appendix lists the sections left out"
     written = rep.save(tmp_path, "Tiny")
     doc = json.loads(written["headline"].read_text(encoding="utf-8"))
