@@ -80,13 +80,8 @@ _TO = (*TIERS, "lost")
 
 
 def _check_freq(freq) -> str:
-    key = str(freq).upper()
-    if len(key) == 2 and key.endswith("E"):  # pandas 2.2 spellings "ME", "QE", "YE"
-        key = key[0]
-    key = {"A": "Y"}.get(key, key)
-    if key not in FREQS:
-        raise ConfigError(f"freq={freq!r} is not supported by cohorts; use 'M', 'Q' or 'Y'")
-    return key
+    """The canonical letter (M, Q or Y) of ``freq``; ConfigError otherwise."""
+    return facts.parse_freq(freq, allowed=FREQS)[0]
 
 
 @dataclass
@@ -248,8 +243,7 @@ def _cohort_cells(tx: pd.DataFrame, freq, as_of):
     ``revenue``), those periods, and the attrs.
     """
     check_transactions(tx)
-    key = _check_freq(freq)
-    pfreq, part = facts.FREQS[key]
+    pfreq, part = facts.parse_freq(freq, allowed=FREQS)
     as_of_ts = facts.resolve_as_of(tx, as_of)
     cutoff = as_of_ts + pd.Timedelta(days=1)
     con = duckdb.connect()
@@ -299,7 +293,7 @@ def _cohort_cells(tx: pd.DataFrame, freq, as_of):
         }
     )
     partial = bool(as_of_ts < last.end_time.normalize())
-    attrs = {"as_of": as_of_ts, "freq": key, "partial_period": last if partial else None}
+    attrs = {"as_of": as_of_ts, "freq": pfreq, "partial_period": last if partial else None}
     return out, periods.rename("period"), attrs
 
 

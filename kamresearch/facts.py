@@ -27,6 +27,7 @@ __all__ = [
     "customer_days",
     "customer_periods",
     "FREQS",
+    "parse_freq",
 ]
 
 #: Accepted period frequencies and their pandas Period aliases / DuckDB date_trunc parts.
@@ -66,14 +67,28 @@ def resolve_as_of(tx: pd.DataFrame, as_of=None) -> pd.Timestamp:
     return ts.tz_localize(None).normalize() if ts.tzinfo else ts.normalize()
 
 
-def _freq(freq: str) -> tuple[str, str]:
+def parse_freq(freq, *, allowed=("M", "Q", "Y", "D", "W")) -> tuple[str, str]:
+    """Normalise a period frequency: ``(pandas Period alias, DuckDB date_trunc part)``.
+
+    Accepts ``"M"``, ``"Q"``, ``"Y"`` (also ``"A"`` and the pandas 2.2 spellings
+    ``"ME"``, ``"QE"``, ``"YE"``, any case), ``"D"`` and ``"W"``, as far as ``allowed``
+    (canonical letters) permits.
+
+    Raises
+    ------
+    ConfigError
+        For any other value.
+    """
     from .errors import ConfigError
 
     key = str(freq).upper()
     if key.endswith("E") and len(key) == 2:  # "ME", "QE", "YE" pandas 2.2 spellings
         key = key[0]
-    if key not in FREQS:
-        raise ConfigError(f"freq={freq!r} is not supported; use one of 'M', 'Q', 'Y' (or 'D', 'W')")
+    key = "Y" if key == "A" else key
+    if key not in FREQS or key not in allowed:
+        raise ConfigError(
+            f"freq={freq!r} is not supported; use one of {', '.join(map(repr, allowed))}"
+        )
     return FREQS[key]
 
 
@@ -236,7 +251,7 @@ def customer_periods(tx: pd.DataFrame, *, freq: str = "M", as_of=None) -> pd.Dat
         :func:`customer_summary`.
     """
     check_transactions(tx)
-    pfreq, part = _freq(freq)
+    pfreq, part = parse_freq(freq)
     as_of = resolve_as_of(tx, as_of)
     con, n_after = _connect(tx, as_of)
     try:

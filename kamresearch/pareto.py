@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, DataError, InsufficientDataWarning
-from .facts import FREQS
+from .facts import parse_freq
 from .schema import check_transactions
 
 __all__ = [
@@ -829,11 +829,7 @@ def concentration_trend(tx: pd.DataFrame, *, freq: str = "Y", start=None, end=No
     >>> [str(p) for p in trend.index]
     ['2021', '2022', '2023', '2024']
     """
-    key = str(freq).upper()
-    key = key[0] if len(key) == 2 and key.endswith("E") else key
-    if key not in FREQS:
-        raise ConfigError(f"freq={freq!r} is not supported; use 'Y', 'Q' or 'M' (or 'W', 'D')")
-    pfreq, part = FREQS[key]
+    pfreq, part = parse_freq(freq)
     s, e, where = _prepare(tx, start, end)
     con = duckdb.connect()
     try:
