@@ -236,14 +236,9 @@ class RegionReport:
     def cox_table(self) -> pd.DataFrame:
         """Hazard ratios by tier and region (the covariates with two or more levels here)."""
         covs = self._cox_covariates()
-        lt = self.lifetimes[self.lifetimes["observable"]]
-        events = int(lt["churned"].sum())
-        if not covs or len(lt) < churn.MIN_OBSERVABLE or events < churn.MIN_EVENTS:
-            raise InsufficientData(
-                f"{len(lt)} observable customers and {events} churn events "
-                f"(need {churn.MIN_OBSERVABLE} and {churn.MIN_EVENTS}, and a covariate "
-                "with two levels)"
-            )
+        if not covs:
+            raise InsufficientData("no covariate (tier, region) with two levels in this report")
+        # too few observable customers or churn events: fit_cox raises a DataError saying so
         return churn.hazard_ratio_table(self.lifetimes, covariates=covs)
 
     def _cox_covariates(self) -> list[str]:
