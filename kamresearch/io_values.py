@@ -1,0 +1,218 @@
+"""Parsing raw cells into ids, numbers and dates, vectorised, with DataErrors.
+
+Part of :mod:`kamresearch.io` (see its docstring for the accepted formats).
+Each parser works once per distinct value and reports failures with example rows.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _by_unique(s: pd.Series, func):
+    """Apply ``func(Series of distinct values) -> tuple of arrays`` once per distinct value.
+
+    Returns the arrays expanded back to one value per line, then the missing-value mask.
+    """
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    results = []
+    for r in func(pd.Series(uniq)):
+        r = np.asarray(r)
+        kind = r.dtype.kind
+        fill = (
+            np.array(["NaT"], r.dtype)
+            if kind == "M"
+            else np.array([np.nan])
+            if kind == "f"
+            else np.array([False])
+            if kind == "b"
+            else np.array([None], dtype=object)
+        )
+        if kind not in "Mfb":
+            r = r.astype(object)
+        results.append(np.concatenate([r, fill])[codes])  # code -1 (missing) -> the fill
+    return (*results, codes < 0)
+
+
+def _text(u: pd.Series, ids=False):
+    """Distinct values as stripped text (None when empty); ids lose a trailing ``.0``."""
+    if u.dtype.kind in "fiub":
+        v = u.to_numpy(float)
+        whole = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2**53)
+        ints = np.where(whole, v, 0).astype(np.int64).astype(str)
+        t = pd.Series(np.where(whole, ints, u.astype(str).to_numpy()), dtype=object)
+    else:
+        t = u.astype(str).str.strip()
+        if ids:
+            t = t.str.replace(r"^([+-]?\d+)\.0+$", r"\1", regex=True)
+    return (t.where(t != "", None).to_numpy(dtype=object),)
+
+
+_NUM_JUNK = r"[\s\u00a0\u202f'’¥￥$€£元]|RMB|CNY|USD|EUR|GBP"
+
+
+def _number_strings(u: pd.Series) -> pd.Series:
+    t = u.astype(str).str.replace(_NUM_JUNK, "", regex=True, flags=re.I)
+    t = t.str.replace(r"^\((.*)\)$", r"-\1", regex=True)  # (12.50) accounting negative
+    return t.str.replace(r"^([^-].*\d)-$", r"-\1", regex=True)  # 12.50- trailing minus
+
+
+def _decimal(frame, cols, delim, src) -> str:
+    """The decimal separator of the file's text numbers ('.' or ',')."""
+    comma = dot = None
+    for col in cols:
+        u = pd.Series(pd.unique(frame[col].dropna()), dtype=object)
+        t = _number_strings(u[u.map(lambda v: isinstance(v, str)).astype(bool)])
+        c = t[t.str.contains(r"\d,(?:\d{1,2}|\d{4,})$|\.\d{3},\d|\.\d{3}\.\d{3}")]
+        d = t[t.str.contains(r"\d\.(?:\d{1,2}|\d{4,})$|,\d{3}\.\d|,\d{3},\d{3}")]
+        comma = comma or (None if c.empty else (col, c.iloc[0]))
+        dot = dot or (None if d.empty else (col, d.iloc[0]))
+    if comma and dot:
+        raise DataError(
+            f"numbers use both decimal separators: {dot[1]!r} in {dot[0]!r} has a "
+            f"decimal point, {comma[1]!r} in {comma[0]!r} a decimal comma",
+            source=src,
+            column=comma[0],
+            fix="export the numbers with one decimal separator",
+        )
+    return "," if comma or (not dot and delim == ";") else "."
+
+
+def _numbers(u: pd.Series, decimal="."):
+    """Distinct values as float64, and which of them are not numbers."""
+    if u.dtype.kind in "fiub":
+        v = u.to_numpy(float)
+        return v, ~np.isfinite(v)
+    is_str = u.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    v = pd.to_numeric(u.where(~is_str), errors="coerce").to_numpy(float)
+    t = _number_strings(u[is_str])
+    if decimal == ",":
+        t = t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        t = t.str.replace(",", "", regex=False)
+    blank = (t == "").to_numpy()
+    v[is_str] = pd.to_numeric(t.where(~blank), errors="coerce").to_numpy(float)
+    bad = ~np.isfinite(v)
+    bad[np.flatnonzero(is_str)[blank]] = False  # an empty cell is missing, not wrong
+    return v, bad
+
+
+_TIME = (
+    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?"
+    r"\s*(?P<p>[AaPp]\.?[Mm]\.?)?)?\s*$"
+)
+_YMD = re.compile(
+    r"^(?P<y>\d{4})(?:[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})|年(?P<m2>\d{1,2})月"
+    r"(?P<d2>\d{1,2})日?|(?P<m3>\d{2})(?P<d3>\d{2})(?=\s*$))" + _TIME
+)
+_DMY = re.compile(r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4}|\d{2})" + _TIME)
+
+
+def _assemble(parts: pd.DataFrame, year, month, day) -> np.ndarray:
+    """datetime64 values from extracted regex groups (invalid dates -> NaT)."""
+    num = parts[["H", "M", "S"]].apply(pd.to_numeric, errors="coerce").fillna(0)
+    ampm = parts["p"].fillna("").str.lower().str[:1]
+    hour = np.where(ampm == "p", num["H"] % 12 + 12, np.where(ampm == "a", num["H"] % 12, num["H"]))
+    micro = pd.to_numeric(parts["f"].fillna("0").str[:6].str.ljust(6, "0"))
+    stamp = pd.to_datetime(
+        pd.DataFrame(
+            {
+                "year": year,
+                "month": month,
+                "day": day,
+                "hour": hour,
+                "minute": num["M"],
+                "second": num["S"],
+                "us": micro,
+            }
+        ),
+        errors="coerce",
+    )
+    return stamp.to_numpy("datetime64[ns]")
+
+
+def _dates(u: pd.Series, src, dayfirst):
+    """Distinct date values -> (datetime64[ns], not a date, format family of each)."""
+    if u.dtype.kind == "M":
+        if getattr(u.dt, "tz", None) is not None:
+            u = u.dt.tz_localize(None)
+        return u.to_numpy("datetime64[ns]"), np.zeros(len(u), bool), np.full(len(u), "typed")
+    out = np.full(len(u), np.datetime64("NaT"), dtype="datetime64[ns]")
+    fam = np.full(len(u), "", dtype=object)
+    kinds = u.map(
+        lambda v: (
+            "s" if isinstance(v, str) else "n" if isinstance(v, int | float | np.number) else "t"
+        )
+    ).to_numpy()
+    typed = kinds == "t"
+    if typed.any():  # date cells of a workbook, Timestamps of a DataFrame
+        out[typed] = pd.to_datetime(u[typed], errors="coerce").to_numpy("datetime64[ns]")
+        fam[typed] = "typed"
+    s = pd.Series(u.to_numpy(dtype=object), dtype=object)
+    if (kinds == "n").any():  # 20210403 as a number
+        s[kinds == "n"] = _text(pd.Series(u[kinds == "n"].to_numpy(float)), ids=True)[0]
+    s[typed] = ""
+    s = s.astype(str).str.strip()
+    todo = ~typed & (s != "").to_numpy()
+    iso = todo & (s.str.len() >= 8).to_numpy()
+    if iso.any():  # fast path for machine exports (2021-04-03, 2021-04-03T10:15:00)
+        try:
+            v = pd.to_datetime(s[iso], format="ISO8601", errors="coerce")
+            v = (v.dt.tz_localize(None) if v.dt.tz is not None else v).to_numpy("datetime64[ns]")
+        except (ValueError, TypeError, OverflowError, AttributeError):
+            v = np.full(int(iso.sum()), np.datetime64("NaT"), dtype="datetime64[ns]")
+        idx = np.flatnonzero(iso)[~np.isnat(v)]
+        out[idx], fam[idx], todo[idx] = v[~np.isnat(v)], "year-first", False
+    if todo.any():
+        out[todo], fam[todo] = _date_strings(s[todo], src, dayfirst)
+    bad = np.isnat(out) & ((s != "").to_numpy() | typed)
+    return out, bad, fam
+
+
+def _date_strings(s: pd.Series, src, dayfirst):
+    """Date text in any supported format -> (datetime64[ns], family)."""
+    out = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[ns]")
+    fam = np.full(len(s), "", dtype=object)
+    ymd = s.str.extract(_YMD)
+    hit = ymd["y"].notna().to_numpy()
+    if hit.any():
+        p = ymd[hit]
+        month = p["m"].fillna(p["m2"]).fillna(p["m3"]).astype(int)
+        day = p["d"].fillna(p["d2"]).fillna(p["d3"]).astype(int)
+        out[hit] = _assemble(p, p["y"].astype(int), month, day)
+        fam[hit] = "year-first"
+    dmy = s.str.extract(_DMY)
+    dm = dmy["a"].notna().to_numpy() & ~hit
+    if dm.any():
+        p = dmy[dm]
+        a, b = p["a"].astype(int).to_numpy(), p["b"].astype(int).to_numpy()
+        if dayfirst is None:  # decided by a value above 12, else left ambiguous
+            evidence = np.where(a > 12, "day-first", np.where(b > 12, "month-first", ""))
+            found = set(evidence) - {""}
+            if len(found) != 1:  # none, or both: _canonical raises with examples
+                fam[dm] = np.where(
+                    evidence != "", evidence, np.where(a == b, "day-first", "day/month-ambiguous")
+                )
+                if found or (a != b).any():
+                    return out, fam
+            dayfirst = found == {"day-first"}
+        y = p["y"].astype(int)
+        y = y.where(y >= 100, np.where(y < 69, 2000 + y, 1900 + y))
+        out[dm] = _assemble(p, y, b if dayfirst else a, a if dayfirst else b)
+        fam[dm] = "day-first" if dayfirst else "month-first"
+    rest = ~hit & ~dm & s.str.contains(r"[A-Za-z]{3}").to_numpy()
+    if rest.any():  # month names: 3 Apr 2021, April 3, 2021, 03-Apr-21
+        try:
+            v = pd.to_datetime(s[rest], format="mixed", errors="coerce")
+            out[rest] = v.to_numpy("datetime64[ns]")
+        except (ValueError, TypeError, OverflowError):
+            pass
+        fam[rest] = "month-name"
+    return out, fam
