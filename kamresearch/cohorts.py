@@ -47,6 +47,7 @@ import pandas as pd
 
 from . import facts
 from .errors import ConfigError, DataError
+from .pareto import ZERO_TOLERANCE
 from .schema import check_transactions
 
 __all__ = [
@@ -316,9 +317,12 @@ def _classify(pr: dict[str, np.ndarray], n: int) -> pd.DataFrame:
     t, p, c, is_new = pr["t"], pr["p"], pr["c"], pr["is_new"]
     d = c - p
     old = ~is_new
-    base = old & (p > 0)  # the retention base: positive net revenue in the previous period
-    churn = base & (c <= 0)
-    react = old & (p <= 0) & (c > 0)
+    # signs as pareto reads them: net revenue within ZERO_TOLERANCE of 0 is 0 (a purchase
+    # of 0.1 + 0.2 returned as 0.3 nets 5.55e-17, not a retained account)
+    pos_p, pos_c = p > ZERO_TOLERANCE, c > ZERO_TOLERANCE
+    base = old & pos_p  # the retention base: positive net revenue in the previous period
+    churn = base & ~pos_c
+    react = old & ~pos_p & pos_c
     other = old & ~churn & ~react  # both > 0, or both <= 0
     up, down = np.maximum(d, 0.0), np.maximum(-d, 0.0)
 
@@ -338,8 +342,8 @@ def _classify(pr: dict[str, np.ndarray], n: int) -> pd.DataFrame:
             "start_customers": np.bincount(t[base], minlength=n),
             "start_revenue": s(base, p),
             "churned_customers": np.bincount(t[churn], minlength=n),
-            "base_contraction": s(base & (c > 0), down),
-            "base_expansion": s(base & (c > 0), up),
+            "base_contraction": s(base & pos_c, down),
+            "base_expansion": s(base & pos_c, up),
         }
     )
 
@@ -398,6 +402,10 @@ def revenue_bridge(tx: pd.DataFrame, *, freq: str = "Y", as_of=None) -> pd.DataF
     3. else ``p <= 0 < c``: ``reactivated += d``;
     4. else (both positive, or both <= 0, e.g. return-only periods or customers
        who never bought): ``expansion += max(d, 0)``, ``contraction += max(-d, 0)``.
+
+    "Positive" means above :data:`kamresearch.pareto.ZERO_TOLERANCE` (1e-6): a period
+    whose purchases are returned in full nets floating-point noise such as
+    0.1 + 0.2 - 0.3 = 5.6e-17, which counts as 0 (churned), as in the pareto module.
 
     Since each customer's ``d`` is split exactly,
     ``opening + new + expansion - contraction - churned + reactivated = closing``

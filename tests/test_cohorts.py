@@ -153,6 +153,31 @@ def test_revenue_retention_tiny(tiny):
     assert with_react.attrs["include_reactivation"] is True
 
 
+def test_full_return_nets_float_noise_and_counts_as_churn():
+    # a and b each bought 100 in 2022; in 2023 a bought 0.1 + 0.2 and returned 0.3
+    # (net 5.55e-17 in floating point), b bought 0.5 and returned 0.5 (net exactly 0).
+    # Both kept nothing: by definition both churned, 200 churned, no contraction.
+    rows = [
+        ("a", "2022-03-01", 100.0), ("b", "2022-03-01", 100.0),
+        ("a", "2023-03-01", 0.1), ("a", "2023-03-02", 0.2), ("a", "2023-03-03", -0.3),
+        ("b", "2023-03-01", 0.5), ("b", "2023-03-03", -0.5),
+    ]  # fmt: skip
+    tx = pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
+    tx = tx.assign(date=pd.to_datetime(tx["date"]), region="R")
+    assert 0.1 + 0.2 - 0.3 != 0  # the noise the rule is about
+    y23 = cohorts.revenue_retention(tx, freq="Y", as_of="2023-12-31").loc["2023"]
+    assert (y23.start_customers, y23.churned_customers) == (2, 2)
+    assert (y23.churned, y23.contraction, y23.grr) == (200, 0, 0)
+    b23 = cohorts.revenue_bridge(tx, freq="Y", as_of="2023-12-31").loc["2023"]
+    assert (b23.churned, b23.contraction) == (200, 0)
+    # and a previous period netting noise is not a retention base
+    noise = tx[tx["date"].dt.year == 2023].assign(date=lambda d: d["date"] - pd.DateOffset(years=1))
+    later = pd.DataFrame({"customer_id": ["a"], "date": pd.to_datetime(["2023-05-01"]),
+                          "amount": [10.0], "region": "R"})  # fmt: skip
+    rr = cohorts.revenue_retention(pd.concat([noise, later]), freq="Y", as_of="2023-12-31")
+    assert rr.loc["2023", "start_customers"] == 0
+
+
 def test_partial_last_period_flag(tiny):
     # default as_of = last date 2023-07-01, inside 2023 -> the 2023 rows are partial
     br = cohorts.revenue_bridge(tiny, freq="Y")
