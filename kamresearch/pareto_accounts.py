@@ -47,8 +47,8 @@ def key_account_profile(
         - ``revenue``: net revenue; ``gross_revenue``: sum of the purchase lines;
         - ``tier``: key / major / general (:func:`customer_tiers` on ``revenue``);
         - ``region``: region of most of the net revenue;
-        - ``n_orders``: orders with a purchase line (an order is an invoice when
-          ``invoice_id`` exists, else a customer-day; ``attrs["order_unit"]``);
+        - ``n_orders``: orders with a purchase line (see Notes; ``attrs["order_unit"]``
+          is ``"invoice"`` when ``invoice_id`` exists, else ``"day"``);
         - ``avg_order_value``: ``gross_revenue / n_orders`` (volume);
         - ``price_premium``: mean over the customer's priced purchase lines of
           ``unit_price / median unit_price of that product`` (NaN without
@@ -63,7 +63,12 @@ def key_account_profile(
 
     Notes
     -----
-    A purchase line is a line with ``amount > 0``. The product median is the
+    A purchase line is a line with ``amount > 0``. An order is one invoice of
+    the customer when the line has an ``invoice_id``; a line without one (no
+    ``invoice_id`` column, or a missing id) belongs to the order of its
+    customer-day, which holds the customer's lines without an id on that
+    calendar day. So every month with a purchase has at least one order. The
+    product median is the
     median of ``unit_price`` over all purchase lines of the product in the
     window, all customers together (each line counts once, whatever its
     quantity); lines with ``unit_price <= 0`` are left out. A customer's
@@ -85,7 +90,13 @@ def key_account_profile(
     _, e, where = _prepare(tx, start, end)
     buy_where = f"{where} AND amount > 0" if where else "WHERE amount > 0"
     has_inv = "invoice_id" in tx.columns
-    order_key = "invoice_id" if has_inv else "date::DATE"
+    # an order: the invoice when the line has an id, else the customer-day (lines
+    # without an id must not all fall into one NULL "invoice")
+    order_key = (
+        "invoice_id AS inv, CASE WHEN invoice_id IS NULL THEN date::DATE END AS dy"
+        if has_inv
+        else "NULL AS inv, date::DATE AS dy"
+    )
     has_price = "product_id" in tx.columns and "unit_price" in tx.columns
     price_sql = (
         """
@@ -101,13 +112,13 @@ def key_account_profile(
         tx,
         f"""
         WITH buy AS (SELECT * FROM tx {buy_where}) {price_sql}
-        , om AS (SELECT customer_id, {order_key} AS ord, date_trunc('month', date) AS mo,
+        , om AS (SELECT customer_id, {order_key}, date_trunc('month', date) AS mo,
                         sum(amount) AS v, min(date) AS d0
-                 FROM buy GROUP BY customer_id, ord, mo)
+                 FROM buy GROUP BY customer_id, inv, dy, mo)
         , ords AS (SELECT customer_id, count(*) AS n_orders, sum(v) AS gross_revenue,
                           min(d0)::DATE AS first_purchase
-                   FROM (SELECT customer_id, ord, sum(v) AS v, min(d0) AS d0 FROM om
-                         GROUP BY customer_id, ord)
+                   FROM (SELECT customer_id, inv, dy, sum(v) AS v, min(d0) AS d0 FROM om
+                         GROUP BY customer_id, inv, dy)
                    GROUP BY customer_id)
         , mons AS (SELECT customer_id, count(*) AS months_with_purchase
                    FROM (SELECT customer_id, mo FROM om GROUP BY customer_id, mo)

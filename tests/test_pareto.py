@@ -548,6 +548,34 @@ def test_key_account_profile_without_invoice_or_prices(tiny_tx):
         pareto.key_account_comparison(prof.drop(columns="tier"))
 
 
+def test_key_account_profile_lines_without_invoice_are_day_orders(tmp_path):
+    # read_transactions keeps an empty invoice cell as None. Documented rule: an order is
+    # the invoice when the line has an id, else the customer-day. Customer A: no id on
+    # Jan 5, Feb 5 and Mar 5 (two lines that day: one order), invoice X1 on Mar 6 (two
+    # lines: one order) -> 4 orders; gross 10 + 10 + (10 + 5) + (10 + 5) = 50, so 12.5 per
+    # order; months Jan, Feb, Mar -> 4 / 3 orders per active month (each month >= 1).
+    from kamresearch import read_transactions
+
+    csv = tmp_path / "lines.csv"
+    csv.write_text(
+        "customer_id,date,amount,invoice_id\n"
+        "A,2024-01-05,10,\nA,2024-02-05,10,\nA,2024-03-05,10,\nA,2024-03-05,5,\n"
+        "A,2024-03-06,10,X1\nA,2024-03-06,5,X1\nB,2024-03-06,1,X1\n"
+    )
+    tx = read_transactions(csv)
+    assert tx["invoice_id"].isna().sum() == 4
+    prof = pareto.key_account_profile(tx)
+    assert prof.loc["A", "n_orders"] == 4
+    assert prof.loc["A", "avg_order_value"] == pytest.approx(12.5)
+    assert prof.loc["A", "months_with_purchase"] == 3
+    assert prof.loc["A", "orders_per_active_month"] == pytest.approx(4 / 3)
+    # B shares the invoice number X1 but orders per customer: B has its own 1 order
+    assert prof.loc["B", "n_orders"] == 1
+    # NaN ids (a hand-made frame) count as missing too
+    nan_ids = tx.assign(invoice_id=tx["invoice_id"].where(tx["invoice_id"].notna(), np.nan))
+    assert pareto.key_account_profile(nan_ids).loc["A", "n_orders"] == 4
+
+
 # ----------------------------------------------------------------------------- trend
 def test_trend_equals_summary_per_year(rand_tx):
     tr = pareto.concentration_trend(rand_tx, freq="Y")
