@@ -29,6 +29,16 @@ def _design(obs: pd.DataFrame, covariates, baseline: dict):
     for cov in covariates:
         s = obs[cov]
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            bad = ~np.isfinite(s.to_numpy(dtype=float))
+            if bad.any():
+                raise DataError(
+                    f"numeric covariate {cov!r} is missing or infinite for {int(bad.sum())} "
+                    f"of {len(s)} observable customers",
+                    column=cov,
+                    rows=list(zip(s.index[bad][:5], s.to_numpy()[bad][:5], strict=True)),
+                    fix=f"fill or drop those customers, or pass {cov!r} as text so that "
+                    "missing values become their own level",
+                )
             cols[cov] = s.astype(float)
             colmap[cov] = (cov, "per unit", "")
             continue
@@ -191,7 +201,8 @@ def hazard_ratio_table(
         ``"per unit"``), ``hr`` (hazard ratio ``exp(beta)``), ``hr_low``, ``hr_high``
         (confidence interval at lifelines' ``alpha``), ``p`` (Wald test of hr = 1),
         ``ph_p`` (p-value of the proportional-hazards test, NaN when not run),
-        ``ph_ok``. ``attrs["ph_failed"]`` lists the model columns that fail.
+        ``ph_ok`` (nullable boolean: ``ph_p >= ph_alpha``, NA when the test was not
+        run). ``attrs["ph_failed"]`` lists the model columns that fail.
 
     Notes
     -----
@@ -249,6 +260,9 @@ def hazard_ratio_table(
             ]
         )
     out = pd.DataFrame(rows, columns=list(HR_COLUMNS[:-1]))
-    out["ph_ok"] = ~(out["ph_p"] < ph_alpha)
+    # NA (not True) when the test was not run: "passed" would claim a test that never ran
+    out["ph_ok"] = pd.array(
+        [pd.NA if np.isnan(p) else bool(p >= ph_alpha) for p in out["ph_p"]], dtype="boolean"
+    )
     out.attrs["ph_failed"] = [n for n, p in ph.items() if p < ph_alpha]
     return out

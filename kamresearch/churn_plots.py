@@ -148,7 +148,11 @@ def plot_hazard_ratios(table: pd.DataFrame, *, ax=None, title: str | None = None
         raise ConfigError(f"plot_hazard_ratios needs a hazard_ratio_table; missing {missing}")
     ax = get_ax(ax, figsize=(7, 0.45 * len(table) + 1.5))
     y = np.arange(len(table))[::-1]
-    ok = table["ph_ok"].to_numpy(bool) if "ph_ok" in table else np.ones(len(table), bool)
+    ok = (  # a check not run (NA) is not drawn as failed
+        table["ph_ok"].astype("boolean").fillna(True).to_numpy(bool)
+        if "ph_ok" in table
+        else np.ones(len(table), bool)
+    )
     hr = table["hr"].to_numpy(float)
     err = np.vstack([hr - table["hr_low"].to_numpy(float), table["hr_high"].to_numpy(float) - hr])
     for mask, col in ((ok, PALETTE[0]), (~ok, "0.55")):

@@ -558,7 +558,9 @@ def test_fit_cox_baselines_and_hazard_table():
 def test_hazard_table_from_lifetimes_and_strata(sample_lifetimes):
     tab = churn.hazard_ratio_table(sample_lifetimes, covariates=["tier"], ph_test=False)
     assert tab["level"].tolist() == ["key", "major"] and (tab["baseline"] == "general").all()
-    assert tab["ph_p"].isna().all() and tab["ph_ok"].all()
+    # the check was not run: ph_ok is NA, not "passed"
+    assert tab["ph_p"].isna().all() and tab["ph_ok"].isna().all()
+    churn.plot_hazard_ratios(tab)  # NA is drawn as not failed, without error
     cph = churn.fit_cox(sample_lifetimes, covariates=["segment"], strata=["tier"])
     assert len(cph.params_) == 1 and cph.params_.index[0].startswith("segment=")
     assert cph.strata in ("tier", ["tier"])
@@ -686,3 +688,14 @@ def test_real_data_rfm_matches_lifetimes(real_tx):
     got = lt.loc[ref.index, ["frequency", "recency", "T"]].astype(float)
     assert len(ref) == len(lt)
     pd.testing.assert_frame_equal(got, ref[["frequency", "recency", "T"]], check_names=False)
+
+
+def test_cox_numeric_covariate_with_missing_values_is_a_data_error(sample_lifetimes):
+    lt = sample_lifetimes.copy()
+    lt["employees"] = np.arange(len(lt), dtype=float)
+    gone = lt.index[lt["observable"]][[3, 7]]
+    lt.loc[gone, "employees"] = np.nan
+    with pytest.raises(DataError, match="employees") as err:
+        churn.fit_cox(lt, covariates=["tier", "employees"])
+    assert err.value.column == "employees"
+    assert {r for r, _ in err.value.rows} == set(gone)
