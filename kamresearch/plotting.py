@@ -126,37 +126,67 @@ def get_ax(ax=None, *, figsize=(8, 4.5)):
 def format_money(x: float, currency: str = "") -> str:
     """Compact money: 1234567 -> '1.2M', 45600 -> '45.6k', with an optional symbol.
 
+    The unit is chosen after rounding, so an amount that rounds up to the next
+    unit is shown in it (999,960 is '1.0M', not '1000.0k'), and an amount that
+    rounds to zero has no minus sign.
+
     >>> format_money(1_234_567, "$")
     '$1.2M'
     >>> format_money(-45_600)
     '-45.6k'
+    >>> format_money(999_960), format_money(999_999_999), format_money(999.6)
+    ('1.0M', '1.0B', '1.0k')
     """
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    sign = "-" if x < 0 else ""
     v = abs(float(x))
-    for unit, div in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if v >= div:
-            return f"{sign}{currency}{v / div:.1f}{unit}"
-    return f"{sign}{currency}{v:,.0f}"
+    # the smallest unit whose rounded figure stays below 1,000 (judged on the figure shown)
+    for unit, div, digits in (("", 1, 0), ("k", 1e3, 1), ("M", 1e6, 1), ("B", 1e9, 1)):
+        shown = f"{v / div:,.{digits}f}"
+        if unit == "B" or float(shown.replace(",", "")) < 1000:
+            break
+    sign = "-" if x < 0 and float(shown.replace(",", "")) != 0 else ""
+    return f"{sign}{currency}{shown}{unit}"
 
 
 def format_pct(x: float, digits: int = 0) -> str:
-    """Share as a percentage: 0.6234 -> '62%' ('–' for NaN)."""
+    """Share as a percentage: 0.6234 -> '62%' ('–' for NaN).
+
+    A share that is not zero never shows as '0%': below 1% it gets one decimal
+    (at least), and below 0.05% it shows as '<0.1%' ('>-0.1%' when negative).
+
+    >>> format_pct(0.6234), format_pct(0.6234, 1)
+    ('62%', '62.3%')
+    >>> format_pct(0.005), format_pct(0.002), format_pct(0.0004), format_pct(0.0)
+    ('0.5%', '0.2%', '<0.1%', '0%')
+    """
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    return f"{100 * float(x):.{digits}f}%"
+    v = 100 * float(x)
+    if v == 0:
+        return f"{0:.{digits}f}%"
+    if abs(v) < 1:
+        digits = max(digits, 1)
+    shown = f"{abs(v):.{digits}f}"
+    if float(shown) == 0:  # too small for the precision shown: say so instead of '0%'
+        bound = f"{10.0**-digits:.{digits}f}%"
+        return f"<{bound}" if v > 0 else f">-{bound}"
+    return f"{'-' if v < 0 else ''}{shown}%"
+
+
+#: Tick positions closer to zero than this are zero (float noise from the locator).
+_TICK_ZERO = 1e-9
 
 
 def money_formatter(currency: str = ""):
     """A matplotlib tick formatter using :func:`format_money`."""
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _pos: format_money(v, currency))
+    return FuncFormatter(lambda v, _pos: format_money(0.0 if abs(v) < _TICK_ZERO else v, currency))
 
 
 def pct_formatter(digits: int = 0):
     """A matplotlib tick formatter for shares (0.5 -> '50%')."""
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _pos: format_pct(v, digits))
+    return FuncFormatter(lambda v, _pos: format_pct(0.0 if abs(v) < _TICK_ZERO else v, digits))
