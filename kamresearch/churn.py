@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -430,10 +431,16 @@ def customer_lifetimes(
     check_transactions(tx)
     key, major = _tier_thresholds(tier_thresholds)
     as_of = resolve_as_of(tx, as_of)
-    if inactivity_days is not None and (not np.isfinite(inactivity_days) or inactivity_days < 1):
-        raise ConfigError(
-            f"inactivity_days must be a positive number of days, got {inactivity_days!r}"
-        )
+    if inactivity_days is not None:
+        ok = isinstance(inactivity_days, numbers.Real) and not isinstance(inactivity_days, bool)
+        if not (ok and np.isfinite(inactivity_days) and float(inactivity_days).is_integer()):
+            raise ConfigError(
+                f"inactivity_days must be a whole number of days, got {inactivity_days!r}"
+            )
+        if inactivity_days < 1:
+            raise ConfigError(
+                f"inactivity_days must be a positive number of days, got {inactivity_days!r}"
+            )
     attrs = attribute_columns(tx)
     con, n_after = _connect(tx, as_of, attrs)
     try:

@@ -72,7 +72,9 @@ def check_transactions(tx, *, where: str = "transactions") -> pd.DataFrame:
     Raises
     ------
     DataError
-        When a required column is missing or has the wrong type.
+        When a required column is missing or has the wrong type, when
+        ``customer_id``, ``date`` or ``amount`` has missing values, or when the
+        dates carry a time zone.
     """
     if not isinstance(tx, pd.DataFrame):
         raise DataError(
@@ -92,10 +94,31 @@ def check_transactions(tx, *, where: str = "transactions") -> pd.DataFrame:
             column="date",
             fix="read the data with kamresearch.read_transactions(...)",
         )
+    if getattr(tx["date"].dtype, "tz", None) is not None:
+        raise DataError(
+            f"{where}: column 'date' has time-zone-aware timestamps ({tx['date'].dtype}); "
+            "purchase days are local calendar days",
+            column="date",
+            fix="convert to the sales region's local time and drop the zone: "
+            "tx['date'] = tx['date'].dt.tz_convert('Asia/Shanghai').dt.tz_localize(None)",
+        )
     if not pd.api.types.is_numeric_dtype(tx["amount"]):
         raise DataError(
             f"{where}: column 'amount' must be numeric, got {tx['amount'].dtype}",
             column="amount",
             fix="read the data with kamresearch.read_transactions(...)",
         )
+    for col in ("customer_id", "date", "amount"):
+        missing = tx[col].isna().to_numpy()
+        if missing.any():
+            rows = tx.index[missing][:5]
+            raise DataError(
+                f"{where}: column {col!r} has {int(missing.sum())} missing value(s) "
+                f"(index {list(rows)}); canonical transactions have none",
+                column=col,
+                rows=[(r, None) for r in rows],
+                fix="drop or fill those lines, or read the data with "
+                "kamresearch.read_transactions (it removes lines without a customer and "
+                "reports missing dates and amounts)",
+            )
     return tx
