@@ -615,7 +615,8 @@ def concentration_trend(tx: pd.DataFrame, *, freq: str = "Y", start=None, end=No
     freq : {"Y", "Q", "M"} (also "W", "D")
         Period length.
     start, end : date-like, optional
-        Window (inclusive days).
+        Window (inclusive days). A given day also says the data are complete
+        from / up to it (see Notes); a report passes ``end=as_of``.
 
     Returns
     -------
@@ -625,8 +626,8 @@ def concentration_trend(tx: pd.DataFrame, *, freq: str = "Y", start=None, end=No
         ``n_customers`` 0 and NaN shares), columns as
         :data:`SUMMARY_COLUMNS` (see :func:`concentration_summary`), each
         computed on the revenue of that period alone, then ``partial``: True
-        when the window (or the data) does not cover the whole period, so its
-        figures are not comparable with full periods.
+        when the period is not wholly observed (see Notes), so its figures
+        are not comparable with full periods.
 
     Raises
     ------
@@ -634,6 +635,18 @@ def concentration_trend(tx: pd.DataFrame, *, freq: str = "Y", start=None, end=No
         Unknown ``freq``.
     DataError
         Missing amounts, or no transactions in the window.
+
+    Notes
+    -----
+    The observed span runs from ``start`` (else the first day with data in
+    the window) to ``end`` (else the last day with data in the window); a
+    period is ``partial`` unless it lies wholly inside that span. So a period
+    the window cuts is partial, and without ``end`` so is a period in which
+    the data stop. A given ``end`` (e.g. the analysis date ``as_of``) states
+    that sales are recorded up to it: a period ending on or before ``end`` is
+    full even when its last sale is earlier (a region with no sale in its last
+    weeks was observed, not cut off). Pass ``end`` only up to the date the
+    data are known to be complete; ``start`` likewise.
 
     Examples
     --------
@@ -655,6 +668,7 @@ def concentration_trend(tx: pd.DataFrame, *, freq: str = "Y", start=None, end=No
         con.close()
     if lo is None:
         raise _empty_window(tx, s, e)
+    # the observed span (Notes): a given start / end, else the data's own first / last day
     lo = s if s is not None else pd.Timestamp(lo).normalize()
     hi = e if e is not None else pd.Timestamp(hi).normalize()
     p, r = np.asarray(got["p"], dtype="datetime64[ns]"), _denoise(got["r"])

@@ -603,6 +603,23 @@ def test_trend_gap_period(tiny_tx):
     assert tr["partial"].tolist() == [True, False, True]
 
 
+def test_trend_partial_follows_the_observed_span(tiny_tx):
+    # Documented rule: the observed span is [start or first day with data, end or last day
+    # with data]; a month is partial unless wholly inside it. tiny_tx runs 2022-01-03 to
+    # 2022-06-01 (Jan..Jun).
+    def partial(**window):
+        return pareto.concentration_trend(tiny_tx, freq="M", **window)["partial"].tolist()
+
+    # no window: data start Jan 3 (Jan cut) and stop Jun 1 (Jun cut)
+    assert partial() == [True, False, False, False, False, True]
+    # end = an analysis date at the end of June: June is observed through the 30th (no sale
+    # after the 1st is a fact, not a cut), so only January is partial
+    assert partial(end="2022-06-30") == [True, False, False, False, False, False]
+    # a window that cuts June leaves it partial; a start on Jan 1 makes January whole
+    assert partial(start="2022-01-01", end="2022-06-15") == [False] * 5 + [True]
+    assert partial(start="2022-01-01", end="2022-06-30") == [False] * 6
+
+
 # ----------------------------------------------------------------------------- plots
 def test_plot_pareto(rand_tx):
     import matplotlib.pyplot as plt
