@@ -13,11 +13,20 @@ Thresholds used in the readings
 * Top-20% share: 70-90% is the classic 80/20 Pareto pattern; above is more
   concentrated, below flatter.
 * HHI bands as in :func:`kamresearch.pareto.concentration_summary` (2023 US
-  merger guidelines: above 1,800 highly concentrated).
+  merger guidelines: below 1,000 unconcentrated, above 1,800 highly
+  concentrated); an HHI that would round onto a band edge is shown with
+  decimals (1,800.4), so the number shown agrees with its band.
 * A customer with >= 10% of revenue is a single-customer dependency (disclosed
   under US GAAP ASC 280).
-* NRR above 100%: the retained accounts grow; GRR is at most 100% and says how
-  much of last period's revenue leaked through churn and contraction.
+* NRR above 100%: the retained accounts grow; 100.0% as displayed: flat;
+  below: they shrink (judged on the figure as displayed, to 0.1%). The base of
+  both is the accounts with positive net revenue in the previous period; GRR is
+  at most 100% and says how much of *their* previous-period revenue was lost to
+  churn and contraction.
+* A partial last period (``partial``: it ends after ``as_of``) is skipped when a
+  full period exists; otherwise its figures are labelled "2024 (partial, to 15
+  Mar)" and read as not comparable with a full period -- no grow/shrink, leak or
+  reservoir/funnel verdict is drawn from them.
 * Key-account pool: more entered than left = filling like a reservoir; fewer =
   draining like a funnel.
 """
@@ -38,6 +47,7 @@ __all__ = [
     "churn_readings",
     "combine",
     "customers_phrase",
+    "format_hhi",
 ]
 
 #: Columns of every readings table.
@@ -47,10 +57,37 @@ READING_COLUMNS = ("figure", "label", "value", "display", "reading")
 #: Fewer customers than this: the top-20% share is not compared with the 80/20 rule.
 MIN_CUSTOMERS_FOR_SHAPE = 10
 
+#: HHI band edges of :func:`kamresearch.pareto.concentration_summary`.
+HHI_EDGES = (1000.0, 1800.0)
+
 
 def customers_phrase(n: int) -> str:
     """ "1 customer", "3,000 customers"."""
     return f"{n:,} customer" + ("" if n == 1 else "s")
+
+
+def format_hhi(hhi: float) -> str:
+    """HHI as a whole number, with decimals when rounding would land on a band edge.
+
+    The bands (:data:`HHI_EDGES`) are decided on the HHI to six decimals, so
+    999.6 (unconcentrated) must not show as "1,000" nor 1,800.4 (highly
+    concentrated) as "1,800": such values get as many decimals as it takes to
+    differ from the edge.
+
+    >>> format_hhi(1234.4), format_hhi(1800.4), format_hhi(999.6), format_hhi(1800.0)
+    ('1,234', '1,800.4', '999.6', '1,800')
+    >>> format_hhi(1799.96)
+    '1,799.96'
+    """
+    if _isnan(hhi):
+        return "–"
+    hhi = float(hhi)
+    on_edge = round(hhi, 6) in HHI_EDGES  # exactly on an edge: the whole number is right
+    for digits in range(7):
+        shown = f"{hhi:,.{digits}f}"
+        if on_edge or float(shown.replace(",", "")) not in HHI_EDGES:
+            break
+    return shown
 
 
 def _row(figure, label, value, display, reading):
@@ -145,7 +182,8 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
             "Customers making 80% of revenue",
             c80,
             f"{format_pct(c80)} ({k80:,})",
-            f"{k80:,} customers ({format_pct(c80)}) make 80% of revenue",
+            f"{customers_phrase(k80)} ({format_pct(c80)}) make{'s' if k80 == 1 else ''} 80% "
+            "of revenue",
         )
     )
     hhi = float(summary["hhi"])
@@ -154,8 +192,8 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
             "hhi",
             "HHI",
             hhi,
-            f"{hhi:,.0f}",
-            f"HHI {hhi:,.0f}: {summary['hhi_band']} (above 1,800 is highly concentrated)",
+            format_hhi(hhi),
+            f"HHI {format_hhi(hhi)}: {summary['hhi_band']} (above 1,800 is highly concentrated)",
         )
     )
     gini = float(summary["gini"])
@@ -187,48 +225,97 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
     return _frame(rows)
 
 
-def _last_full(table: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the last complete period (the partial last one is skipped when flagged)."""
-    if "partial" in table.columns:
-        full = table[~table["partial"].astype(bool)]
-        if len(full):
-            table = full
-    return table.tail(1)
+def _last_period(table: pd.DataFrame) -> tuple[pd.DataFrame, str, bool]:
+    """The rows of the last full period, its label and whether it is partial.
+
+    A partial last period (``partial`` flagged) is skipped when a full period
+    exists; when none does, the partial one is returned, labelled "2024
+    (partial, to 15 Mar)" (the date from ``attrs["as_of"]`` when known).
+    """
+    partial = table["partial"].astype(bool) if "partial" in table.columns else None
+    if partial is not None and (~partial).any():
+        table, partial = table[~partial], partial[~partial]
+    last = table.tail(1)
+    if last.empty:
+        return last, "", False
+    is_partial = bool(partial.iloc[-1]) if partial is not None else False
+    label = str(last.index[0])
+    if is_partial:
+        as_of = table.attrs.get("as_of")
+        to = "" if as_of is None else f", to {pd.Timestamp(as_of).day} {pd.Timestamp(as_of):%b}"
+        label = f"{label} (partial{to})"
+    return last, label, is_partial
+
+
+#: What a reading says instead of a verdict on a period that is not over.
+_NOT_OVER = "the period is not over, so this is not comparable with a full period"
 
 
 def retention_readings(retention: pd.DataFrame) -> pd.DataFrame:
     """Readings of :func:`kamresearch.cohorts.revenue_retention` (its last full period).
+
+    NRR reads as growing above 100%, flat at 100.0% and shrinking below, judged
+    on the figure as displayed (to 0.1%). Both ratios are relative to the
+    accounts with positive net revenue in the previous period (the base of
+    ``start_revenue``). When the only period with a ratio is a partial one, the
+    readings say so and draw no verdict.
 
     Returns
     -------
     DataFrame
         Columns as :data:`READING_COLUMNS`; rows ``nrr`` and ``grr`` (empty when
         the table has no period with a starting revenue).
+
+    Examples
+    --------
+    >>> rr = pd.DataFrame({"grr": [0.9], "nrr": [1.0], "partial": [False]},
+    ...                   index=pd.period_range("2023", periods=1, freq="Y"))
+    >>> for r in retention_readings(rr)["reading"]:  # doctest: +NORMALIZE_WHITESPACE
+    ...     print(r)
+    Net revenue retention 100.0% in 2023: the retained accounts hold level (neither
+    grow nor shrink)
+    Gross revenue retention 90.0% in 2023: the accounts with positive net revenue
+    in 2022 lost 10.0% of their 2022 revenue to churn and contraction
     """
-    last = _last_full(retention.dropna(subset=["nrr"]))
+    rated = retention.dropna(subset=["nrr"])
+    rated.attrs = dict(retention.attrs)
+    last, label, partial = _last_period(rated)
     if last.empty:
         return _frame([])
     period = last.index[0]
     nrr, grr = float(last["nrr"].iloc[0]), float(last["grr"].iloc[0])
-    grow = ("the retained accounts grow" if nrr > 1 else
-            "the retained accounts shrink: the firm can't grow them")  # fmt: skip
+    shown = round(100 * nrr, 1)  # the figure as format_pct(nrr, 1) displays it
+    if partial:
+        grow = _NOT_OVER
+    elif shown > 100:
+        grow = "the retained accounts grow"
+    elif shown == 100:
+        grow = "the retained accounts hold level (neither grow nor shrink)"
+    else:
+        grow = "the retained accounts shrink: the firm can't grow them"
+    base = f"the accounts with positive net revenue in {period - 1}"
+    if partial:
+        leak = _NOT_OVER
+    else:
+        lost = max(0.0, 1 - grr)
+        lost = 0.0 if lost < 1e-12 else lost  # float noise when nothing was lost
+        leak = (f"{base} lost {format_pct(lost, 1)} of their {period - 1} revenue to churn and "
+                "contraction") if lost else f"{base} kept all their {period - 1} revenue"  # fmt: skip
     return _frame(
         [
             _row(
                 "nrr",
-                f"Net revenue retention {period}",
+                f"Net revenue retention {label}",
                 nrr,
                 format_pct(nrr, 1),
-                f"Net revenue retention {format_pct(nrr, 1)} in {period}: {grow}",
+                f"Net revenue retention {format_pct(nrr, 1)} in {label}: {grow}",
             ),
             _row(
                 "grr",
-                f"Gross revenue retention {period}",
+                f"Gross revenue retention {label}",
                 grr,
                 format_pct(grr, 1),
-                f"Gross revenue retention {format_pct(grr, 1)}: {format_pct(1 - grr, 1)} of "
-                f"{period - 1}'s "
-                "revenue leaked through lost and shrinking accounts",
+                f"Gross revenue retention {format_pct(grr, 1)} in {label}: {leak}",
             ),
         ]
     )
@@ -237,29 +324,31 @@ def retention_readings(retention: pd.DataFrame) -> pd.DataFrame:
 def key_pool_readings(flow: pd.DataFrame) -> pd.DataFrame:
     """Readings of :func:`kamresearch.cohorts.key_account_flow` (its last full period).
 
+    When the only period is a partial one, the reading labels it so and draws
+    no reservoir/funnel verdict.
+
     Returns
     -------
     DataFrame
         Columns as :data:`READING_COLUMNS`; one row ``key_pool`` (value: net change).
     """
-    last = _last_full(flow)
+    last, label, partial = _last_period(flow)
     if last.empty:
         return _frame([])
     r = last.iloc[0]
-    period = last.index[0]
     entered = int(r["entered_new"] + r["entered_upgraded"])
     left = int(r["left_downgraded"] + r["left_lost"])
     net = entered - left
-    verdict = ("filling like a reservoir" if net > 0 else
+    verdict = (_NOT_OVER if partial else "filling like a reservoir" if net > 0 else
                "draining like a funnel" if net < 0 else "holding level")  # fmt: skip
     return _frame(
         [
             _row(
                 "key_pool",
-                f"Key-account pool {period}",
+                f"Key-account pool {label}",
                 float(net),
                 f"{int(r['start'])} → {int(r['end'])}",
-                f"Key-account pool in {period}: {int(r['start'])} → {int(r['end'])} "
+                f"Key-account pool in {label}: {int(r['start'])} → {int(r['end'])} "
                 f"(+{entered} entered, −{left} left): {verdict}",
             ),
         ]

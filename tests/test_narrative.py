@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from kamresearch import narrative
+from kamresearch import cohorts, narrative
 
 
 def _summary(**over):
@@ -63,7 +63,10 @@ def test_retention_readings_skip_a_partial_last_period():
     assert r.loc["nrr", "reading"] == (
         "Net revenue retention 110.0% in 2023: the retained accounts grow"
     )
-    assert r.loc["grr", "reading"].startswith("Gross revenue retention 90.0%: 10.0% of 2022's")
+    assert r.loc["grr", "reading"] == (
+        "Gross revenue retention 90.0% in 2023: the accounts with positive net revenue in 2022 "
+        "lost 10.0% of their 2022 revenue to churn and contraction"
+    )
     shrink = narrative.retention_readings(table.iloc[:1]).set_index("figure")
     assert "can't grow them" in shrink.loc["nrr", "reading"]
     assert narrative.retention_readings(table.iloc[:0]).empty
@@ -110,3 +113,121 @@ def test_a_single_customer_reads_sensibly():
     assert r.loc["customers", "reading"] == "1 customer with positive net revenue"
     assert r.loc["top10_share", "reading"] == "A single customer makes all the revenue"
     assert "says little" in r.loc["top20pct_share", "reading"]
+
+
+def _nrr_reading(nrr):
+    table = pd.DataFrame({"grr": [0.9], "nrr": [nrr], "partial": [False]},
+                         index=pd.period_range("2023", periods=1, freq="Y"))  # fmt: skip
+    return narrative.retention_readings(table).set_index("figure").loc["nrr", "reading"]
+
+
+def test_nrr_verdict_agrees_with_the_displayed_figure():
+    flat = "the retained accounts hold level (neither grow nor shrink)"
+    assert _nrr_reading(1.0) == f"Net revenue retention 100.0% in 2023: {flat}"
+    # 99.96% and 100.04% both display as 100.0% at one decimal: flat, not shrinking/growing
+    assert _nrr_reading(0.9996) == f"Net revenue retention 100.0% in 2023: {flat}"
+    assert _nrr_reading(1.0004) == f"Net revenue retention 100.0% in 2023: {flat}"
+    # 99.94% displays as 99.9%, 100.06% as 100.1%
+    assert _nrr_reading(0.9994).endswith("99.9% in 2023: the retained accounts shrink: "
+                                         "the firm can't grow them")  # fmt: skip
+    assert _nrr_reading(1.0006).endswith("100.1% in 2023: the retained accounts grow")
+
+
+def test_unchanged_customers_read_as_flat_retention():
+    # a buys 100 and b 50 in both years: 2023 keeps exactly the 150 of 2022, NRR = GRR = 150/150
+    tx = pd.DataFrame({"customer_id": ["a", "b", "a", "b"],
+                       "date": pd.to_datetime(["2022-03-01"] * 2 + ["2023-03-01"] * 2),
+                       "amount": [100.0, 50.0, 100.0, 50.0], "region": "R"})  # fmt: skip
+    rr = cohorts.revenue_retention(tx, freq="Y", as_of="2023-12-31")
+    r = narrative.retention_readings(rr).set_index("figure")["reading"]
+    assert r["nrr"] == (
+        "Net revenue retention 100.0% in 2023: the retained accounts hold level "
+        "(neither grow nor shrink)"
+    )
+    assert r["grr"] == (
+        "Gross revenue retention 100.0% in 2023: the accounts with positive net revenue in "
+        "2022 kept all their 2022 revenue"
+    )
+
+
+def test_grr_reading_states_its_base():
+    # 2022: a buys 1,000; z (acquired 2021 with 600) returns 900, so 2022 net revenue is 100.
+    # The GRR base is a's 1,000 alone (z's 2022 net revenue is negative); a buys 500 in 2023:
+    # GRR = 500 / 1,000 = 50% -- half of the base's revenue, not "50% of 2022's revenue" (100).
+    tx = pd.DataFrame({"customer_id": ["z", "a", "z", "a"],
+                       "date": pd.to_datetime(["2021-03-01", "2022-03-01", "2022-03-01",
+                                               "2023-03-01"]),
+                       "amount": [600.0, 1000.0, -900.0, 500.0], "region": "R"})  # fmt: skip
+    rr = cohorts.revenue_retention(tx, freq="Y", as_of="2023-12-31")
+    r = narrative.retention_readings(rr).set_index("figure")
+    assert r.loc["grr", "reading"] == (
+        "Gross revenue retention 50.0% in 2023: the accounts with positive net revenue in 2022 "
+        "lost 50.0% of their 2022 revenue to churn and contraction"
+    )
+    assert "2022's revenue" not in r.loc["grr", "reading"]
+
+
+def test_a_partial_only_period_is_labelled_and_not_judged():
+    # six customers buy 200 each in 2023 and 100 each by 15 Mar 2024: 2024 is 2.5 months old
+    rows = []
+    for c in "abcdef":
+        rows += [(c, "2023-02-01", 100.0), (c, "2023-11-01", 100.0), (c, "2024-02-01", 100.0)]
+    tx = pd.DataFrame(rows, columns=["customer_id", "date", "amount"]).assign(region="R")
+    tx["date"] = pd.to_datetime(tx["date"])
+    rr = cohorts.revenue_retention(tx, freq="Y", as_of="2024-03-15")
+    r = narrative.retention_readings(rr).set_index("figure")
+    not_over = "the period is not over, so this is not comparable with a full period"
+    # 600 of 1,200 so far: 50.0%, labelled partial, with no shrink or leak verdict
+    assert r.loc["nrr", "label"] == "Net revenue retention 2024 (partial, to 15 Mar)"
+    assert r.loc["nrr", "reading"] == (
+        f"Net revenue retention 50.0% in 2024 (partial, to 15 Mar): {not_over}"
+    )
+    assert r.loc["grr", "reading"] == (
+        f"Gross revenue retention 50.0% in 2024 (partial, to 15 Mar): {not_over}"
+    )
+    flow = pd.DataFrame({"start": [1], "entered_new": [0], "entered_upgraded": [0],
+                         "left_downgraded": [0], "left_lost": [1], "end": [0],
+                         "partial": [True]}, index=pd.period_range("2024", periods=1, freq="Y"))  # fmt: skip
+    flow.attrs["as_of"] = pd.Timestamp("2024-03-15")
+    pool = narrative.key_pool_readings(flow)
+    assert pool["label"].iloc[0] == "Key-account pool 2024 (partial, to 15 Mar)"
+    assert pool["reading"].iloc[0] == (
+        f"Key-account pool in 2024 (partial, to 15 Mar): 1 → 0 (+0 entered, −1 left): {not_over}"
+    )
+    flow.attrs = {}  # no as_of known: still labelled partial
+    assert narrative.key_pool_readings(flow)["label"].iloc[0] == "Key-account pool 2024 (partial)"
+
+
+def test_customers_for_80pct_singular_and_small_shares():
+    # 1 of 12 customers = 8.3%, shown as 8%: one customer, singular verb
+    one = narrative.concentration_readings(_summary(n_customers=12, customers_for_80pct=1 / 12))
+    one = one.set_index("figure")
+    assert one.loc["customers_for_80pct", "reading"] == "1 customer (8%) makes 80% of revenue"
+    # 2 of 1,000 customers = 0.2%: not "0%"
+    two = narrative.concentration_readings(_summary(n_customers=1000, customers_for_80pct=0.002))
+    two = two.set_index("figure")
+    assert two.loc["customers_for_80pct", "reading"] == "2 customers (0.2%) make 80% of revenue"
+    assert two.loc["customers_for_80pct", "display"] == "0.2% (2)"
+    # 3 of 10,000 = 0.03%: below 0.05%, shown as "<0.1%"
+    few = narrative.concentration_readings(_summary(n_customers=10_000, customers_for_80pct=3e-4))
+    assert few.set_index("figure").loc["customers_for_80pct", "reading"] == (
+        "3 customers (<0.1%) make 80% of revenue"
+    )
+
+
+def test_hhi_display_agrees_with_its_band():
+    def hhi(value, band):
+        r = narrative.concentration_readings(_summary(hhi=value, hhi_band=band))
+        return r.set_index("figure").loc["hhi", ["display", "reading"]].tolist()
+
+    tail = "(above 1,800 is highly concentrated)"
+    # 1,800.4 is above 1,800 (highly concentrated): "1,800" would contradict the band
+    assert hhi(1800.4, "highly concentrated") == [
+        "1,800.4", f"HHI 1,800.4: highly concentrated {tail}"]  # fmt: skip
+    # 999.6 is below 1,000 (unconcentrated): "1,000" would read as moderately concentrated
+    assert hhi(999.6, "unconcentrated")[0] == "999.6"
+    # 1,800.04 still shows 1,800.0 at one decimal: two decimals
+    assert hhi(1800.04, "highly concentrated")[0] == "1,800.04"
+    # away from an edge, or exactly on one, a whole number is enough
+    assert hhi(1234.4, "moderately concentrated")[0] == "1,234"
+    assert hhi(1800.0, "moderately concentrated")[0] == "1,800"
