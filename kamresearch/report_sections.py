@@ -52,16 +52,32 @@ _MONEY_WORDS = ("revenue", "opening", "closing", "new", "expansion", "contractio
 def choose_freq(tx: pd.DataFrame, *, as_of=None, purpose: str = "bridge") -> str:
     """The period length a report uses for ``tx``'s time span.
 
+    The span runs from the first day with data to ``as_of`` (default: the last
+    day with data), both days included, and is measured in calendar years:
+    2021-01-01 to 2023-12-31 is three years, 2024-01-01 to 2024-12-31 one.
+
     ``purpose="bridge"`` (revenue bridge, GRR/NRR, tier flows): ``"Y"`` for at
     least three years of data, ``"Q"`` for at least a year, else ``"M"``.
     ``purpose="cohort"`` (retention heatmaps): ``"Q"`` for more than two years,
     else ``"M"``.
+
+    >>> tx = pd.DataFrame({"date": pd.to_datetime(["2021-01-01", "2023-12-31"])})
+    >>> choose_freq(tx), choose_freq(tx, as_of="2022-12-31"), choose_freq(tx, purpose="cohort")
+    ('Y', 'Q', 'Q')
     """
+    start = tx["date"].min()
     end = pd.Timestamp(as_of) if as_of is not None else tx["date"].max()
-    years = (end - tx["date"].min()).days / 365.25
+    if pd.isna(start) or pd.isna(end):  # no data: the shortest periods
+        return "M"
+    start, end = start.normalize(), end.normalize()
+    after = end + pd.Timedelta(days=1)  # the span ends at the close of its last day
+
+    def years(n: int) -> pd.Timestamp:  # the day n calendar years after the first day
+        return start + pd.DateOffset(years=n)
+
     if purpose == "cohort":
-        return "Q" if years > 2 else "M"
-    return "Y" if years >= 3 else "Q" if years >= 1 else "M"
+        return "Q" if years(2) < after else "M"
+    return "Y" if years(3) <= after else "Q" if years(1) <= after else "M"
 
 
 def _fmt_value(column: str, value):
@@ -81,7 +97,9 @@ def _fmt_value(column: str, value):
             return format_pct(value, 1)
         if any(w in name for w in _MONEY_WORDS):
             return format_money(value)
-        if name.endswith("_days") or name.startswith("n_") or name == "hhi":
+        if name == "hhi":
+            return narrative.format_hhi(value)  # decimals when rounding would cross a band edge
+        if name.endswith("_days") or name.startswith("n_"):
             return f"{value:,.0f}"
         if name in ("p", "ph_p") or name.endswith("_p") or name.startswith("p_"):
             return f"{value:.3f}" if value >= 0.001 else "<0.001"
@@ -201,7 +219,9 @@ class RegionReport:
 
     @cached_property
     def trend(self) -> pd.DataFrame:
-        return pareto.concentration_trend(self.tx, freq=self.bridge_freq)
+        # the report's window ends at as_of, as in the cohort tables: a region whose last
+        # sale is earlier still has its last period judged full or partial against as_of
+        return pareto.concentration_trend(self.tx, freq=self.bridge_freq, end=self.as_of)
 
     @cached_property
     def retention(self) -> pd.DataFrame:
@@ -473,7 +493,8 @@ class RegionReport:
                                 "expansion", "reactivated", "grr", "nrr", "partial")
                     if c in rr.columns]  # fmt: skip
             _display(show_table(rr[cols], index=True, caption="Gross and net revenue retention "
-                                "of the accounts active in the previous period"))  # fmt: skip
+                                "of the accounts with positive net revenue in the previous "
+                                "period"))  # fmt: skip
         with self.section("Revenue bridge"):
             b = self.bridge
             full = b[~b["partial"]] if "partial" in b.columns else b

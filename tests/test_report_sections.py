@@ -49,6 +49,63 @@ def test_choose_freq_by_time_span():
     assert rs.choose_freq(tx(200)) == "M"
 
 
+def test_choose_freq_counts_both_end_days_in_calendar_years():
+    def freq(first, last, **kw):
+        return rs.choose_freq(pd.DataFrame({"date": pd.to_datetime([first, last])}), **kw)
+
+    # 2021-01-01 .. 2023-12-31 is three full calendar years (1,095 days, both ends included)
+    assert freq("2021-01-01", "2023-12-31") == "Y"
+    # one day short of three years: quarterly
+    assert freq("2021-01-02", "2023-12-31") == "Q"
+    # 2024 (leap, 366 days) and 2023 (365 days) are each one full year: quarterly, not monthly
+    assert freq("2024-01-01", "2024-12-31") == "Q"
+    assert freq("2023-01-01", "2023-12-31") == "Q"
+    assert freq("2024-01-02", "2024-12-31") == "M"
+    # as_of extends the span: data in 2021 only, reported as of the end of 2023
+    assert freq("2021-01-01", "2021-06-30", as_of="2023-12-31") == "Y"
+    # cohorts: quarterly only for MORE than two years; exactly two (2022-2023) stays monthly
+    assert freq("2022-01-01", "2023-12-31", purpose="cohort") == "M"
+    assert freq("2022-01-01", "2024-01-01", purpose="cohort") == "Q"
+    assert rs.choose_freq(pd.DataFrame({"date": pd.to_datetime([])})) == "M"
+
+
+def test_trend_window_ends_at_as_of():
+    # a region whose last sale (2023-06-01) is before as_of (2023-12-31): the year 2023 is
+    # full in the report's window, as the cohort tables say, not partial at the last sale
+    tx = pd.DataFrame({"customer_id": ["a", "b", "a", "b", "a", "b"],
+                       "date": pd.to_datetime(["2021-01-01", "2021-06-01", "2022-03-01",
+                                               "2022-09-01", "2023-02-01", "2023-06-01"]),
+                       "amount": [100.0, 50.0, 120.0, 40.0, 90.0, 60.0],
+                       "region": "R"})  # fmt: skip
+    rep = rs.RegionReport(RegionData(tx, "R", pd.Timestamp("2023-12-31")))
+    assert rep.bridge_freq == "Y"  # 2021-01-01 .. 2023-12-31: three years
+    assert [str(p) for p in rep.trend.index] == ["2021", "2022", "2023"]
+    assert not rep.trend["partial"].any()
+    assert not rep.retention["partial"].any()
+
+
+def test_format_table_hhi_agrees_with_its_band():
+    # 1,800.4 is above 1,800 (highly concentrated): "1,800" would contradict the band column
+    got = rs.format_table(pd.DataFrame({"hhi": [1800.4, 999.6, 1234.4]}))["hhi"].tolist()
+    assert got == ["1,800.4", "999.6", "1,234"]
+
+
+def test_captions_state_bases_and_small_thresholds(shown, sample_tx):
+    data = RegionData(sample_tx[sample_tx["region"] == "West"].reset_index(drop=True), "West",
+                      sample_tx["date"].max())  # fmt: skip
+    rep = rs.RegionReport(data, key_share=0.005)
+    rep.pyramid()
+    html = "".join(o.data for o in shown if type(o).__name__ == "HTML")
+    # key accounts = top 0.5%, which format_pct(0.005) used to show as "0%"
+    assert "Customer pyramid: key = top 0.5%, major = rest of the top 20%" in html
+    shown.clear()
+    rep.revenue_dynamics()
+    html = "".join(o.data for o in shown if type(o).__name__ == "HTML")
+    # GRR/NRR base: accounts with positive net revenue in the previous period (cohorts docs)
+    assert ("Gross and net revenue retention of the accounts with positive net revenue in the "
+            "previous period") in html  # fmt: skip
+
+
 def test_every_section_renders_on_a_sample_region(shown, sample_tx):
     data = RegionData(sample_tx[sample_tx["region"] == "West"].reset_index(drop=True), "West",
                       sample_tx["date"].max())  # fmt: skip
