@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 
 import click
 
@@ -25,6 +26,10 @@ def _setup_logging(verbose: bool) -> None:
     )
     if not verbose:  # papermill logs every notebook's paths at INFO
         logging.getLogger("papermill").setLevel(logging.WARNING)
+        # a data warning is for the user: its text, not the source line that raised it
+        warnings.formatwarning = lambda message, category, *args, **kwargs: (
+            f"{category.__name__}: {message}\n"
+        )
 
 
 def _fail(exc: Exception) -> None:
@@ -156,6 +161,18 @@ def sample(out, seed):
     default=None,
     help="Seconds a notebook cell may run before its region fails [default: no limit].",
 )
+@click.option("--sheet", default=None, help="Read only this Excel sheet.")
+@click.option(
+    "--keep-duplicates/--drop-duplicates",
+    default=None,
+    help="Keep exact duplicate lines (real repeat purchases in data without invoice "
+    "numbers) [default: drop them, with a warning].",
+)
+@click.option(
+    "--dayfirst/--monthfirst",
+    default=None,
+    help="Order of 03/04/2021-style dates [default: decided from the values].",
+)
 @click.option(
     "--progress/--no-progress",
     default=None,
@@ -175,6 +192,9 @@ def report(
     inactivity_days,
     template,
     timeout,
+    sheet,
+    keep_duplicates,
+    dayfirst,
     progress,
 ):
     """Write one report per region (+ All), an index.html and a manifest.json.
@@ -211,6 +231,9 @@ def report(
             inactivity_days=inactivity_days,
             timeout=timeout,
             progress=progress,
+            sheet=sheet,
+            keep_duplicates=keep_duplicates,
+            dayfirst=dayfirst,
         )
     except KamError as exc:
         _fail(exc)

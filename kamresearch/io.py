@@ -49,7 +49,9 @@ labels for a DataFrame) and the fix:
 Quality rules, in this order (so that ``lines_read = duplicates_dropped +
 lines_without_customer + lines``): blank rows are skipped; exact duplicate
 lines (all source columns equal, across sheets) are dropped unless
-``keep_duplicates=True``; lines without a customer id are removed (counted,
+``keep_duplicates=True`` (with a :class:`~kamresearch.DataWarning` when the data
+has no invoice column, where identical lines can be real repeat purchases, or
+when 1% or more of the lines are dropped); lines without a customer id are removed (counted,
 with their revenue; their dates and amounts are not checked); the remaining
 lines must have a valid date and amount, else ``DataError``; returns keep their
 negative amounts; dates after today are kept, counted and warned about
@@ -419,6 +421,20 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src) -> pd.DataFra
     dup = np.zeros(len(frame), bool) if keep_duplicates else frame.duplicated().to_numpy()
     if dup.any():
         frame, rows = frame[~dup], rows[~dup]
+        share = dup.mean()
+        if not cols.get("invoice_id") or share >= 0.01:
+            why = (
+                "without an invoice column, identical lines may be real repeat purchases"
+                if not cols.get("invoice_id")
+                else "that is many for an export"
+            )
+            _warn(
+                info,
+                f"{int(dup.sum()):,} exact duplicate line(s) dropped ({share:.1%} of the "
+                f"lines, e.g. row {raw.rows[dup][0]}); {why}: pass keep_duplicates=True "
+                "(kamresearch report --keep-duplicates) to keep them",
+                src,
+            )
     sub = frame[list(dict.fromkeys(c for c in cols.values() if c))]
     cust = _by_unique(sub[cols["customer_id"]], lambda u: _text(u, ids=True))[0]
     keep = pd.notna(cust)

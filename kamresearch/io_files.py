@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io as _io
 import re
+import sys
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -21,6 +22,7 @@ import pandas as pd
 
 from .errors import ConfigError, DataError, DataWarning
 
+_PACKAGE = str(Path(__file__).resolve().parent)
 _TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 
@@ -304,6 +306,14 @@ def _load_excel(path, data, sheet, src, info) -> _Raw:
         info.setdefault("sheets_read", []).append(name)
         info.setdefault("header_row", top + 1)
     info.update(format="excel", sheets_skipped=skipped)
+    lost = [s for s in skipped if "header differs" in s]
+    if lost:
+        _warn(
+            info,
+            f"sheet(s) {lost} skipped: their lines are not read; pass sheet=<name> to read "
+            "one sheet, or give the sheets the same header to read them together",
+            src,
+        )
     if not frames:
         raise DataError(
             f"no sheet with a table of lines in the workbook; sheets: {skipped}",
@@ -315,5 +325,9 @@ def _load_excel(path, data, sheet, src, info) -> _Raw:
 
 
 def _warn(info, message, src):
+    """Record ``message`` in the quality summary and warn, pointing at the caller's line."""
     info.setdefault("warnings", []).append(message)
-    warnings.warn(f"{src}: {message}", DataWarning, stacklevel=4)
+    frame, level = sys._getframe(1), 2  # stacklevel 2 = _warn's caller
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1  # out of kamresearch's own frames
+    warnings.warn(f"{src}: {message}", DataWarning, stacklevel=level)

@@ -48,6 +48,9 @@ CONFIG_KEYS = (
     "inactivity_days",
     "template",
     "params",
+    "sheet",
+    "keep_duplicates",
+    "dayfirst",
     "timeout",
 )
 _PATH_KEYS = ("data", "out", "template")
@@ -72,8 +75,9 @@ def load_config(path) -> dict:
     Keys (top level or under ``[report]``): ``data``, ``mapping``, ``regions``
     (a list, or ``"all"``), ``as_of``, ``out``, ``jobs``, ``force``, ``key_share``,
     ``major_share``, ``inactivity_days``, ``template``, ``params`` (a table of extra
-    notebook parameters), ``timeout`` (seconds per notebook cell). Relative paths are
-    relative to the config file's folder.
+    notebook parameters), ``timeout`` (seconds per notebook cell), and the reading
+    options of :func:`kamresearch.read_transactions` ``sheet``, ``keep_duplicates``,
+    ``dayfirst``. Relative paths are relative to the config file's folder.
 
     Raises
     ------
@@ -153,6 +157,9 @@ def _options(data, cfg: dict, given: dict) -> dict:
         "template": None,
         "params": {},
         "timeout": None,
+        "sheet": None,
+        "keep_duplicates": False,
+        "dayfirst": None,
     }
     opts.update({k: v for k, v in cfg.items() if v is not None})
     opts.update({k: v for k, v in given.items() if v is not None})
@@ -171,6 +178,12 @@ def _options(data, cfg: dict, given: dict) -> dict:
             "tier thresholds must satisfy 0 < key_share <= major_share <= 1, got "
             f"{opts['key_share']}, {opts['major_share']}"
         )
+    if opts["sheet"] is not None and not isinstance(opts["sheet"], str):
+        raise ConfigError(f"sheet must be a sheet name, got {opts['sheet']!r}")
+    if not isinstance(opts["keep_duplicates"], bool):
+        raise ConfigError(f"keep_duplicates must be true or false, got {opts['keep_duplicates']!r}")
+    if opts["dayfirst"] is not None and not isinstance(opts["dayfirst"], bool):
+        raise ConfigError(f"dayfirst must be true, false or unset, got {opts['dayfirst']!r}")
     days = opts["inactivity_days"]
     if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
         raise ConfigError(f"inactivity_days must be a positive integer, got {days!r}")

@@ -226,7 +226,7 @@ def _write_cache(tx, folder: Path, meta: dict) -> None:
     write_json_atomic(folder / "source.json", meta)  # last: marks the cache complete
 
 
-def _prepare_data(data, mapping, out: Path) -> tuple:
+def _prepare_data(data, mapping, out: Path, read: dict) -> tuple:
     """Read and validate the input once; returns (tx, input info). Reuses a valid cache."""
     import pandas as pd
 
@@ -253,6 +253,7 @@ def _prepare_data(data, mapping, out: Path) -> tuple:
         "mapping": mapping
         if isinstance(mapping, (str, type(None)))
         else json.dumps(mapping, sort_keys=True, default=str),
+        "read": read,
         "cache": _CACHE_VERSION,
         "kamresearch": _versions()["kamresearch"],
     }
@@ -269,7 +270,7 @@ def _prepare_data(data, mapping, out: Path) -> tuple:
             from .io import read_transactions
 
             logger.info("reading %s", info["path"])
-            tx = read_transactions(info["path"], mapping)
+            tx = read_transactions(info["path"], mapping, **read)
         _write_cache(tx, folder, meta)
     info["lines"] = len(tx)
     return tx, info
@@ -305,6 +306,9 @@ def run(
     inactivity_days=None,
     timeout=None,
     progress=None,
+    sheet=None,
+    keep_duplicates=None,
+    dayfirst=None,
 ) -> RunResult:
     """Run the report notebook for each region and write the run folder.
 
@@ -341,6 +345,10 @@ def run(
         Seconds a notebook cell may run (default no limit).
     progress : bool, optional
         A tqdm bar; default: when stderr is a terminal. Log lines are written either way.
+    sheet, keep_duplicates, dayfirst : optional
+        Passed to :func:`kamresearch.read_transactions` when ``data`` is a file
+        (defaults: every sheet with the first sheet's header, duplicates dropped,
+        day/month order decided from the values).
 
     Returns
     -------
@@ -378,6 +386,9 @@ def run(
         major_share=major_share,
         inactivity_days=inactivity_days,
         timeout=timeout,
+        sheet=sheet,
+        keep_duplicates=keep_duplicates,
+        dayfirst=dayfirst,
     )
     template = Path(opts["template"]) if opts["template"] else default_template()
     if not template.is_file():
@@ -449,7 +460,8 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
     from .facts import resolve_as_of
 
     started = _now()
-    tx, source = _prepare_data(opts["data"], opts["mapping"], out)
+    read = {k: opts[k] for k in ("sheet", "keep_duplicates", "dayfirst")}
+    tx, source = _prepare_data(opts["data"], opts["mapping"], out, read)
     # Every region runs the same copy of the template, even if the original is edited
     # during the run (the fingerprints name this copy's SHA-256).
     run_template = out / "_data" / "template.ipynb"
@@ -464,6 +476,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
     versions = _versions()
     parameters = {
         "mapping": opts["mapping"],
+        "read": read,
         "regions": names,
         "as_of": str(as_of.date()),
         "key_share": opts["key_share"],
@@ -486,6 +499,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
         fp = _fingerprint(
             input=source["sha256"],
             mapping=opts["mapping"],
+            read=read,
             region=name,
             as_of=parameters["as_of"],
             key=opts["key_share"],

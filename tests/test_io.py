@@ -750,3 +750,39 @@ def test_cli_validate_bad_file():
     assert result.exit_code == 2
     assert "not a number in column 'amount'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_duplicates_without_invoice_column_are_dropped_with_a_warning(tmp_path):
+    # no invoice column: two identical lines may be two real orders of the same amount
+    path = tmp_path / "dup.csv"
+    path.write_text("customer,date,amount\na,2023-01-05,10\na,2023-01-05,10\nb,2023-02-01,5\n")
+    with pytest.warns(DataWarning, match=r"1 exact duplicate line\(s\) dropped.*row 3") as rec:
+        tx = read_transactions(path)
+    assert len(tx) == 2 and "keep_duplicates=True" in str(rec[0].message)
+    assert rec[0].filename == __file__  # points at the caller, not at kamresearch's code
+    assert tx.attrs["quality"]["warnings"][0].startswith("1 exact duplicate")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(read_transactions(path, keep_duplicates=True)) == 3
+
+
+def test_few_duplicates_with_invoice_numbers_are_dropped_quietly(tmp_path):
+    # the same invoice line twice is an export glitch; 1 in 200 lines (0.5%) needs no warning
+    lines = [f"I{i},c{i % 7},2023-01-{1 + i % 28:02d},{i}.5" for i in range(200)]
+    path = tmp_path / "inv.csv"
+    path.write_text("invoice,customer,date,amount\n" + "\n".join(lines + lines[:1]) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tx = read_transactions(path)
+    assert len(tx) == 200 and tx.attrs["quality"]["duplicates_dropped"] == 1
+
+
+def test_sheet_with_another_header_is_skipped_with_a_warning(tmp_path):
+    h1 = [["customer", "date", "amount"], ["a", "2023-01-05", 10]]
+    h2 = [["customer", "date", "amount", "note"], ["b", "2023-07-05", 20, "x"]]
+    path = _workbook(tmp_path / "halves.xlsx", {"H1": h1, "H2": h2})
+    with pytest.warns(DataWarning, match=r"sheet\(s\) \[.H2 \(header differs.*sheet=") as rec:
+        tx = read_transactions(path)
+    assert rec[0].filename == __file__
+    assert tx["customer_id"].tolist() == ["a"]
+    assert read_transactions(path, sheet="H2")["customer_id"].tolist() == ["b"]

@@ -250,6 +250,9 @@ def test_resolve_options_precedence_defaults_config_arguments(tmp_path):
         ({"data": "x", "as_of": "not a date"}, "is not a date"),
         ({"data": "x", "colour": "red"}, "unknown option"),
         ({"data": "x", "timeout": 0}, "timeout must be a positive number"),
+        ({"data": "x", "sheet": 2}, "sheet must be a sheet name"),
+        ({"data": "x", "keep_duplicates": "yes"}, "keep_duplicates must be true or false"),
+        ({"data": "x", "dayfirst": "no"}, "dayfirst must be true, false or unset"),
     ],
 )
 def test_resolve_options_errors(kwargs, match):
@@ -572,3 +575,23 @@ def test_cell_timeout_fails_only_that_region(tiny_tx, tmp_path):
     assert region.status == "failed"
     assert "ran longer than the timeout of 2 s" in region.error
     assert region.files == {"notebook": "华东.ipynb"}  # the partly executed notebook is kept
+
+
+def test_read_options_reach_read_transactions_and_the_fingerprint(tmp_path):
+    # two identical lines without invoice numbers: dropped by default, kept on request;
+    # the cached input and the reports follow the option (no stale reuse)
+    path = tmp_path / "dup.csv"
+    path.write_text(
+        "customer,date,amount,region\n"
+        + "".join(f"c{i},2023-0{1 + i % 6}-05,{10 + i},R\n" for i in range(30))
+        + "c0,2023-01-05,10,R\n"
+    )
+    out = tmp_path / "o"
+    with pytest.warns(Warning, match="duplicate"):
+        first = reports.run(path, out=out, regions=["All"], template=TINY)
+    assert json.loads(first.manifest.read_text(encoding="utf-8"))["input"]["lines"] == 30
+    kept = reports.run(path, out=out, regions=["All"], template=TINY, keep_duplicates=True)
+    assert not kept.regions[0].reused
+    manifest = json.loads(kept.manifest.read_text(encoding="utf-8"))
+    assert manifest["input"]["lines"] == 31
+    assert manifest["parameters"]["read"]["keep_duplicates"] is True
