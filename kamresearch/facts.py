@@ -16,6 +16,8 @@ Conventions
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pandas as pd
 
@@ -58,13 +60,31 @@ def resolve_as_of(tx: pd.DataFrame, as_of=None) -> pd.Timestamp:
                 fix="pass as_of explicitly or check the data window",
             )
         return pd.Timestamp(tx["date"].max()).normalize()
-    try:
-        ts = pd.Timestamp(as_of)
-    except (ValueError, TypeError) as exc:
-        raise DataError(f"as_of={as_of!r} is not a date", fix="pass as_of as 'YYYY-MM-DD'") from exc
-    if ts is pd.NaT:
-        raise DataError(f"as_of={as_of!r} is not a date", fix="pass as_of as 'YYYY-MM-DD'")
+    ts = parse_date(as_of)
+    if ts is None:
+        raise DataError(
+            f"as_of={as_of!r} is not a date written year-first",
+            fix="pass as_of as 'YYYY-MM-DD' (01/02/2011 could be 1 February or 2 January)",
+        )
     return ts.tz_localize(None).normalize() if ts.tzinfo else ts.normalize()
+
+
+_YEAR_FIRST = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}([ T]\S.*)?|\d{8}")
+
+
+def parse_date(value) -> pd.Timestamp | None:
+    """A date given by a user (``as_of``): a date object or a year-first string, else None.
+
+    Strings must be year-first (``2024-06-30``, ``2024/6/30``, ``20240630``, with an
+    optional time) so that ``01/02/2011`` is never guessed as 2 January or 1 February.
+    """
+    if isinstance(value, str) and not _YEAR_FIRST.fullmatch(value.strip()):
+        return None
+    try:
+        ts = pd.Timestamp(value.strip() if isinstance(value, str) else value)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return None if ts is pd.NaT else ts
 
 
 def parse_freq(freq, *, allowed=("M", "Q", "Y", "D", "W")) -> tuple[str, str]:

@@ -214,13 +214,13 @@ def _options(data, cfg: dict, given: dict) -> dict:
     if clash:
         raise ConfigError(f"params may not set the run's own parameters {clash}")
     if opts["as_of"] is not None:
-        import pandas as pd
+        from .facts import parse_date
 
-        try:
-            ts = pd.Timestamp(opts["as_of"])
-        except (ValueError, TypeError):
-            ts = pd.NaT
-        if ts is pd.NaT:
-            raise ConfigError(f"as_of={opts['as_of']!r} is not a date; use YYYY-MM-DD")
+        ts = parse_date(opts["as_of"])
+        if ts is None:
+            raise ConfigError(
+                f"as_of={opts['as_of']!r} is not a date written year-first; use YYYY-MM-DD "
+                "(01/02/2011 could be 1 February or 2 January)"
+            )
         opts["as_of"] = ts.normalize()
     return opts

@@ -457,6 +457,8 @@ def _carried_over(previous: dict, source: dict, parameters: dict, names, stems, 
 
 
 def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResult:
+    import pandas as pd
+
     from .facts import resolve_as_of
 
     started = _now()
@@ -468,6 +470,14 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
     with atomic_path(run_template) as tmp:
         shutil.copyfile(template, tmp)
     as_of = resolve_as_of(tx, opts["as_of"])
+    first = pd.Timestamp(tx["date"].min()).normalize()
+    if as_of < first:
+        raise DataError(
+            f"as_of {as_of.date()} is before the first date in the data ({first.date()}): "
+            "there is nothing to report",
+            source=source["path"] or source["name"],
+            fix=f"pass an as_of on or after {first.date()}, or leave it out for the last date",
+        )
     names, every = _plan_regions(tx, opts, as_of, out)
     del tx
     # Stems over every region of the data: a run of a few regions names their files as

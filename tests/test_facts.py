@@ -146,3 +146,26 @@ def test_bad_arguments_raise_clear_errors():
         facts.customer_summary(tx.iloc[:0])
     with pytest.raises(DataError, match="must be a pandas DataFrame"):
         facts.customer_summary([1, 2, 3])
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("2011-02-01", "2011-02-01"),
+        ("2011/2/1", "2011-02-01"),
+        ("20110201", "2011-02-01"),
+        (" 2011-02-01 17:30 ", "2011-02-01"),
+        (pd.Timestamp("2011-02-01 09:00"), "2011-02-01"),
+        (np.datetime64("2011-02-01"), "2011-02-01"),
+    ],
+)
+def test_as_of_accepts_dates_and_year_first_strings(given, expected):
+    assert facts.resolve_as_of(_random_tx(n=5), given) == pd.Timestamp(expected)
+
+
+@pytest.mark.parametrize("given", ["01/02/2011", "1.2.2011", "Feb 1 2011", "2011", "soon"])
+def test_as_of_rejects_strings_that_are_not_year_first(given):
+    # 01/02/2011 is 1 February in Europe and 2 January in the US: never guess
+    with pytest.raises(DataError, match="is not a date written year-first") as err:
+        facts.resolve_as_of(_random_tx(n=5), given)
+    assert "YYYY-MM-DD" in err.value.fix

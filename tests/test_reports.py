@@ -248,6 +248,7 @@ def test_resolve_options_precedence_defaults_config_arguments(tmp_path):
         ({"data": "x", "params": {"region": "x"}}, "may not set the run's own parameters"),
         ({"data": "x", "params": [1]}, "params must be a table"),
         ({"data": "x", "as_of": "not a date"}, "is not a date"),
+        ({"data": "x", "as_of": "01/02/2011"}, "is not a date written year-first"),
         ({"data": "x", "colour": "red"}, "unknown option"),
         ({"data": "x", "timeout": 0}, "timeout must be a positive number"),
         ({"data": "x", "sheet": 2}, "sheet must be a sheet name"),
@@ -595,3 +596,10 @@ def test_read_options_reach_read_transactions_and_the_fingerprint(tmp_path):
     manifest = json.loads(kept.manifest.read_text(encoding="utf-8"))
     assert manifest["input"]["lines"] == 31
     assert manifest["parameters"]["read"]["keep_duplicates"] is True
+
+
+def test_as_of_before_the_data_is_a_data_error_not_a_failed_report(tmp_path, tiny_tx):
+    first = tiny_tx["date"].min().normalize()
+    before = first - pd.Timedelta(days=400)
+    with pytest.raises(DataError, match=f"as_of {before.date()} is before the first date"):
+        reports.run(tiny_tx, out=tmp_path / "o", as_of=before, template=TINY)
