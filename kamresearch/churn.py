@@ -88,7 +88,9 @@ SUMMARY_COLUMNS = tuple(
     "survival_1y survival_2y survival_3y rmst_days max_followup_days status reason".split()
 )
 COMPARE_COLUMNS = tuple("test group_a group_b n_a n_b statistic df p p_bonferroni status".split())
-HR_COLUMNS = tuple("covariate level baseline hr hr_low hr_high p ph_p ph_ok".split())
+HR_COLUMNS = tuple(
+    "covariate level baseline hr hr_low hr_high p ph_p ph_ok n events status".split()
+)
 AT_RISK_COLUMNS = tuple(
     "customer_id region tier last_purchase days_since_last median_gap_days threshold_days "
     "revenue_12m revenue".split()

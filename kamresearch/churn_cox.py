@@ -202,7 +202,12 @@ def hazard_ratio_table(
         (confidence interval at lifelines' ``alpha``), ``p`` (Wald test of hr = 1),
         ``ph_p`` (p-value of the proportional-hazards test, NaN when not run),
         ``ph_ok`` (nullable boolean: ``ph_p >= ph_alpha``, NA when the test was not
-        run). ``attrs["ph_failed"]`` lists the model columns that fail.
+        run), ``n`` and ``events`` (customers and churn events in the level; all of
+        them for a numeric covariate; NA for a model not made by :func:`fit_cox`) and
+        ``status``: ``"ok"``, or why the row has no estimate (NaN ``hr``, CI and ``p``)
+        -- no churn event in the level or in its baseline, where the hazard ratio is
+        not estimable (lifelines would report a meaningless 1e-8 with CI 0 to inf).
+        ``attrs["ph_failed"]`` lists the model columns that fail.
 
     Notes
     -----
@@ -259,10 +264,43 @@ def hazard_ratio_table(
                 ph[name],
             ]
         )
-    out = pd.DataFrame(rows, columns=list(HR_COLUMNS[:-1]))
+    out = pd.DataFrame(rows, columns=list(HR_COLUMNS[:8]))
     # NA (not True) when the test was not run: "passed" would claim a test that never ran
     out["ph_ok"] = pd.array(
         [pd.NA if np.isnan(p) else bool(p >= ph_alpha) for p in out["ph_p"]], dtype="boolean"
     )
     out.attrs["ph_failed"] = [n for n, p in ph.items() if p < ph_alpha]
+    return _event_counts(out, summ.index, colmap, getattr(cph, "kam_design_", None))
+
+
+def _event_counts(out, names, colmap, design):
+    """Customers and churn events per level; no HR where a level or its baseline has no event.
+
+    With no event in a level (or in its baseline) the partial likelihood has no finite
+    maximum: lifelines stops at a huge or tiny HR (1e-8, CI 0 to inf) that is not an
+    estimate, so those rows get NaN estimates and a ``status`` saying why.
+    """
+    n = np.full(len(out), np.nan)
+    events = np.full(len(out), np.nan)
+    status = np.array(["ok"] * len(out), dtype=object)
+    if design is not None:
+        ev = design["event"].to_numpy(bool)
+        for i, name in enumerate(names):
+            cov, lev, base = colmap.get(name, (name, "per unit", ""))
+            if lev == "per unit":  # numeric covariate: every customer
+                n[i], events[i] = len(ev), ev.sum()
+                continue
+            mine = design[name].to_numpy() == 1
+            siblings = [c for c, m in colmap.items() if m[0] == cov]
+            in_base = ~design[siblings].to_numpy().any(axis=1)
+            n[i], events[i] = mine.sum(), ev[mine].sum()
+            if ev[mine].sum() == 0:
+                status[i] = "no churn events in this level"
+            elif ev[in_base].sum() == 0:
+                status[i] = f"no churn events in the baseline {base!r}"
+    out["n"] = pd.array(n, dtype="Int64")
+    out["events"] = pd.array(events, dtype="Int64")
+    out["status"] = status
+    bad = out["status"] != "ok"
+    out.loc[bad, ["hr", "hr_low", "hr_high", "p"]] = np.nan
     return out

@@ -155,7 +155,8 @@ def plot_hazard_ratios(table: pd.DataFrame, *, ax=None, title: str | None = None
     )
     hr = table["hr"].to_numpy(float)
     err = np.vstack([hr - table["hr_low"].to_numpy(float), table["hr_high"].to_numpy(float) - hr])
-    for mask, col in ((ok, PALETTE[0]), (~ok, "0.55")):
+    shown = np.isfinite(hr)  # rows without an estimate (status) are labelled, not drawn
+    for mask, col in ((ok & shown, PALETTE[0]), (~ok & shown, "0.55")):
         if mask.any():
             ax.errorbar(
                 hr[mask], y[mask], xerr=err[:, mask], fmt="o", color=col, capsize=3, ms=5, lw=1.4
@@ -166,7 +167,8 @@ def plot_hazard_ratios(table: pd.DataFrame, *, ax=None, title: str | None = None
         f"{r.covariate}: {r.level}"
         + (f" vs {r.baseline}" if r.baseline != "" else "")
         + ("" if k else " †")
-        for r, k in zip(table.itertuples(index=False), ok, strict=True)
+        + ("" if f else " (no estimate)")
+        for r, k, f in zip(table.itertuples(index=False), ok, shown, strict=True)
     ]
     ax.set_yticks(y, labels)
     ax.set_ylim(-0.7, len(table) - 0.3)

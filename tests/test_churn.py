@@ -537,7 +537,7 @@ def test_fit_cox_baselines_and_hazard_table():
     assert cph.kam_baselines_ == {"grp": "a", "cross": sorted(n.index[n == n.max()])[0]}
     tab = churn.hazard_ratio_table(cph)
     assert list(tab.columns) == ["covariate", "level", "baseline", "hr", "hr_low", "hr_high", "p",
-                                 "ph_p", "ph_ok"]  # fmt: skip
+                                 "ph_p", "ph_ok", "n", "events", "status"]  # fmt: skip
     g = tab.set_index(["covariate", "level"])
     assert g.loc[("grp", "b"), "baseline"] == "a"
     assert g.loc[("size", "per unit"), "baseline"] == ""
@@ -699,3 +699,34 @@ def test_cox_numeric_covariate_with_missing_values_is_a_data_error(sample_lifeti
         churn.fit_cox(lt, covariates=["tier", "employees"])
     assert err.value.column == "employees"
     assert {r for r, _ in err.value.rows} == set(gone)
+
+
+def test_level_without_churn_events_has_no_hazard_ratio():
+    # 60 customers in 'a' (30 churn), 40 in 'b' and none of b churns: the partial
+    # likelihood grows without bound as HR(b) -> 0, so there is no estimate to report
+    rng = np.random.default_rng(3)
+    n_a, n_b = 60, 40
+    lt = pd.DataFrame(
+        {
+            "duration_days": np.r_[rng.integers(30, 900, n_a), rng.integers(30, 900, n_b)].astype(
+                float
+            ),
+            "churned": np.r_[np.arange(n_a) % 2 == 0, np.zeros(n_b, bool)],
+            "observable": True,
+            "grp": ["a"] * n_a + ["b"] * n_b,
+            "size": rng.normal(size=n_a + n_b),
+        },
+        index=pd.Index([f"c{i}" for i in range(n_a + n_b)], name="customer_id"),
+    )
+    tab = churn.hazard_ratio_table(lt, covariates=["grp", "size"], baseline={"grp": "a"})
+    b = tab.set_index("level").loc["b"]
+    assert (b["n"], b["events"], b["status"]) == (40, 0, "no churn events in this level")
+    assert np.isnan([b["hr"], b["hr_low"], b["hr_high"], b["p"]]).all()
+    size = tab.set_index("level").loc["per unit"]
+    assert (size["n"], size["events"], size["status"]) == (100, 30, "ok")
+    assert np.isfinite(size["hr"])
+    # with b as the baseline, a's row is the one without an estimate
+    flipped = churn.hazard_ratio_table(lt, covariates=["grp"], baseline={"grp": "b"})
+    assert flipped.loc[0, "status"] == "no churn events in the baseline 'b'"
+    ax = churn.plot_hazard_ratios(tab)
+    assert any("(no estimate)" in t.get_text() for t in ax.get_yticklabels())
