@@ -13,7 +13,12 @@ Conventions shared by every function here:
   returns that cancel purchases and counts as 0. Concentration measures use
   only the ``n`` customers with revenue > 0; the others are counted in
   ``n_nonpositive`` and left out of every share.
-* Customers are ranked by revenue, largest first, ties by ``customer_id``.
+* Customers are ranked by revenue, largest first, ties by ``customer_id`` (as
+  text). Revenues that agree to ``ZERO_TOLERANCE`` (rounded to whole millionths
+  of the currency unit) are ties: 0.1 + 0.2 and 0.3 differ in the last binary
+  digit, and DuckDB's parallel sums vary there between runs, so ranking on the
+  exact floats would order equal customers (and tiers at a boundary) by
+  rounding noise. Revenues, shares and measures use the exact sums.
 * Line-level aggregation runs in DuckDB; the measures are vectorised numpy, so
   10M lines and 1M customers take about a second.
 
@@ -95,6 +100,26 @@ def _denoise(r: np.ndarray) -> np.ndarray:
     return r
 
 
+def _rank_key_sql(col: str) -> str:
+    """DuckDB expression of the ranking key of revenue ``col``: see :func:`_rank_key`."""
+    return f"(CASE WHEN abs({col}) < {ZERO_TOLERANCE!r} THEN 0.0 ELSE round({col} * 1e6) END)"
+
+
+def _rank_key(r) -> np.ndarray:
+    """Revenue in whole millionths (``round(r / ZERO_TOLERANCE)``), 0 for noise.
+
+    Customers are ranked on this key (descending), ties by id, so revenues equal up
+    to rounding noise tie. It is the value of :func:`_rank_key_sql` in DuckDB,
+    whose ``round`` rounds halves away from zero (numpy's ``rint`` to even).
+    """
+    r = np.asarray(r, dtype=float)
+    y = r * 1e6
+    t = np.trunc(y)
+    key = np.where(np.abs(y - t) == 0.5, t + np.sign(y), np.rint(y))
+    key[np.abs(r) < ZERO_TOLERANCE] = 0.0
+    return key
+
+
 # ----------------------------------------------------------------------------- helpers
 def _day(value, name: str):
     if value is None:
@@ -153,18 +178,20 @@ def _empty_window(tx, s, e) -> DataError:
 
 
 def _per_customer(tx, start, end, *, region: bool) -> pd.DataFrame:
-    """customer_id, revenue (and region) per customer in the window, ranked in DuckDB."""
+    """customer_id, revenue (and region) per customer in the window, ranked in DuckDB
+    (on :func:`_rank_key_sql`, ties by id as text)."""
     s, e, where = _prepare(tx, start, end)
     if region:
         sql = f"""
             WITH cr AS (SELECT customer_id, region, sum(amount) AS r FROM tx {where}
                         GROUP BY customer_id, region)
             SELECT customer_id, sum(r) AS revenue,
-                   first(region ORDER BY r DESC, region ASC) AS region
+                   first(region ORDER BY {_rank_key_sql("r")} DESC, region ASC) AS region
             FROM cr GROUP BY customer_id"""
     else:
         sql = f"SELECT customer_id, sum(amount) AS revenue FROM tx {where} GROUP BY customer_id"
-    out = _sql(tx, f"{sql} ORDER BY revenue DESC, CAST(customer_id AS VARCHAR)")
+    key = _rank_key_sql("revenue")
+    out = _sql(tx, f"SELECT * FROM ({sql}) ORDER BY {key} DESC, CAST(customer_id AS VARCHAR)")
     if len(out) == 0:
         raise _empty_window(tx, s, e)
     out["revenue"] = _denoise(out["revenue"].to_numpy())
@@ -273,7 +300,8 @@ def customer_revenue(tx: pd.DataFrame, *, start=None, end=None) -> pd.Series:
     -------
     Series
         Named ``revenue``, indexed by ``customer_id``; every customer with a line
-        in the window, also those with revenue <= 0; ties ordered by id.
+        in the window, also those with revenue <= 0; revenues equal to 6
+        decimals (:data:`ZERO_TOLERANCE`) are ties, ordered by id as text.
 
     Raises
     ------
@@ -284,8 +312,10 @@ def customer_revenue(tx: pd.DataFrame, *, start=None, end=None) -> pd.Series:
     --------
     >>> import kamresearch as kam
     >>> rev = kam.pareto.customer_revenue(kam.load_sample())
-    >>> bool(rev.is_monotonic_decreasing), rev.name
+    >>> bool(rev.round(6).is_monotonic_decreasing), rev.name
     (True, 'revenue')
+    >>> rev.loc[["C00054", "C01715"]].tolist()  # a tie (0.1 + 0.2 style noise): id order
+    [438.65, 438.65000000000003]
     """
     per = _per_customer(tx, start, end, region=False)
     return pd.Series(
@@ -464,7 +494,8 @@ def classify_customers(
     Returns
     -------
     DataFrame
-        Indexed by ``customer_id``, ranked (largest first, ties by id), columns:
+        Indexed by ``customer_id``, ranked (largest first; revenues equal to 6
+        decimals are ties, ordered by id as text), columns:
 
         - ``revenue``: net revenue in the window;
         - ``share``: revenue / total revenue of the customers with revenue > 0
@@ -476,8 +507,8 @@ def classify_customers(
           for the pyramid;
         - ``tier`` (pyramid only): the same as ``class``, under the name churn
           and cohorts use;
-        - ``region``: region of most of the customer's net revenue (ties:
-          alphabetically first).
+        - ``region``: region of most of the customer's net revenue (ties, to 6
+          decimals as for the ranking: alphabetically first).
 
     Raises
     ------
@@ -568,7 +599,8 @@ def customer_tiers(revenue: pd.Series, *, key: float = 0.01, major: float = 0.20
     Notes
     -----
     Among the ``n`` customers with revenue > ``ZERO_TOLERANCE``, ranked by revenue (largest
-    first, ties by customer id), the first ``ceil(key * n)`` are key and the
+    first; revenues equal to 6 decimals are ties, ordered by customer id as
+    text), the first ``ceil(key * n)`` are key and the
     first ``ceil(major * n)`` key or major, so even a small region has a key
     account. Customers with revenue <= 0 are general.
 
@@ -581,8 +613,9 @@ def customer_tiers(revenue: pd.Series, *, key: float = 0.01, major: float = 0.20
     if not 0 < key <= major <= 1:
         raise ConfigError(f"tier thresholds must satisfy 0 < key <= major <= 1, got {key}, {major}")
     pos = revenue[revenue > ZERO_TOLERANCE]  # as every share here: sums of ~0 are noise
-    order = pd.DataFrame({"r": pos.to_numpy(), "c": pos.index.astype(str)}, index=pos.index)
-    order = order.sort_values(["r", "c"], ascending=[False, True], kind="stable")
+    order = pd.DataFrame({"k": _rank_key(pos.to_numpy()), "c": pos.index.astype(str)})
+    order.index = pos.index
+    order = order.sort_values(["k", "c"], ascending=[False, True], kind="stable")
     n = len(order)
     n_key = math.ceil(key * n - 1e-9)
     n_top = math.ceil(major * n - 1e-9)
@@ -595,7 +628,7 @@ def customer_tiers(revenue: pd.Series, *, key: float = 0.01, major: float = 0.20
 
 
 def _ranked_tiers(ranked_revenue: np.ndarray, key: float, major: float) -> np.ndarray:
-    """:func:`customer_tiers` on revenue already ranked by DuckDB (same order: revenue
+    """:func:`customer_tiers` on revenue already ranked by DuckDB (same order: rank key
     descending, ties by id as text), without re-sorting a million ids in pandas."""
     if not 0 < key <= major <= 1:
         raise ConfigError(f"tier thresholds must satisfy 0 < key <= major <= 1, got {key}, {major}")

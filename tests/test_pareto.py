@@ -389,7 +389,7 @@ def test_customer_revenue_and_lorenz(rand_tx):
     pd.testing.assert_series_equal(
         got.sort_index(), want.sort_index().rename("revenue"), check_exact=False, rtol=1e-12
     )
-    assert (np.diff(got.to_numpy()) <= 0).all()  # descending
+    assert (np.diff(got.round(6).to_numpy()) <= 0).all()  # descending (to 6 decimals)
     lc = pareto.lorenz_curve(rand_tx)
     assert list(lc.columns) == ["customer_share", "revenue_share"]
     x = np.sort(want[want > 0].to_numpy())[::-1]
@@ -403,8 +403,10 @@ def test_classify_abc_matches_independent(rand_tx):
     c = pareto.classify_customers(rand_tx)
     assert list(c.columns) == ["revenue", "share", "cumulative_share", "rank", "class", "region"]
     rev = ref_revenue(rand_tx)
-    order = rev.reset_index().sort_values(["amount", "customer_id"], ascending=[False, True])
-    assert list(c.index) == list(order["customer_id"])  # ranking, ties by id
+    # ranking: revenue to 6 decimals descending, ties by id (documented tie rule)
+    order = rev.reset_index().assign(key=lambda d: d["amount"].round(6))
+    order = order.sort_values(["key", "customer_id"], ascending=[False, True])
+    assert list(c.index) == list(order["customer_id"])
     assert list(c["rank"]) == list(range(1, len(rev) + 1))
     pos = order[order["amount"] > 0]["amount"].to_numpy()
     np.testing.assert_allclose(c["share"].to_numpy()[: len(pos)], pos / pos.sum(), rtol=1e-9)
@@ -419,7 +421,8 @@ def test_classify_abc_matches_independent(rand_tx):
     assert (c.loc[c["revenue"] <= 0, "class"] == "C").all()
     # region of most net revenue, ties alphabetically first
     by = rand_tx.groupby(["customer_id", "region"])["amount"].sum().reset_index()
-    by = by.sort_values(["customer_id", "amount", "region"], ascending=[True, False, True])
+    by = by.assign(key=by["amount"].round(6))
+    by = by.sort_values(["customer_id", "key", "region"], ascending=[True, False, True])
     want_region = by.drop_duplicates("customer_id").set_index("customer_id")["region"]
     pd.testing.assert_series_equal(
         c["region"].sort_index(), want_region.sort_index(), check_names=False
@@ -453,6 +456,50 @@ def test_customer_tiers_contract():
     t = pareto.customer_tiers(rev, key=0.25, major=0.5)
     assert t.tolist() == ["key", "general", "major", "general", "general"]
     assert t.name == "tier"
+
+
+def test_revenues_equal_up_to_rounding_noise_tie_by_id():
+    # Documented rule: revenues equal to 6 decimals are ties, ordered by id as text.
+    # a = 0.7 - 0.4 = 0.29999999999999993, b = 0.1 + 0.2 = 0.30000000000000004 and
+    # c = 0.3 are all 0.3 (the exact floats would rank b, c, a); d = 0.300001 is a
+    # millionth more, a real difference. So the ranking is d, a, b, c, and with
+    # n = 4 positive customers and tiers (0.25, 0.5): key ceil(1) = 1 -> d, key + major
+    # ceil(2) = 2 -> a; b and c general.
+    d = pd.Timestamp("2024-01-01")
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b", "c", "d"],
+            "date": [d] * 6,
+            "amount": [0.7, -0.4, 0.1, 0.2, 0.3, 0.300001],
+            "region": ["R"] * 6,
+        }
+    )
+    rev = pareto.customer_revenue(tx)
+    assert list(rev.index) == ["d", "a", "b", "c"]
+    assert rev["b"] == 0.1 + 0.2 and rev["a"] == 0.7 - 0.4  # values kept exact
+    want = {"d": "key", "a": "major", "b": "general", "c": "general"}
+    p = pareto.classify_customers(tx, method="pyramid", thresholds=(0.25, 0.5))
+    assert p["tier"].to_dict() == want and list(p["rank"]) == [1, 2, 3, 4]
+    assert pareto.customer_tiers(rev, key=0.25, major=0.5).to_dict() == want
+    # the same revenues in another row order (pandas path, no DuckDB)
+    shuffled = pd.Series([0.1 + 0.2, 0.3, 0.300001, 0.7 - 0.4], index=list("bcda"))
+    assert pareto.customer_tiers(shuffled, key=0.25, major=0.5).to_dict() == want
+    prof = pareto.key_account_profile(tx, tiers=(0.25, 0.5))
+    assert list(prof.index) == ["d", "a", "b", "c"] and prof["tier"].to_dict() == want
+    # ABC: shares are exact (0.300001 / 1.200001 first); a is ranked before b and c
+    abc = pareto.classify_customers(tx)
+    assert list(abc.index) == ["d", "a", "b", "c"]
+    assert abc.loc["d", "share"] == pytest.approx(0.300001 / 1.200001, rel=1e-12)
+    # region: 0.3 in North and 0.1 + 0.2 in South are a tie -> alphabetically first
+    two = pd.DataFrame(
+        {
+            "customer_id": ["x", "x", "x"],
+            "date": [d] * 3,
+            "amount": [0.3, 0.1, 0.2],
+            "region": ["North", "South", "South"],
+        }
+    )
+    assert pareto.classify_customers(two).loc["x", "region"] == "North"
 
 
 def test_pyramid_sizes_on_sample(sample_tx):
