@@ -234,9 +234,18 @@ def test_nan_amount_is_a_data_error(tiny_tx):
     with pytest.raises(DataError, match="column 'amount' has 1 missing") as err:
         pareto.concentration_summary(tx)
     assert err.value.column == "amount"
-    for fn in (pareto.customer_revenue, pareto.classify_customers, pareto.concentration_trend):
+    for fn in (
+        pareto.customer_revenue,
+        pareto.classify_customers,
+        pareto.concentration_trend,
+        pareto.lorenz_curve,
+        pareto.key_account_profile,
+    ):
         with pytest.raises(DataError, match="missing"):
             fn(tx)
+    # customer_tiers takes revenues, not lines: a NaN revenue is not > 0, so general
+    rev = pd.Series([2.0, np.nan, 1.0], index=["a", "b", "c"])
+    assert pareto.customer_tiers(rev, key=0.5, major=1.0).tolist() == ["key", "general", "major"]
 
 
 def test_empty_window_and_empty_table(tiny_tx):
