@@ -16,7 +16,10 @@ Definitions shared by every function
   When ``as_of`` is not the last day of its period, that last period is
   **partial**: it is included, flagged (``partial`` column or
   ``attrs["partial_period"]``), and its figures cover only the days up to
-  ``as_of`` -- compare it with full periods with care.
+  ``as_of`` -- compare it with full periods with care. Likewise, when the data
+  start after the first day of the first period, that period is partial
+  (``attrs["partial_first_period"]``), and so is the next period's change
+  (its base): both rows are flagged in the bridge and retention tables.
 * **Active** in a period: at least one purchase (a line with a positive amount)
   in it.
 * **Cohort** of a customer: the period of its first purchase. A customer with
@@ -97,6 +100,7 @@ class _Base:
     periods: pd.PeriodIndex  # the n periods
     as_of: pd.Timestamp
     partial: bool  # the last period ends after as_of
+    partial_first: bool  # the data start after the first period's first day
 
     @property
     def n(self) -> int:
@@ -128,6 +132,7 @@ def _base(tx: pd.DataFrame, freq, as_of) -> _Base:
     periods = pd.PeriodIndex.from_ordinals(first + np.arange(n), freq=pfreq)
     periods.name = "period"
     partial = bool(as_of_ts < last.end_time.normalize())
+    partial_first = bool(tx["date"].min().normalize() > periods[0].start_time)
     log.debug("cohorts: %d customer-periods, %d customers, %d periods", len(cp), len(ids), n)
     return _Base(
         np.asarray(ids, dtype=object),
@@ -139,7 +144,16 @@ def _base(tx: pd.DataFrame, freq, as_of) -> _Base:
         periods,
         as_of_ts,
         partial,
+        partial_first,
     )
+
+
+def _partial_rows(b: _Base, n: int) -> np.ndarray:
+    """Flags for the last ``n`` periods: those whose change is measured on a partly
+    covered period -- the last one when it ends after as_of; the first one and the next
+    (whose base it is) when the data start after the first period's first day."""
+    t = np.arange(b.n - n, b.n)  # period index of each row
+    return (b.partial & (t == b.n - 1)) | (b.partial_first & (t <= 1))
 
 
 def _attrs(b: _Base, **more) -> dict:
@@ -147,6 +161,7 @@ def _attrs(b: _Base, **more) -> dict:
         "as_of": b.as_of,
         "freq": b.periods.freqstr[0],  # "M", "Q" or "Y"
         "partial_period": b.periods[-1] if b.partial else None,
+        "partial_first_period": b.periods[0] if b.partial_first else None,
         **more,
     }
 
@@ -380,9 +395,11 @@ def revenue_bridge(tx: pd.DataFrame, *, freq: str = "Y", as_of=None) -> pd.DataF
         - ``reactivated``: change ``c - p`` of earlier-acquired customers with
           ``p <= 0`` and ``c > 0`` (buyers coming back).
         - ``closing``: net revenue of the period, all customers and all lines.
-        - ``partial``: True for a last period that ends after ``as_of``.
+        - ``partial``: True for a last period that ends after ``as_of``, and for the
+          first period and the next (whose base it is) when the data start after
+          the first period's first day.
 
-        ``attrs``: ``as_of``, ``freq``, ``partial_period``.
+        ``attrs``: ``as_of``, ``freq``, ``partial_period``, ``partial_first_period``.
 
     Raises
     ------
@@ -428,9 +445,7 @@ def revenue_bridge(tx: pd.DataFrame, *, freq: str = "Y", as_of=None) -> pd.DataF
     cls = _classify(_pairs(b), b.n)
     cols = ["opening", "new", "expansion", "contraction", "churned", "reactivated", "closing"]
     out = cls[cols].set_axis(b.periods)
-    out["partial"] = False
-    if b.partial:
-        out.iloc[-1, out.columns.get_loc("partial")] = True
+    out["partial"] = _partial_rows(b, len(out))
     out.attrs = _attrs(b)
     return out
 
@@ -469,9 +484,11 @@ def revenue_retention(
         - ``grr``: ``(start_revenue - churned - contraction) / start_revenue``.
         - ``nrr``: ``(start_revenue - churned - contraction + expansion
           [+ reactivated]) / start_revenue``.
-        - ``partial``: True for a last period that ends after ``as_of``.
+        - ``partial``: True for a last period that ends after ``as_of``, and for the
+          first period and the next (whose base it is) when the data start after
+          the first period's first day.
 
-        ``attrs``: ``as_of``, ``freq``, ``partial_period``, ``include_reactivation``.
+        ``attrs``: ``as_of``, ``freq``, ``partial_period``, ``partial_first_period``, ``include_reactivation``.
 
     Raises
     ------
@@ -519,9 +536,7 @@ def revenue_retention(
             "nrr": (retained + grow) / safe,
         }
     )
-    out["partial"] = False
-    if b.partial and len(out):
-        out.iloc[-1, out.columns.get_loc("partial")] = True
+    out["partial"] = _partial_rows(b, len(out))
     out.attrs = _attrs(b, include_reactivation=bool(include_reactivation))
     return out
 

@@ -122,7 +122,10 @@ def test_revenue_bridge_tiny(tiny):
         index=BRIDGE_COLS,
     ).T
     np.testing.assert_allclose(br[BRIDGE_COLS].to_numpy(), expected.to_numpy(dtype=float))
-    assert not br["partial"].any()
+    # the data start on 2021-01-15, not 1 January: 2021 is partly covered, and so is
+    # 2022's change (its opening is 2021); 2023 ends on as_of
+    assert br["partial"].tolist() == [True, True, False]
+    assert br.attrs["partial_first_period"] == pd.Period("2021", freq="Y")
 
 
 def test_revenue_retention_tiny(tiny):
@@ -180,11 +183,20 @@ def test_full_return_nets_float_noise_and_counts_as_churn():
 
 def test_partial_last_period_flag(tiny):
     # default as_of = last date 2023-07-01, inside 2023 -> the 2023 rows are partial
+    # (the data start on 2021-01-15, so 2021 and 2022's change are partial too)
     br = cohorts.revenue_bridge(tiny, freq="Y")
-    assert br["partial"].tolist() == [False, False, True]
+    assert br["partial"].tolist() == [True, True, True]
     assert br.attrs["partial_period"] == pd.Period("2023", freq="Y")
+    # data from 1 January: only the last year is partial
+    jan1 = tiny.assign(date=tiny["date"].where(tiny["date"] != "2021-01-15", "2021-01-01"))
+    br = cohorts.revenue_bridge(jan1, freq="Y")
+    assert br["partial"].tolist() == [False, False, True]
+    assert br.attrs["partial_first_period"] is None
     rr = cohorts.revenue_retention(tiny, freq="Q", as_of="2023-06-30")  # quarter end: full
-    assert not rr["partial"].any() and rr.attrs["partial_period"] is None
+    assert rr.attrs["partial_period"] is None
+    # retention rows start at 2021Q2 (2021Q1 has no base); 2021Q1 covers 15 January on,
+    # so 2021Q2's retention (measured on it) is flagged, and nothing else
+    assert [str(p) for p in rr.index[rr["partial"]]] == ["2021Q2"]
 
 
 def test_tier_migration_and_key_flow_tiny(tiny):
