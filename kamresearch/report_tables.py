@@ -206,7 +206,8 @@ def save_tables(tables: dict, path) -> Path:
     """Write tables to one Excel workbook (one sheet each), atomically (openpyxl).
 
     Sheet names are cut to Excel's 31 characters and stripped of ``[]:*?/\\``;
-    Period and timezone-aware columns are written as text / naive dates.
+    Periods (columns, index or column labels) are written as text (``2010Q4``),
+    timezone-aware dates as naive dates, infinite numbers as empty cells.
     Returns the path.
     """
     path = Path(path)
@@ -221,6 +222,12 @@ def save_tables(tables: dict, path) -> Path:
                         df[c] = col.astype(str)
                     elif isinstance(col.dtype, pd.DatetimeTZDtype):
                         df[c] = col.dt.tz_localize(None)
+                    elif pd.api.types.is_float_dtype(col.dtype):
+                        df[c] = col.where(~np.isinf(col.to_numpy(float)))  # Excel has no inf
+                for axis in ("index", "columns"):  # 2010Q4, not the datetime 2010-10-01
+                    labels = getattr(df, axis)
+                    if isinstance(labels, pd.PeriodIndex):
+                        setattr(df, axis, labels.astype(str).rename(labels.name))
                 index = not isinstance(df.index, pd.RangeIndex)
                 df.to_excel(writer, sheet_name=_sheet_name(name, used), index=index)
     return path

@@ -329,6 +329,23 @@ def test_save_outputs_writes_json_and_excel(tiny_tx, tmp_path):
         reports.save_outputs(head, output_dir=tmp_path)
 
 
+def test_save_tables_periods_as_text_and_no_inf(tmp_path):
+    from kamresearch.report_tables import save_tables
+
+    q = pd.PeriodIndex(["2010Q4", "2011Q1"], freq="Q", name="period")
+    bridge = pd.DataFrame({"closing": [1.5, 2.0]}, index=q)
+    matrix = pd.DataFrame([[1.0, float("inf")], [0.5, -float("inf")]], index=q, columns=q)
+    path = save_tables({"Bridge": bridge, "Matrix": matrix}, tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(path)
+    # a quarter is its label, not the datetime of its first day (2010-10-01 would read
+    # as a date before the data start)
+    assert [c.value for c in wb["Bridge"]["A"]] == ["period", "2010Q4", "2011Q1"]
+    assert [c.value for c in wb["Matrix"][1]][1:] == ["2010Q4", "2011Q1"]
+    # Excel has no infinity: an empty cell, not the text 'inf'
+    assert [c.value for c in wb["Matrix"]["C"]][1:] == [None, None]
+    assert wb["Matrix"]["B2"].value == 1.0
+
+
 def test_render_index_escapes_and_links():
     manifest = {
         "regions": [
