@@ -135,8 +135,9 @@ def test_nrr_verdict_agrees_with_the_displayed_figure():
 
 def test_unchanged_customers_read_as_flat_retention():
     # a buys 100 and b 50 in both years: 2023 keeps exactly the 150 of 2022, NRR = GRR = 150/150
+    # (data from 1 January 2022, so the base year is fully covered, not a partial period)
     tx = pd.DataFrame({"customer_id": ["a", "b", "a", "b"],
-                       "date": pd.to_datetime(["2022-03-01"] * 2 + ["2023-03-01"] * 2),
+                       "date": pd.to_datetime(["2022-01-01"] * 2 + ["2023-03-01"] * 2),
                        "amount": [100.0, 50.0, 100.0, 50.0], "region": "R"})  # fmt: skip
     rr = cohorts.revenue_retention(tx, freq="Y", as_of="2023-12-31")
     r = narrative.retention_readings(rr).set_index("figure")["reading"]
