@@ -47,7 +47,10 @@ def test_missing_values_are_a_data_error_everywhere(tx, run, col):
     # a missing amount silently left out of sums (DuckDB's sum skips NULLs) would lose
     # revenue; a missing customer id would be counted as one more customer
     bad = tx.copy()
-    bad.loc[2, col] = {"customer_id": None, "date": pd.NaT, "amount": np.nan}[col]
+    if col == "customer_id":  # numeric ids (an ERP's customer numbers), one missing
+        bad[col] = [101.0, 101.0, np.nan, 103.0]
+    else:
+        bad.loc[2, col] = {"date": pd.NaT, "amount": np.nan}[col]
     before = bad.copy()
     with pytest.raises(DataError, match=f"column '{col}' has 1 missing value") as err:
         run(bad)
