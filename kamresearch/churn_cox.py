@@ -294,7 +294,7 @@ def _event_counts(out, names, colmap, design):
             siblings = [c for c, m in colmap.items() if m[0] == cov]
             in_base = ~design[siblings].to_numpy().any(axis=1)
             n[i], events[i] = mine.sum(), ev[mine].sum()
-            if ev[mine].sum() == 0:
+            if events[i] == 0:
                 status[i] = "no churn events in this level"
             elif ev[in_base].sum() == 0:
                 status[i] = f"no churn events in the baseline {base!r}"

@@ -135,16 +135,7 @@ def _day(value, name: str):
 
 def _prepare(tx, start, end):
     """Check ``tx`` once; return (start, end, SQL WHERE clause) for the window."""
-    check_transactions(tx)
-    n_nan = int(tx["amount"].isna().sum())
-    if n_nan:
-        first = list(tx.index[tx["amount"].isna()][:5])
-        raise DataError(
-            f"column 'amount' has {n_nan} missing value(s) (index {first}); canonical "
-            "transactions have none",
-            column="amount",
-            fix="drop or fill those lines, or read the data with kamresearch.read_transactions",
-        )
+    check_transactions(tx)  # also refuses missing amounts, as in every analysis
     s, e = _day(start, "start"), _day(end, "end")
     if s is not None and e is not None and s > e:
         raise ConfigError(f"start={s.date()} is after end={e.date()}")
