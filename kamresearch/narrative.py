@@ -37,6 +37,7 @@ import math
 
 import pandas as pd
 
+from .pareto import HHI_EDGES  # the band edges of concentration_summary
 from .plotting import format_money, format_pct
 
 __all__ = [
@@ -57,9 +58,6 @@ READING_COLUMNS = ("figure", "label", "value", "display", "reading")
 #: Fewer customers than this: the top-20% share is not compared with the 80/20 rule.
 MIN_CUSTOMERS_FOR_SHAPE = 10
 
-#: HHI band edges of :func:`kamresearch.pareto.concentration_summary`.
-HHI_EDGES = (1000.0, 1800.0)
-
 
 def customers_phrase(n: int) -> str:
     """ "1 customer", "3,000 customers"."""
@@ -69,7 +67,7 @@ def customers_phrase(n: int) -> str:
 def format_hhi(hhi: float) -> str:
     """HHI as a whole number, with decimals when rounding would land on a band edge.
 
-    The bands (:data:`HHI_EDGES`) are decided on the HHI to six decimals, so
+    The bands (:data:`kamresearch.pareto.HHI_EDGES`) are decided on the HHI to six decimals, so
     999.6 (unconcentrated) must not show as "1,000" nor 1,800.4 (highly
     concentrated) as "1,800": such values get as many decimals as it takes to
     differ from the edge.

@@ -240,11 +240,16 @@ def _metrics(revenue: np.ndarray) -> dict:
     return out
 
 
+#: HHI band edges: unconcentrated < 1,000 <= moderately <= 1,800 < highly concentrated.
+HHI_EDGES = (1000.0, 1800.0)
+
+
 def _hhi_band(hhi: float) -> str:
     hhi = round(hhi, 6)  # 10 equal customers give 1000 up to rounding: moderately concentrated
-    if hhi < 1000:
+    low, high = HHI_EDGES
+    if hhi < low:
         return "unconcentrated"
-    return "moderately concentrated" if hhi <= 1800 else "highly concentrated"
+    return "moderately concentrated" if hhi <= high else "highly concentrated"
 
 
 def _bootstrap(x: np.ndarray, *, ci: float, n_boot: int, seed) -> dict:
