@@ -421,11 +421,11 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src) -> pd.DataFra
     dup = np.zeros(len(frame), bool) if keep_duplicates else frame.duplicated().to_numpy()
     if dup.any():
         frame, rows = frame[~dup], rows[~dup]
-        share = dup.mean()
-        if not cols.get("invoice_id") or share >= 0.01:
+        share, no_invoice = dup.mean(), not cols.get("invoice_id")
+        if no_invoice or share >= 0.01:
             why = (
                 "without an invoice column, identical lines may be real repeat purchases"
-                if not cols.get("invoice_id")
+                if no_invoice
                 else "that is many for an export"
             )
             _warn(
