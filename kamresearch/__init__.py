@@ -14,8 +14,9 @@ Start with::
 The canonical transaction table is documented in :mod:`kamresearch.schema`.
 """
 
-from . import churn, cohorts, datasets, facts, narrative, pareto, plotting, schema
+from . import churn, cohorts, datasets, engine, narrative, pareto, plotting, schema
 from .datasets import load_sample, simulate
+from .engine import facts
 from .errors import ConfigError, DataError, DataWarning, InsufficientDataWarning, KamError
 from .io import PRESETS, quality_summary, read_transactions
 
@@ -33,6 +34,7 @@ __all__ = [
     "DataWarning",
     "InsufficientDataWarning",
     "schema",
+    "engine",
     "facts",
     "datasets",
     "pareto",

@@ -52,7 +52,7 @@ def main(verbose: bool) -> None:
 @click.option("--keep-duplicates", is_flag=True, help="Keep exact duplicate lines.")
 def validate(file, mapping, sheet, keep_duplicates):
     """Read FILE, check it and print its data-quality summary."""
-    from .io import quality_summary, read_transactions
+    from .io.read import quality_summary, read_transactions
 
     try:
         tx = read_transactions(file, mapping, sheet=sheet, keep_duplicates=keep_duplicates)
@@ -209,7 +209,7 @@ def report(
     """
     import signal
 
-    from .reports import run
+    from .reports.pipeline import run
 
     def _terminated(signum, frame):  # a scheduler's SIGTERM stops the run like Ctrl-C
         raise KeyboardInterrupt

@@ -37,7 +37,7 @@ import math
 
 import pandas as pd
 
-from .pareto import HHI_EDGES  # the band edges of concentration_summary
+from .pareto.concentration import HHI_EDGES  # the band edges of concentration_summary
 from .plotting import format_money, format_pct
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Canonical transactions: the one table every kamresearch analysis reads.
 
 :func:`kamresearch.read_transactions` turns any supported source into this
-table; every analysis (:mod:`kamresearch.facts`, :mod:`kamresearch.pareto`,
+table; every analysis (:mod:`kamresearch.engine.facts`, :mod:`kamresearch.pareto`,
 :mod:`kamresearch.churn`, :mod:`kamresearch.cohorts`) reads it and trusts it.
 
 One row is one invoice line. Columns:

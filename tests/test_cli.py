@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from kamresearch.cli import main
-from kamresearch.report_files import RunLock
+from kamresearch.reports.files import RunLock
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny_report.ipynb"

@@ -1,4 +1,4 @@
-"""kamresearch.facts against a plain-pandas implementation written here."""
+"""kamresearch.engine.facts against a plain-pandas implementation written here."""
 
 from __future__ import annotations
 

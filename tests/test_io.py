@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-import kamresearch.io as kio
+import kamresearch.io.read as kio
 from kamresearch.cli import main
 from kamresearch.errors import ConfigError, DataError, DataWarning
 from kamresearch.io import PRESETS, quality_summary, read_transactions

@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from kamresearch import report_sections as rs
-from kamresearch.report_tables import RegionData
+from kamresearch.reports import sections as rs
+from kamresearch.reports.tables import RegionData
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ import pytest
 
 from kamresearch import reports
 from kamresearch.errors import ConfigError, DataError
-from kamresearch.report_files import (
+from kamresearch.reports.files import (
     LOCK_NAME,
     RunLock,
     atomic_path,
@@ -35,7 +35,7 @@ from kamresearch.report_files import (
     safe_names,
     write_json_atomic,
 )
-from kamresearch.report_index import render_index
+from kamresearch.reports.index import render_index
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "data" / "tiny_report.ipynb"
@@ -330,7 +330,7 @@ def test_save_outputs_writes_json_and_excel(tiny_tx, tmp_path):
 
 
 def test_save_tables_periods_as_text_and_no_inf(tmp_path):
-    from kamresearch.report_tables import save_tables
+    from kamresearch.reports.tables import save_tables
 
     q = pd.PeriodIndex(["2010Q4", "2011Q1"], freq="Q", name="period")
     bridge = pd.DataFrame({"closing": [1.5, 2.0]}, index=q)

@@ -20,7 +20,7 @@ import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 __all__ = [
     "safe_name",

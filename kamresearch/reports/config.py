@@ -12,7 +12,7 @@ import math
 import os
 from pathlib import Path
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 __all__ = [
     "TEMPLATE_PARAMETERS",
@@ -59,7 +59,7 @@ _PATH_KEYS = ("data", "out", "template")
 def default_template() -> Path:
     """The report template: ``notebooks/region_report.ipynb`` of a source checkout,
     else the copy packaged under ``kamresearch/templates/``."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent
     for cand in (
         here.parent / "notebooks" / "region_report.ipynb",
         here / "templates" / "region_report.ipynb",
@@ -214,7 +214,7 @@ def _options(data, cfg: dict, given: dict) -> dict:
     if clash:
         raise ConfigError(f"params may not set the run's own parameters {clash}")
     if opts["as_of"] is not None:
-        from .facts import parse_date
+        from ..engine.facts import parse_date
 
         ts = parse_date(opts["as_of"])
         if ts is None:

@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from ..errors import DataError
 
 # --------------------------------------------------------------------------- parsing
 

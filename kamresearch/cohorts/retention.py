@@ -1,7 +1,7 @@
 """Cohort retention and revenue dynamics: can we keep accounts, can we grow them?
 
 The bridge, GRR/NRR and tier functions start from
-:func:`kamresearch.facts.customer_periods` (one row per customer x calendar
+:func:`kamresearch.engine.facts.customer_periods` (one row per customer x calendar
 period, aggregated in DuckDB) and work on that table with numpy; the retention
 matrix and the layer cake aggregate straight to cohort x period cells in DuckDB,
 so only a few hundred rows reach pandas (10M lines in about the time of
@@ -35,8 +35,8 @@ retention ones plus the moves outside the retained base (new customers'
 returns, return-only customers) and the net returns booked by churned customers.
 
 Plots (``plot_retention_heatmap``, ``plot_revenue_bridge``, ``plot_layer_cake``,
-``plot_key_account_flow``) live in :mod:`kamresearch.cohorts_plots` and are
-re-exported here; so are the tier moves, from :mod:`kamresearch.cohorts_tiers`.
+``plot_key_account_flow``) live in :mod:`kamresearch.cohorts.plots` and are
+re-exported here; so are the tier moves, from :mod:`kamresearch.cohorts.tiers`.
 """
 
 from __future__ import annotations
@@ -48,10 +48,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import facts
-from .errors import ConfigError, DataError
-from .pareto import ZERO_TOLERANCE
-from .schema import check_transactions
+from ..engine import facts
+from ..errors import ConfigError, DataError
+from ..pareto.concentration import ZERO_TOLERANCE
+from ..schema import check_transactions
 
 __all__ = [
     "FREQS",
@@ -61,13 +61,6 @@ __all__ = [
     "revenue_retention",
     "revenue_bridge",
     "revenue_by_cohort",
-    "tier_migration",
-    "migration_matrix",
-    "key_account_flow",
-    "plot_retention_heatmap",
-    "plot_revenue_bridge",
-    "plot_layer_cake",
-    "plot_key_account_flow",
 ]
 
 log = logging.getLogger("kamresearch")
@@ -588,12 +581,3 @@ def revenue_by_cohort(tx: pd.DataFrame, *, freq: str = "Q", as_of=None) -> pd.Da
     out = pd.DataFrame(vals[:, used], index=periods, columns=periods[used].rename("cohort"))
     out.attrs = attrs
     return out
-
-
-from .cohorts_plots import (  # noqa: E402  (plots re-exported; they import nothing from here)
-    plot_key_account_flow,
-    plot_layer_cake,
-    plot_retention_heatmap,
-    plot_revenue_bridge,
-)
-from .cohorts_tiers import key_account_flow, migration_matrix, tier_migration  # noqa: E402

@@ -24,10 +24,10 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import churn, cohorts, narrative, pareto
-from .errors import DataError, InsufficientDataWarning, KamError
-from .plotting import format_money, format_pct
-from .schema import ALL_REGIONS
+from .. import churn, cohorts, narrative, pareto
+from ..errors import DataError, InsufficientDataWarning, KamError
+from ..plotting import format_money, format_pct
+from ..schema import ALL_REGIONS
 
 __all__ = [
     "RegionReport",
@@ -191,7 +191,7 @@ class RegionReport:
     def load(cls, data_path=None, region: str = ALL_REGIONS, *, mapping=None, as_of=None,
              **options) -> RegionReport:  # fmt: skip
         """Load a region's data with :func:`kamresearch.reports.load_region` and wrap it."""
-        from .report_tables import load_region
+        from .tables import load_region
 
         return cls(load_region(data_path, region, mapping=mapping, as_of=as_of), **options)
 
@@ -594,7 +594,7 @@ class RegionReport:
 
         Returns the paths written, as :func:`kamresearch.reports.save_outputs`.
         """
-        from .report_tables import save_outputs
+        from .tables import save_outputs
 
         if output_dir is None:
             return {}

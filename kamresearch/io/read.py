@@ -111,10 +111,10 @@ import zipfile
 import numpy as np
 import pandas as pd
 
-from . import schema
-from .errors import ConfigError, DataError, KamError
-from .io_files import _load, _Raw, _warn
-from .io_values import _by_unique, _dates, _decimal, _numbers, _text
+from .. import schema
+from ..errors import ConfigError, DataError, KamError
+from .files import _load, _Raw, _warn
+from .values import _by_unique, _dates, _decimal, _numbers, _text
 
 __all__ = ["read_transactions", "quality_summary", "PRESETS"]
 

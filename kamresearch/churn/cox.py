@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .churn import (
+from ..errors import ConfigError, DataError
+from .lifetimes import (
     _LIFETIME_COLUMNS,
     HR_COLUMNS,
     MIN_EVENTS,
@@ -18,7 +19,6 @@ from .churn import (
     _observable,
     _require,
 )
-from .errors import ConfigError, DataError
 
 __all__ = ["fit_cox", "hazard_ratio_table"]
 

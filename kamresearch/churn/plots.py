@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError
-from .plotting import PALETTE, TIER_COLORS, get_ax, pct_formatter
+from ..errors import ConfigError
+from ..plotting import PALETTE, TIER_COLORS, get_ax, pct_formatter
 
 __all__ = ["plot_survival", "plot_hazard_ratios"]
 

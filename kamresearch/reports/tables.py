@@ -12,7 +12,7 @@ Region membership
 A region report covers the customers *of* the region, with all their lines:
 a customer belongs to the region with most of its net revenue up to ``as_of``
 (ties: alphabetically first), the convention of
-:func:`kamresearch.facts.customer_summary`. So the customers and revenue of the
+:func:`kamresearch.engine.facts.customer_summary`. So the customers and revenue of the
 region reports add up to the company's ("All").
 """
 
@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError
-from .report_files import atomic_path, write_json_atomic
-from .schema import ALL_REGIONS, check_transactions
+from ..errors import ConfigError
+from ..schema import ALL_REGIONS, check_transactions
+from .files import atomic_path, write_json_atomic
 
 __all__ = [
     "RegionData",
@@ -105,7 +105,7 @@ def customer_regions(tx: pd.DataFrame, *, as_of=None) -> pd.Series:
         Region (str) indexed by ``customer_id``, named ``region``; customers with
         no line up to ``as_of`` are absent. Ties: alphabetically first region.
     """
-    from .facts import customer_summary
+    from ..engine.facts import customer_summary
 
     return customer_summary(tx, as_of=as_of)["region"]
 
@@ -146,12 +146,12 @@ def load_region(data_path=None, region: str = ALL_REGIONS, *, mapping=None, as_o
     DataError
         From reading the data.
     """
-    from .facts import resolve_as_of
+    from ..engine.facts import resolve_as_of
 
     path = None if data_path is None else Path(data_path)
     quality: dict = {}
     if path is None:
-        from .datasets import load_sample
+        from ..datasets import load_sample
 
         tx = load_sample()
     elif _is_cache(path):
@@ -171,7 +171,7 @@ def load_region(data_path=None, region: str = ALL_REGIONS, *, mapping=None, as_o
                 return RegionData(tx=tx, region=region, as_of=as_of, quality=quality)
         tx = pd.read_parquet(path)
     else:
-        from .io import read_transactions
+        from ..io.read import read_transactions
 
         tx = read_transactions(path, mapping)
         quality = dict(tx.attrs.get("quality", {}))

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, DataError
-from .pareto import _per_customer, _prepare, _ranked_tiers, _sql
+from ..errors import ConfigError, DataError
+from .concentration import _per_customer, _prepare, _ranked_tiers, _sql
 
 __all__ = ["key_account_profile", "key_account_comparison"]
 

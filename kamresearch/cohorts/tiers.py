@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .cohorts import _FROM, _TO, _attrs, _base
-from .errors import DataError
-from .pareto import customer_tiers
+from ..errors import DataError
+from ..pareto.concentration import customer_tiers
+from .retention import _FROM, _TO, _attrs, _base
 
 __all__ = ["tier_migration", "migration_matrix", "key_account_flow"]
 

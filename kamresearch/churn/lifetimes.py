@@ -8,7 +8,7 @@ hands durations and events to lifelines for the estimates.
 
 The line-level work (purchase days, gaps between them, revenue, region) runs in
 DuckDB: 10M lines take a couple of seconds. The Cox model lives in
-:mod:`kamresearch.churn_cox`, plots in :mod:`kamresearch.churn_plots`; both
+:mod:`kamresearch.churn.cox`, plots in :mod:`kamresearch.churn.plots`; both
 are re-exported here.
 
 Vocabulary (as in :mod:`kamresearch.schema`): a *purchase* is a line with
@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, DataError
-from .facts import _connect as _connect_lines
-from .facts import resolve_as_of
-from .pareto import customer_tiers
-from .schema import attribute_columns, check_transactions
+from ..engine.facts import _connect as _connect_lines
+from ..engine.facts import resolve_as_of
+from ..errors import ConfigError, DataError
+from ..pareto.concentration import customer_tiers
+from ..schema import attribute_columns, check_transactions
 
 __all__ = [
     "CENSORING_CONVENTION",
@@ -43,16 +43,9 @@ __all__ = [
     "MIN_OBSERVABLE",
     "MIN_EVENTS",
     "InactivityWindow",
-    "SurvivalCurves",
     "suggest_inactivity_window",
     "customer_lifetimes",
-    "survival_curves",
-    "compare_groups",
-    "fit_cox",
-    "hazard_ratio_table",
     "at_risk_accounts",
-    "plot_survival",
-    "plot_hazard_ratios",
 ]
 
 logger = logging.getLogger("kamresearch")
@@ -692,8 +685,3 @@ def at_risk_accounts(
         "n_without_rhythm": int(live["median_gap_days"].isna().sum()),
     }
     return out
-
-
-from .churn_cox import fit_cox, hazard_ratio_table  # noqa: E402  (re-exported)
-from .churn_plots import plot_hazard_ratios, plot_survival  # noqa: E402  (re-exported)
-from .churn_survival import SurvivalCurves, compare_groups, survival_curves  # noqa: E402

@@ -19,7 +19,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .report_files import _fsync
+from .files import _fsync
 
 __all__ = ["execute_region", "run_tasks", "export_html", "OUTPUT_SUFFIXES", "KERNEL_NAME"]
 

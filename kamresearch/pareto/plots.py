@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, DataError
-from .pareto import _EPS, classify_customers, lorenz_curve
+from ..errors import ConfigError, DataError
+from .concentration import _EPS, classify_customers, lorenz_curve
 
 __all__ = ["plot_pareto", "plot_lorenz", "plot_concentration_trend"]
 
@@ -32,7 +32,7 @@ def plot_pareto(
     DataError
         No customer with positive revenue in the window.
     """
-    from .plotting import PALETTE, TIER_COLORS, get_ax, money_formatter, pct_formatter
+    from ..plotting import PALETTE, TIER_COLORS, get_ax, money_formatter, pct_formatter
 
     if not isinstance(top, int | np.integer) or top < 1:
         raise ConfigError(f"top={top!r} must be a positive integer")
@@ -77,7 +77,7 @@ def plot_lorenz(tx: pd.DataFrame, *, start=None, end=None, ax=None):
     second the equality diagonal, the third the dashed guide to the point where
     80% of revenue is reached. Returns the Axes.
     """
-    from .plotting import PALETTE, get_ax, pct_formatter
+    from ..plotting import PALETTE, get_ax, pct_formatter
 
     lc = lorenz_curve(tx, start=start, end=end)
     n = len(lc) - 1
@@ -126,7 +126,7 @@ def plot_concentration_trend(
     DataError
         When ``trend`` lacks a requested metric column.
     """
-    from .plotting import get_ax, pct_formatter
+    from ..plotting import get_ax, pct_formatter
 
     missing = [m for m in metrics if m not in getattr(trend, "columns", [])]
     if missing:

@@ -3,7 +3,7 @@
 Part of :mod:`kamresearch.io` (see its docstring for the rules); this module
 turns bytes into cells: text decoding and delimiter sniffing, title rows above
 the header, Excel sheets via python-calamine, blank rows. Nothing is parsed
-into numbers or dates here (that is :mod:`kamresearch.io_values`).
+into numbers or dates here (that is :mod:`kamresearch.io.values`).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, DataError, DataWarning
+from ..errors import ConfigError, DataError, DataWarning
 
-_PACKAGE = str(Path(__file__).resolve().parent)
+_PACKAGE = str(Path(__file__).resolve().parent.parent)
 _TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 

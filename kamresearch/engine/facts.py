@@ -21,7 +21,7 @@ import re
 import duckdb
 import pandas as pd
 
-from .schema import attribute_columns, check_transactions
+from ..schema import attribute_columns, check_transactions
 
 __all__ = [
     "resolve_as_of",
@@ -51,7 +51,7 @@ def resolve_as_of(tx: pd.DataFrame, as_of=None) -> pd.Timestamp:
     DataError
         When ``tx`` is empty and no ``as_of`` is given, or ``as_of`` is not a date.
     """
-    from .errors import DataError
+    from ..errors import DataError
 
     if as_of is None:
         if len(tx) == 0:
@@ -99,7 +99,7 @@ def parse_freq(freq, *, allowed=("M", "Q", "Y", "D", "W")) -> tuple[str, str]:
     ConfigError
         For any other value.
     """
-    from .errors import ConfigError
+    from ..errors import ConfigError
 
     key = str(freq).upper()
     if key.endswith("E") and len(key) == 2:  # "ME", "QE", "YE" pandas 2.2 spellings

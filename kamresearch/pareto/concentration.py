@@ -23,8 +23,8 @@ Conventions shared by every function here:
   10M lines and 1M customers take about a second.
 
 Plots (``plot_pareto``, ``plot_lorenz``, ``plot_concentration_trend``) live in
-:mod:`kamresearch.pareto_plots` and are re-exported here; so do the key-account
-profile and comparison, from :mod:`kamresearch.pareto_accounts`.
+:mod:`kamresearch.pareto.plots` and are re-exported here; so do the key-account
+profile and comparison, from :mod:`kamresearch.pareto.accounts`.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, DataError, InsufficientDataWarning
-from .facts import parse_freq
-from .schema import check_transactions
+from ..engine.facts import parse_freq
+from ..errors import ConfigError, DataError, InsufficientDataWarning
+from ..schema import check_transactions
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -49,12 +49,7 @@ __all__ = [
     "concentration_summary",
     "classify_customers",
     "customer_tiers",
-    "key_account_profile",
-    "key_account_comparison",
     "concentration_trend",
-    "plot_pareto",
-    "plot_lorenz",
-    "plot_concentration_trend",
 ]
 
 log = logging.getLogger("kamresearch")
@@ -712,12 +707,3 @@ def concentration_trend(tx: pd.DataFrame, *, freq: str = "Y", start=None, end=No
     out = pd.DataFrame.from_records(rows, index=periods, columns=[*SUMMARY_COLUMNS, "partial"])
     out.attrs = {"start": s, "end": e, "freq": pfreq}
     return out
-
-
-# ----------------------------------------------------------------------------- re-exports
-from .pareto_accounts import key_account_comparison, key_account_profile  # noqa: E402
-from .pareto_plots import (  # noqa: E402  (re-exported; they use the measures above)
-    plot_concentration_trend,
-    plot_lorenz,
-    plot_pareto,
-)

@@ -1,60 +1,4 @@
-"""Per-region reports: run the report notebook for every region, in parallel, robustly.
-
-:func:`run` is what ``kamresearch report`` calls. It reads and validates the
-input once, caches it as Parquet in the run folder, executes the report
-template (``notebooks/region_report.ipynb``) with papermill once per region in
-worker processes, and writes per region an executed ``.ipynb``, a client-ready
-``.html`` (no code), an ``.xlsx`` of key tables and a ``.headline.json``; for the
-run an ``index.html`` comparing the regions and a ``manifest.json``.
-
-The run folder
---------------
-::
-
-    <out>/
-      .kamresearch.lock          while a run writes here (pid, host, start time)
-      manifest.json              parameters, input SHA-256, versions, per-region status
-      index.html                 headline figures of every region, with links
-      <stem>.ipynb / .html / .xlsx / .headline.json      per region (stem: safe_names)
-      _data/transactions.parquet the validated input (canonical), read by every region
-      _data/quality.json         its data-quality summary
-      _data/regions-<as_of>.parquet   customer -> region at as_of
-      _data/source.json          what the cache was built from
-      _data/template.ipynb       the copy of the template every region of the run executes
-
-Region reports cover the customers of the region (the region with most of a
-customer's net revenue up to ``as_of``) with all their lines; see
-:mod:`kamresearch.report_tables`. File stems come from :func:`safe_names` over
-every region of the data, so they do not depend on which regions a run covers.
-A run of a few regions keeps the other regions' earlier results on the index
-while the input and ``as_of`` are unchanged.
-
-Every file is written under a temporary name and moved into place with
-:func:`os.replace`, so a killed run never leaves a half-written file; the next
-run removes the temporary files and skips the regions already finished with
-the same inputs (same input SHA-256, parameters, template and package versions)
-unless ``force=True``. Nothing here reads the clock for the analysis: ``as_of``
-defaults to the last date in the data; the clock only stamps the manifest.
-
-The manifest
-------------
-``manifest.json`` holds ``status`` (``running``, ``ok``, ``failed`` or
-``interrupted``), ``started``/``finished`` (UTC), ``duration_s``, ``input``
-(``name``, ``path``, ``sha256``, ``lines``), ``parameters`` (``mapping``,
-``regions``, ``as_of``, ``key_share``, ``major_share``, ``inactivity_days``,
-``params``, ``template``, ``template_sha256``, ``jobs``, ``force``, ``timeout``),
-``versions`` (python, kamresearch, pandas, numpy, duckdb, pyarrow, lifelines,
-papermill, nbconvert, matplotlib) and ``regions``: one entry per region with
-``region``, ``stem``, ``status`` (``ok``, ``failed``, ``pending``), ``error``,
-``duration_s``, ``timings``, ``files`` (kind -> file name: ``notebook``, ``html``,
-``xlsx``, ``headline``), ``fingerprint``, ``started``, ``finished``, ``reused`` and,
-for entries kept from an earlier run, ``previous_run``.
-
-The notebook side: :class:`RegionReport` (:mod:`kamresearch.report_sections`) renders
-the sections; :func:`load_region` and :func:`save_outputs` live in
-:mod:`kamresearch.report_tables`; safe names, atomic
-writes and the lock in :mod:`kamresearch.report_files`.
-"""
+"""The report run: :func:`run` and what it writes (see :mod:`kamresearch.reports`)."""
 
 from __future__ import annotations
 
@@ -68,15 +12,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import ConfigError, DataError
-from .report_config import (
+from ..errors import ConfigError, DataError
+from ..schema import ALL_REGIONS
+from .config import (
     CONFIG_KEYS,
     TEMPLATE_PARAMETERS,
     default_template,
     load_config,
     resolve_options,
 )
-from .report_files import (
+from .files import (
     RunLock,
     atomic_path,
     clean_temp_files,
@@ -86,9 +31,8 @@ from .report_files import (
     write_json_atomic,
     write_text_atomic,
 )
-from .report_run import run_tasks
-from .report_sections import RegionReport
-from .report_tables import (
+from .sections import RegionReport
+from .tables import (
     CACHE_MARK,
     RegionData,
     customer_regions,
@@ -97,7 +41,7 @@ from .report_tables import (
     save_outputs,
     save_tables,
 )
-from .schema import ALL_REGIONS
+from .worker import run_tasks
 
 __all__ = [
     "run",
@@ -206,8 +150,8 @@ def _write_cache(tx, folder: Path, meta: dict) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from .report_files import atomic_path
-    from .report_tables import _jsonable
+    from .files import atomic_path
+    from .tables import _jsonable
 
     folder.mkdir(parents=True, exist_ok=True)
     quality = _jsonable(dict(tx.attrs.get("quality", {})))
@@ -230,7 +174,7 @@ def _prepare_data(data, mapping, out: Path, read: dict) -> tuple:
     """Read and validate the input once; returns (tx, input info). Reuses a valid cache."""
     import pandas as pd
 
-    from .schema import check_transactions
+    from ..schema import check_transactions
 
     folder = out / "_data"
     if isinstance(data, pd.DataFrame):
@@ -267,7 +211,7 @@ def _prepare_data(data, mapping, out: Path, read: dict) -> tuple:
         tx = pd.read_parquet(cache)
     else:
         if tx is None:
-            from .io import read_transactions
+            from ..io.read import read_transactions
 
             logger.info("reading %s", info["path"])
             tx = read_transactions(info["path"], mapping, **read)
@@ -408,7 +352,7 @@ def _plan_regions(tx, opts, as_of, out: Path):
 
     Both lists start with "All"; regions are ordered by net revenue, largest first.
     """
-    from .report_files import atomic_path
+    from .files import atomic_path
 
     assignment = customer_regions(tx, as_of=as_of)
     sidecar = out / "_data" / f"regions-{as_of.date()}.parquet"
@@ -459,7 +403,7 @@ def _carried_over(previous: dict, source: dict, parameters: dict, names, stems, 
 def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResult:
     import pandas as pd
 
-    from .facts import resolve_as_of
+    from ..engine.facts import resolve_as_of
 
     started = _now()
     read = {k: opts[k] for k in ("sheet", "keep_duplicates", "dayfirst")}
@@ -647,7 +591,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
 
 
 def _write_index(out: Path, manifest: dict) -> None:
-    from .report_index import render_index
+    from .index import render_index
 
     heads = {}
     for e in manifest["regions"]:

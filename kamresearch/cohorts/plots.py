@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
-from .plotting import PALETTE, TIER_COLORS, format_money, format_pct, get_ax, money_formatter
+from ..errors import DataError
+from ..plotting import PALETTE, TIER_COLORS, format_money, format_pct, get_ax, money_formatter
 
 __all__ = [
     "plot_retention_heatmap",
@@ -99,7 +99,7 @@ _UNITS = {"M": "months", "Q": "quarters", "Y": "years", "A": "years"}
 
 
 def _pct_ticks():
-    from .plotting import pct_formatter
+    from ..plotting import pct_formatter
 
     return pct_formatter()
 
@@ -214,7 +214,7 @@ def plot_layer_cake(tx: pd.DataFrame, *, freq: str = "Q", as_of=None, ax=None, c
     """
     from matplotlib import colormaps
 
-    from .cohorts import revenue_by_cohort
+    from .retention import revenue_by_cohort
 
     table = revenue_by_cohort(tx, freq=freq, as_of=as_of)
     ax = get_ax(ax)

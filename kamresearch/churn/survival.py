@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .churn import (
+from ..errors import ConfigError, InsufficientDataWarning
+from .lifetimes import (
     _LIFETIME_COLUMNS,
     COMPARE_COLUMNS,
     KM_COLUMNS,
@@ -24,7 +25,6 @@ from .churn import (
     _observable,
     _require,
 )
-from .errors import ConfigError, InsufficientDataWarning
 
 __all__ = ["SurvivalCurves", "survival_curves", "compare_groups"]
 

@@ -1,0 +1,26 @@
+"""The engine: the only code that touches transaction lines.
+
+Line-level reductions (per customer, customer x day, customer x period) run here;
+the analyses (:mod:`kamresearch.pareto`, :mod:`kamresearch.churn`,
+:mod:`kamresearch.cohorts`) work on the small tables they return.
+"""
+
+from . import facts
+from .facts import (
+    FREQS,
+    customer_days,
+    customer_periods,
+    customer_summary,
+    parse_freq,
+    resolve_as_of,
+)
+
+__all__ = [
+    "facts",
+    "resolve_as_of",
+    "customer_summary",
+    "customer_days",
+    "customer_periods",
+    "FREQS",
+    "parse_freq",
+]
