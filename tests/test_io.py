@@ -560,12 +560,13 @@ def test_semicolon_file_without_decimal_evidence_uses_decimal_comma(tmp_path):
     assert list(read_transactions(path)["amount"]) == [1000.0, 2.0]
 
 
-def test_latin1_fallback_warns(tmp_path):
+def test_latin1_file_is_read_as_cp1252_with_a_warning(tmp_path):
     path = tmp_path / "latin.csv"
     path.write_bytes("customer,date,amount\nCafé,2021-01-01,10\n".encode("latin-1"))
-    with pytest.warns(DataWarning, match="Latin-1"):
+    with pytest.warns(DataWarning, match="not UTF-8.*cp1252 - a guess"):
         tx = read_transactions(path)
-    assert tx["customer_id"].iloc[0] == "Café" and tx.attrs["quality"]["encoding"] == "latin-1"
+    # cp1252 and Latin-1 agree on every letter; cp1252 is the Windows export's encoding
+    assert tx["customer_id"].iloc[0] == "Café" and tx.attrs["quality"]["encoding"] == "cp1252"
 
 
 def test_utf16_tab_file(tmp_path):
@@ -645,6 +646,7 @@ DOCUMENTED_KEYS = {
     "sha256",
     "format",
     "encoding",
+    "encoding_reason",
     "delimiter",
     "header_row",
     "sheets_read",

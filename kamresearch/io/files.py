@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, DataError, DataWarning
+from .encoding import decode
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent)
 _TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -111,44 +112,15 @@ def _load(source, sheet, src) -> _Raw:
 
 
 def _decode(data: bytes, src, info) -> str:
-    head = data[:65536]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        info["encoding"] = "utf-16"
-        return data.decode("utf-16")
-    if head.startswith(b"PK\x03\x04"):
-        raise DataError(
-            "this is a zip file (perhaps an Excel workbook), not a text table",
-            source=src,
-            fix="rename it to .xlsx if it is a workbook",
-        )
-    controls = sum(head.count(bytes([b])) for b in range(32) if b not in (9, 10, 12, 13))
-    if b"\x00" in head or controls > len(head) / 100:
-        raise DataError(
-            "binary content in a text file: this is not a CSV table",
-            source=src,
-            fix="export the data as CSV/Excel and check the file name",
-        )
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        info["encoding"] = (
-            "utf-8-sig"
-            if enc == "utf-8-sig" and data[:3] == b"\xef\xbb\xbf"
-            else "utf-8"
-            if enc == "utf-8-sig"
-            else enc
-        )
-        return text
-    info["encoding"] = "latin-1"
-    _warn(
-        info,
-        "the file is neither UTF-8 nor GBK/GB18030; read as Latin-1 - check accented "
-        "characters in names",
-        src,
-    )
-    return data.decode("latin-1")
+    """Text of the file (rules in :mod:`.encoding`); a guessed encoding is warned about."""
+    found = decode(data, src)
+    info.update(encoding=found.encoding, encoding_reason=found.reason)
+    if found.guess:
+        _warn(info, found.guess, src)
+    text = found.text
+    if "\n" not in text and "\r" in text:  # classic Mac line endings (CR only)
+        text = text.replace("\r", "\n")
+    return text
 
 
 def _sniff(text: str, src) -> tuple[str, int]:

@@ -10,9 +10,13 @@ happened on the way::
                                       "amount": "Betrag", "segment": "Branche"})
     kam.quality_summary(tx)                              # or tx.attrs["quality"]
 
-Sources: ``.csv``/``.txt``/``.tsv`` (UTF-8, UTF-8 with BOM, UTF-16 with BOM and
-GBK/GB18030 detected; any other bytes are read as Latin-1 with a
-:class:`~kamresearch.DataWarning`; delimiter ``,`` ``;`` tab or ``|`` sniffed;
+Sources: ``.csv``/``.txt``/``.tsv`` (encoding: a byte-order mark, UTF-16 without
+one, or valid UTF-8 decide; otherwise the legacy encoding - GB18030, Big5, cp1252,
+cp1250 - is detected from the non-UTF-8 lines with charset-normalizer and checked
+for mojibake, a UTF-8 file with a few lines in another encoding is read line by
+line, and each such guess is a :class:`~kamresearch.DataWarning` naming the lines:
+see :mod:`kamresearch.io.encoding`; CR-only line endings accepted;
+delimiter ``,`` ``;`` tab or ``|`` sniffed;
 title lines above the header skipped), ``.xlsx``/``.xlsm``/``.xls`` (read with
 python-calamine, the engine behind ``pd.read_excel(engine="calamine")``, used
 directly to see the raw header; the header is the first fullest row, titles above
@@ -68,6 +72,8 @@ key                         meaning
 ``sha256``                  SHA-256 of the file bytes (``None`` for a DataFrame)
 ``format``                  ``csv``, ``excel``, ``parquet`` or ``dataframe``
 ``encoding``                text encoding used (csv only)
+``encoding_reason``         why: byte-order mark, valid UTF-8, zero bytes (UTF-16),
+                            or the detector's guess and the lines it concerns
 ``delimiter``               field delimiter (csv only)
 ``header_row``              row number of the header (1 unless title lines;
                             ``None`` for parquet and DataFrames)
@@ -550,7 +556,7 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src) -> pd.DataFra
 
 
 # fmt: off
-_KEYS = ("sha256", "format", "encoding", "delimiter", "header_row", "sheets_read",
+_KEYS = ("sha256", "format", "encoding", "encoding_reason", "delimiter", "header_row", "sheets_read",
          "sheets_skipped", "blank_lines", "lines_read", "duplicates_dropped",
          "lines_without_customer", "revenue_without_customer", "lines", "net_revenue", "returns",
          "returns_amount", "zero_amount_lines", "customers", "regions", "lines_without_region",
