@@ -48,7 +48,7 @@ def test_utf8_file_with_one_gbk_line_keeps_utf8_and_names_the_line(tmp_path):
     data = (
         CHINA.encode("utf-8")
         + "丙公司,2011-01-03,7,华南\n".encode("gbk")  # line 4
-        + "丁公司,2011-01-04,1,华东\n".encode("utf-8")
+        + "丁公司,2011-01-04,1,华东\n".encode()
     )
     tx, warned = _read(tmp_path / "mixed.csv", data)
     assert set(tx["region"]) == {"华南", "华东"}
