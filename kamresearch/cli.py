@@ -48,16 +48,47 @@ def main(verbose: bool) -> None:
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--mapping", default=None, help="A preset name (e.g. online-retail).")
-@click.option("--sheet", default=None, help="Excel: read only this sheet.")
+@click.option(
+    "--sheet",
+    "sheets",
+    multiple=True,
+    help="Excel: read only this sheet (repeatable), or 'all' (hidden and summary sheets too).",
+)
 @click.option("--keep-duplicates", is_flag=True, help="Keep exact duplicate lines.")
-def validate(file, mapping, sheet, keep_duplicates):
-    """Read FILE, check it and print its data-quality summary."""
-    from .io.read import quality_summary, read_transactions
+@click.option("--header-row", type=int, default=None, help="Row number of the header (1 = first).")
+@click.option("--unit", default=None, help="Unit of the amounts: 元, 千元, 万元, 百万元 or 亿元.")
+@click.option(
+    "--amount-basis",
+    type=click.Choice(["net", "gross"]),
+    default="net",
+    show_default=True,
+    help="Revenue net of VAT or VAT included.",
+)
+@click.option(
+    "--returns-from",
+    default=None,
+    help="Remark column (摘要, 备注 ...) whose returns (退货, 红字, 冲销) are made negative.",
+)
+def validate(file, mapping, sheets, keep_duplicates, header_row, unit, amount_basis, returns_from):
+    """Read FILE, check it and print what was read and decided, then the quality summary."""
+    from .io.read import describe_quality, quality_summary, read_transactions
 
+    sheet = None if not sheets else sheets[0] if len(sheets) == 1 else list(sheets)
     try:
-        tx = read_transactions(file, mapping, sheet=sheet, keep_duplicates=keep_duplicates)
+        tx = read_transactions(
+            file,
+            mapping,
+            sheet=sheet,
+            keep_duplicates=keep_duplicates,
+            header_row=header_row,
+            unit=unit,
+            amount_basis=amount_basis,
+            returns_from=returns_from,
+        )
     except KamError as exc:
         _fail(exc)
+    click.echo("\n".join(describe_quality(tx)))
+    click.echo("")
     table = quality_summary(tx)
     click.echo(table.to_string(index=False))
 

@@ -203,7 +203,6 @@ def bad() -> None:
     rng = np.random.default_rng(0)
     _write(BAD / "binary.csv", b"\x89PNG\r\n\x1a\n" + rng.bytes(2000))
     _write(BAD / "workbook_named.csv", _workbook({"Sheet1": [["customer"], ["A"]]}))
-    _write(BAD / "not_a_workbook.xlsx", "customer,date,amount\nA,2021-01-01,10\n")
     _write(BAD / "unsupported.json", '{"customer": "A", "amount": 10}\n')
 
 

@@ -6,6 +6,6 @@ says what was read, dropped and flagged. Files are loaded in :mod:`.files`,
 values parsed in :mod:`.values`, the pipeline is :mod:`.read`.
 """
 
-from .read import PRESETS, quality_summary, read_transactions
+from .read import PRESETS, describe_quality, quality_summary, read_transactions
 
-__all__ = ["read_transactions", "quality_summary", "PRESETS"]
+__all__ = ["read_transactions", "quality_summary", "describe_quality", "PRESETS"]

@@ -11,17 +11,18 @@ from __future__ import annotations
 import csv
 import hashlib
 import io as _io
-import re
-import sys
-import warnings
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, DataError, DataWarning
+from ..errors import ConfigError, DataError
+from .disguise import _REALLY, disguise, load_html, text_header
 from .encoding import decode
+from .headers import flatten
+from .raw import _drop_blank, _header, _Raw, _warn
+from .sheets import load_workbook
 
 _PACKAGE = str(Path(__file__).resolve().parent.parent)
 _TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -30,49 +31,7 @@ _EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 # --------------------------------------------------------------------------- loading
 
 
-class _Raw:
-    """A source table as read: all columns, row labels for messages, facts."""
-
-    def __init__(self, frame, rows, info):
-        self.frame = frame.reset_index(drop=True)
-        self.rows = np.asarray(rows, dtype=object)
-        self.info = info
-
-
-def _blank(frame: pd.DataFrame) -> np.ndarray:
-    """Rows whose every cell is missing or an empty string."""
-    empty = np.ones(len(frame), dtype=bool)
-    for col in frame.columns:
-        s = frame[col]
-        e = s.isna().to_numpy()
-        if s.dtype == object:
-            e |= (s == "").to_numpy(dtype=bool)
-        empty &= e
-        if not empty.any():
-            break
-    return empty
-
-
-def _header(cells, src, where="", check=True) -> list[str]:
-    """Header cells as column names (stripped; empty -> "Unnamed: j"); no duplicates."""
-    names = []
-    for j, v in enumerate(cells):
-        text = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
-        if re.fullmatch(r"-?\d+\.0", text):
-            text = text[:-2]
-        names.append(text.lstrip("\ufeff") or f"Unnamed: {j}")
-    dup = sorted(n for n, k in Counter(names).items() if k > 1)
-    if dup and check:
-        raise DataError(
-            f"duplicate header names {dup}{where}: every column needs its own name",
-            source=src,
-            column=dup[0],
-            fix="rename the duplicated columns in the file (e.g. add a suffix) and read it again",
-        )
-    return names
-
-
-def _load(source, sheet, src) -> _Raw:
+def _load(source, sheet, src, *, header_row=None, mapping=None, basis="net") -> _Raw:
     if isinstance(source, pd.DataFrame):
         if sheet is not None:
             raise ConfigError("sheet= applies to Excel workbooks, not to a DataFrame")
@@ -95,10 +54,20 @@ def _load(source, sheet, src) -> _Raw:
         )
     if sheet is not None and suffix not in _EXCEL_SUFFIXES:
         raise ConfigError(f"sheet={sheet!r} applies to Excel workbooks, not to {suffix} files")
-    if suffix in _TEXT_SUFFIXES:
-        return _load_text(data, src, info)
     if suffix in _EXCEL_SUFFIXES:
-        return _load_excel(path, data, sheet, src, info)
+        really = disguise(data)
+        if really is not None:  # an ".xls" that is an HTML table or a text file
+            _warn(info, f"the {suffix} file is really {_REALLY[really]}; read as such", src)
+            info["file_note"] = f"a {suffix} file that is really {_REALLY[really]}"
+            if really == "html":
+                return load_html(data, src, info, header_row=header_row)
+            return _load_text(data, src, info, header_row=header_row)
+    if suffix in _TEXT_SUFFIXES:
+        return _load_text(data, src, info, header_row=header_row)
+    if suffix in _EXCEL_SUFFIXES:
+        return load_workbook(
+            data, sheet, src, info, header_row=header_row, mapping=mapping, basis=basis
+        )
     if suffix == ".parquet":
         frame = pd.read_parquet(_io.BytesIO(data))
         info["format"] = "parquet"
@@ -172,12 +141,14 @@ def _rows(head, delim):
         return
 
 
-def _load_text(data: bytes, src, info) -> _Raw:
+def _load_text(data: bytes, src, info, *, header_row=None) -> _Raw:
     text = _decode(data, src, info)
     if not text.strip():
         raise DataError("the file is empty", source=src, fix="export the data again")
     delim, skip = _sniff(text, src)
-    info.update(format="csv", delimiter=delim, header_row=skip + 1)
+    skip, nhead, titles = text_header(text, delim, skip, header_row)
+    info.update(format="csv", delimiter=delim, header_row=skip + 1, header_rows=nhead)
+    info["titles"] = titles
     try:
         frame = pd.read_csv(
             _io.StringIO(text),
@@ -197,109 +168,7 @@ def _load_text(data: bytes, src, info) -> _Raw:
             fix="check the line named: a field with the delimiter and no quotes, "
             "or a text block that is not part of the table",
         ) from exc
-    frame.columns = _header(frame.iloc[0].tolist(), src)
-    frame = frame.iloc[1:]
-    rows = np.arange(len(frame)) + skip + 2
+    frame.columns = _header(flatten(frame.iloc[:nhead].values.tolist()), src)
+    frame = frame.iloc[nhead:]
+    rows = np.arange(len(frame)) + skip + 1 + nhead
     return _drop_blank(frame, rows, src, info)
-
-
-def _drop_blank(frame, rows, src, info) -> _Raw:
-    blank = _blank(frame)
-    info["blank_lines"] = int(blank.sum())
-    if blank.any():
-        frame, rows = frame[~blank], np.asarray(rows, dtype=object)[~blank]
-    if frame.empty:
-        raise DataError(
-            "the file has a header but no data lines",
-            source=src,
-            fix="export the data again with its lines",
-        )
-    return _Raw(frame, rows, info)
-
-
-def _load_excel(path, data, sheet, src, info) -> _Raw:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        wb = CalamineWorkbook.from_filelike(_io.BytesIO(data))
-    except Exception as exc:  # calamine raises several unrelated types here
-        raise DataError(
-            f"not a readable Excel workbook ({type(exc).__name__}: {exc})",
-            source=src,
-            fix="open the file in Excel and save it again as .xlsx (or export it as CSV)",
-        ) from exc
-    names = list(wb.sheet_names)
-    if sheet is not None:
-        if isinstance(sheet, int) and 0 <= sheet < len(names):
-            sheet = names[sheet]
-        if sheet not in names:
-            raise DataError(
-                f"no sheet named {sheet!r}; sheets: {names}",
-                source=src,
-                fix="pass one of the sheet names listed",
-            )
-        names = [sheet]
-    frames, rows, skipped, first = [], [], [], None
-    for name in names:
-        cells = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        filled = [sum(c not in ("", None) for c in r) for r in cells[:30]]
-        if not any(filled):
-            skipped.append(f"{name} (empty)")
-            continue
-        top = filled.index(max(filled))  # the header: the first fullest row (titles above)
-        if max(filled) < 2 or top + 1 >= len(cells):
-            skipped.append(
-                f"{name} (not a table: "
-                + ("one column)" if max(filled) < 2 else "a header and no lines)")
-            )
-            continue
-        header = _header(cells[top], src, f" in sheet {name!r}", check=first is None)
-        width = len(header)
-        while (
-            width > 0
-            and header[width - 1].startswith("Unnamed: ")
-            and all(len(r) < width or r[width - 1] in ("", None) for r in cells[top + 1 :])
-        ):
-            width -= 1  # trailing columns with no header and no data
-        header = header[:width]
-        if first is None:
-            first = header
-        elif header != first:
-            skipped.append(f"{name} (header differs from sheet {names[0]!r})")
-            continue
-        body = cells[top + 1 :]
-        if any(len(r) != width for r in body[:1]) or len(cells[top]) != width:
-            body = [r[:width] for r in body]
-        frame = pd.DataFrame(body, columns=header)
-        frames.append(frame)
-        label = f"{name}!" if len(names) > 1 else ""
-        numbers = np.arange(len(frame)) + top + 2
-        rows.append([f"{label}{n}" for n in numbers] if label else numbers.tolist())
-        info.setdefault("sheets_read", []).append(name)
-        info.setdefault("header_row", top + 1)
-    info.update(format="excel", sheets_skipped=skipped)
-    lost = [s for s in skipped if "header differs" in s]
-    if lost:
-        _warn(
-            info,
-            f"sheet(s) {lost} skipped: their lines are not read; pass sheet=<name> to read "
-            "one sheet, or give the sheets the same header to read them together",
-            src,
-        )
-    if not frames:
-        raise DataError(
-            f"no sheet with a table of lines in the workbook; sheets: {skipped}",
-            source=src,
-            fix="check the workbook: the lines should be in a sheet with a header row",
-        )
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return _drop_blank(frame, [r for part in rows for r in part], src, info)
-
-
-def _warn(info, message, src):
-    """Record ``message`` in the quality summary and warn, pointing at the caller's line."""
-    info.setdefault("warnings", []).append(message)
-    frame, level = sys._getframe(1), 2  # stacklevel 2 = _warn's caller
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-        frame, level = frame.f_back, level + 1  # out of kamresearch's own frames
-    warnings.warn(f"{src}: {message}", DataWarning, stacklevel=level)

@@ -70,17 +70,27 @@ key                         meaning
 =========================== =====================================================
 ``source``                  the path read, or ``"<DataFrame>"``
 ``sha256``                  SHA-256 of the file bytes (``None`` for a DataFrame)
-``format``                  ``csv``, ``excel``, ``parquet`` or ``dataframe``
-``encoding``                text encoding used (csv only)
+``format``                  ``csv``, ``excel``, ``html``, ``parquet`` or ``dataframe``
+``file_note``               what the file really is when its extension lies (an
+                            ``.xls`` that is an HTML table or a text file), else None
+``encoding``                text encoding used (csv and html only)
 ``encoding_reason``         why: byte-order mark, valid UTF-8, zero bytes (UTF-16),
                             or the detector's guess and the lines it concerns
 ``delimiter``               field delimiter (csv only)
-``header_row``              row number of the header (1 unless title lines;
-                            ``None`` for parquet and DataFrames)
-``sheets_read``             sheets appended (excel only)
-``sheets_skipped``          sheets skipped, with the reason (excel only)
+``header_row``              row number of the (first) header row (1 unless title
+                            lines; ``None`` for parquet and DataFrames)
+``header_rows``             how many rows the header spans (2 or 3: a merged header,
+                            flattened as ``金额/不含税``)
+``titles``                  the title lines above the header (text)
+``sheets_read``             sheets combined (excel only)
+``sheets_skipped``          sheets skipped, each with the reason (excel only)
 ``blank_lines``             empty rows skipped
 ``lines_read``              data lines read (blank rows excluded)
+``total_rows``              subtotal, total and carried-forward rows excluded (小计,
+                            合计, 本月合计, 本年累计, 承前页 …, or a line without a
+                            date that sums the lines above it)
+``total_rows_amount``       their summed amount (after the unit)
+``total_example``           the word that marked the first of them
 ``duplicates_dropped``      exact duplicate lines dropped
 ``lines_without_customer``  lines removed because the customer id is empty
 ``revenue_without_customer`` their summed amount
@@ -88,22 +98,41 @@ key                         meaning
 ``net_revenue``             sum of ``amount`` over the kept lines
 ``returns``                 kept lines with a negative amount
 ``returns_amount``          their summed amount (negative)
+``returns_flagged``         lines a remark column marks as returns (退货, 红字, 冲销 …)
+                            with a positive amount
+``returns_from``            the remark column whose returns were made negative
+                            (``returns_from=``), else None
 ``zero_amount_lines``       kept lines with a zero amount
 ``customers``               distinct customer ids
+``customer_from``           ``"code"`` (a customer code column), ``"name"`` (names
+                            used as ids: no code column) or ``"mapping"``
+``likely_duplicate_names``  name-only data: groups of names that look like one
+                            company (``上海华东电器有限公司 / 华东电器``)
 ``regions``                 distinct regions
 ``lines_without_region``    kept lines whose region cell was empty ("Unknown")
 ``date_min`` ``date_max``   first and last date (Timestamps)
 ``today``                   the date used for the future-date check
 ``future_dates``            kept lines dated after today (flagged, kept)
 ``amount_from``             ``"column"`` or ``"quantity * unit_price"``
+``amount_basis``            ``"net"`` (of VAT), ``"gross"`` (VAT included), ``"not
+                            stated"`` (the header does not say) or ``"as mapped"``
+``unit``                    unit of the amounts in the file (元, 千元, 万元 …)
+``unit_factor``             the factor applied to reach 元 (10000.0 for 万元)
+``unit_from``               where the unit was read (a header, a title line,
+                            ``unit=``, or ``not stated``)
 ``decimal``                 decimal separator used for text numbers (``None``
                             when the numbers were typed)
 ``date_order``              ``"year-first"``, ``"day-first"``, ``"month-first"``,
-                            ``"typed"`` (real date values) or a mix of these
+                            ``"excel-serial"`` (day numbers such as 44927 in the
+                            date column), ``"typed"`` (real date values) or a mix
 ``columns``                 dict canonical name -> source column
+``column_choices``          sentences: which column was used where several could
+                            serve one role, and why
 ``keep_duplicates``         the option used
 ``warnings``                list of the warning messages issued
 =========================== =====================================================
+
+:func:`describe_quality` says the same in sentences (``kamresearch validate``).
 """
 
 from __future__ import annotations
@@ -111,7 +140,6 @@ from __future__ import annotations
 import csv
 import logging
 import os
-import re
 import zipfile
 
 import numpy as np
@@ -119,56 +147,20 @@ import pandas as pd
 
 from .. import schema
 from ..errors import ConfigError, DataError, KamError
+from . import aliases as _aliases
+from .columns import ORDER, PRESETS, compare, remark_column, resolve
 from .files import _load, _Raw, _warn
+from .ledger import amount_unit, closing_rows, return_marks, similar_names, total_rows
+from .sheets import SHEET_COLUMN
+from .summary import describe_quality, quality_summary
 from .values import _by_unique, _dates, _decimal, _numbers, _text
 
-__all__ = ["read_transactions", "quality_summary", "PRESETS"]
+__all__ = ["read_transactions", "quality_summary", "describe_quality", "PRESETS", "ALIASES"]
 
 logger = logging.getLogger("kamresearch")
 
-#: Presets: canonical name -> source column, or a tuple of alternative names
-#: (the first present wins); ``None`` means "absent, do not look for it".
-PRESETS: dict[str, dict] = {
-    "online-retail": {  # UCI Online Retail and Online Retail II, files unchanged
-        "invoice_id": ("InvoiceNo", "Invoice"),
-        "product_id": ("StockCode",),
-        "quantity": ("Quantity",),
-        "date": ("InvoiceDate",),
-        "unit_price": ("UnitPrice", "Price"),
-        "customer_id": ("CustomerID", "Customer ID"),
-        "region": ("Country",),
-        "amount": None,  # quantity * unit_price
-    },
-}
-
-# Header names recognised without a mapping, best first; compared after _norm().
-# fmt: off
-ALIASES: dict[str, tuple[str, ...]] = {
-    "customer_id": ("customer_id", "customer no", "customer number", "customer code",
-                    "customer", "client id", "client", "account id", "account", "客户编号",
-                    "客户代码", "客户编码", "客户id", "客户号", "客户", "客户名称",
-                    "customer name", "client name", "account name"),
-    "date": ("date", "order date", "invoice date", "transaction date", "sales date",
-             "posting date", "document date", "日期", "订单日期", "开票日期", "销售日期",
-             "单据日期", "交易日期", "发货日期"),
-    "amount": ("amount", "net amount", "net sales", "sales amount", "sales", "revenue",
-               "net revenue", "line amount", "line total", "金额", "销售额", "销售金额",
-               "不含税金额", "含税金额", "价税合计"),
-    "region": ("region", "sales region", "area", "territory", "大区", "区域", "地区",
-               "销售区域", "country"),
-    "invoice_id": ("invoice_id", "invoice", "invoice no", "invoice number", "order",
-                   "order id", "order no", "order number", "单号", "订单号", "发票号",
-                   "订单编号", "发票号码", "单据编号"),
-    "product_id": ("product_id", "product", "product code", "sku", "item", "item code",
-                   "stock code", "产品", "物料编码", "商品编码", "产品编码", "物料", "商品"),
-    "quantity": ("quantity", "qty", "units", "数量", "销售数量"),
-    "unit_price": ("unit price", "price", "单价", "销售单价"),
-}
-# Attribute columns kept (under these names) when present, even without a mapping.
-ATTRIBUTES = ("segment", "industry", "sales_rep", "channel")
-_ORDER = ("customer_id", "date", "amount", "region", "invoice_id", "product_id", "quantity",
-          "unit_price")
-# fmt: on
+ALIASES = _aliases.ALIASES
+_ORDER = ORDER
 _NUMBERS = ("amount", "quantity", "unit_price")
 UNKNOWN_REGION = "Unknown"
 
@@ -178,90 +170,20 @@ def _today() -> pd.Timestamp:
     return pd.Timestamp.today().normalize()
 
 
-def _norm(name) -> str:
-    return re.sub(r"[\s_\-./()（）:：#]", "", str(name)).lower()
-
-
-# --------------------------------------------------------------------------- mapping
-
-
-def _resolve(columns: list[str], mapping, src, skipped=()) -> dict:
-    """canonical/extra name -> source column (None when absent)."""
-    if mapping is None:
-        mapping = {}
-    elif isinstance(mapping, str):
-        if mapping not in PRESETS:
-            raise ConfigError(f"unknown mapping preset {mapping!r}; presets: {sorted(PRESETS)}")
-        mapping = PRESETS[mapping]
-    elif not isinstance(mapping, dict):
-        raise ConfigError(f"mapping must be a preset name or a dict, got {type(mapping).__name__}")
-    by_norm = {}
-    for c in columns:
-        by_norm.setdefault(_norm(c), c)
-    out = {}
-    for key, value in mapping.items():
-        if not isinstance(key, str) or not key:
-            raise ConfigError(f"mapping keys are canonical or attribute names, got {key!r}")
-        if value is None:
-            out[key] = None
-            continue
-        options = [str(o) for o in (value if isinstance(value, list | tuple) else [value])]
-        hit = next((o for o in options if o in columns), None)
-        hit = hit or next((by_norm[_norm(o)] for o in options if _norm(o) in by_norm), None)
-        if hit is None:
-            raise DataError(
-                f"the mapping puts {key!r} in column {' or '.join(map(repr, options))}, which "
-                f"is not in the data; columns found: {columns}",
-                source=src,
-                column=options[0],
-                fix="correct the mapping to one of the columns found",
-            )
-        out[key] = hit
-    used = set(out.values())
-    for key in _ORDER:
-        if key in out:
-            continue
-        out[key] = next(
-            (
-                by_norm[_norm(a)]
-                for a in ALIASES[key]
-                if _norm(a) in by_norm and by_norm[_norm(a)] not in used
-            ),
-            None,
-        )
-        used.add(out[key])
-    for key in ATTRIBUTES:  # well-known attribute columns are kept without a mapping
-        if key not in out and _norm(key) in by_norm and by_norm[_norm(key)] not in used:
-            out[key] = by_norm[_norm(key)]
-    missing = [k for k in ("customer_id", "date") if out[k] is None]
-    if out["amount"] is None and not (out["quantity"] and out["unit_price"]):
-        missing.append("amount")
-    if missing:
-        shown = {
-            k: out[k] or f"<column with the {k.replace('_', ' ')}>"
-            for k in ("customer_id", "date", "amount", "region")
-        }
-        hint = "/".join(ALIASES[missing[0]][:4])
-        raise DataError(
-            f"cannot find the column(s) for {', '.join(missing)} "
-            f"(amount can also come from quantity and unit price); "
-            f"columns found: {columns}",
-            source=src,
-            column=missing[0],
-            fix=f"pass mapping={shown} (region optional), or rename the header "
-            f"to a recognised name such as {hint}"
-            + (
-                f"; sheets skipped: {list(skipped)} - pass sheet=... to read one" if skipped else ""
-            ),
-        )
-    return out
-
-
 # --------------------------------------------------------------------------- main
 
 
 def read_transactions(
-    source, mapping=None, *, sheet=None, keep_duplicates=False, dayfirst=None
+    source,
+    mapping=None,
+    *,
+    sheet=None,
+    keep_duplicates=False,
+    dayfirst=None,
+    header_row=None,
+    unit=None,
+    amount_basis="net",
+    returns_from=None,
 ) -> pd.DataFrame:
     """Read client transactions into the canonical table of :mod:`kamresearch.schema`.
 
@@ -276,12 +198,26 @@ def read_transactions(
         (``{"segment": "Industry"}``); a value may be a list of alternative names or
         ``None`` (absent). Canonical columns not mapped are recognised from common
         English and Chinese header names (see ``ALIASES``).
-    sheet : str or int, optional
-        Excel: read only this sheet (else every sheet with the first sheet's header).
+    sheet : str, int, list or "all", optional
+        Excel: read only this sheet, or these sheets (names or positions), or every
+        sheet with a table of lines (``"all"``, hidden, voided and summary sheets
+        included). Default: the detail sheets (see :mod:`kamresearch.io.sheets`).
     keep_duplicates : bool, default False
         Keep exact duplicate lines instead of dropping them.
     dayfirst : bool, optional
         Order of ``03/04/2021``-style dates when the values cannot decide it.
+    header_row : int, optional
+        Row number of the header as Excel shows it (1 = first row); label rows just
+        below it that continue a merged header are added. Default: detected.
+    unit : str or float, optional
+        Unit of the amounts: ``"元"``, ``"千元"``, ``"万元"``, ``"百万元"``, ``"亿元"`` or
+        a factor; overrides the unit read from the header or a title line.
+    amount_basis : {"net", "gross"}, default "net"
+        Revenue net of VAT (无税/不含税金额) or VAT included (价税合计/含税金额), when the
+        export has both (or a gross amount and the tax).
+    returns_from : str or True, optional
+        Turn lines marked as returns (退货, 红字, 冲销 …) in this remark column (``True``:
+        the one found: 摘要, 备注, 业务类型 …) negative when their amount is positive.
 
     Returns
     -------
@@ -310,8 +246,9 @@ def read_transactions(
         raise ConfigError(f"source must be a file path or a DataFrame, got {type(source).__name__}")
     src = "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
     try:
-        raw = _load(source, sheet, src)
-        tx = _canonical(raw, mapping, keep_duplicates, dayfirst, src)
+        raw = _load(source, sheet, src, header_row=header_row, mapping=mapping, basis=amount_basis)
+        opts = {"unit": unit, "basis": amount_basis, "returns_from": returns_from}
+        tx = _canonical(raw, mapping, keep_duplicates, dayfirst, src, opts)
     except KamError:
         raise
     except _boundary_errors() as exc:
@@ -385,7 +322,9 @@ def _date_families(fam, rows, values, src) -> list[str]:
         i = int(np.argmax(np.isin(fam, names)))
         return rows[i], values.iat[i]
 
-    found = [f for f in ("year-first", *dm, "month-name", "typed") if (fam == f).any()]
+    found = [
+        f for f in ("year-first", *dm, "month-name", "excel-serial", "typed") if (fam == f).any()
+    ]
     fix = "export all dates in one format, e.g. 2021-04-03"
     if "year-first" in found and set(dm) & set(found):
         raise DataError(
@@ -418,12 +357,25 @@ def _date_families(fam, rows, values, src) -> list[str]:
     return found
 
 
-def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src) -> pd.DataFrame:
+def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.DataFrame:
     frame, info, rows = raw.frame, raw.info, raw.rows
-    cols = _resolve(list(frame.columns), mapping, src, info.get("sheets_skipped") or ())
+    cols = resolve(
+        list(frame.columns), mapping, src, info.get("sheets_skipped") or (), basis=opts["basis"]
+    )
+    notes = cols.notes
+    if info.get("sheet_column") == "region" and not cols.get("region"):
+        cols["region"] = SHEET_COLUMN
+        notes["choices"].append(
+            f"region: from the sheet names ({', '.join(info.get('sheets_read') or [])})"
+        )
+    elif SHEET_COLUMN in frame:
+        frame = frame.drop(columns=SHEET_COLUMN)
     if frame.empty:
         raise DataError("the data has no lines", source=src, fix="pass a table with lines")
     info["lines_read"] = len(frame)
+    totals, total_word = total_rows(frame)
+    if totals.any():
+        frame, rows, total_frame = frame[~totals], rows[~totals], frame[totals]
     dup = np.zeros(len(frame), bool) if keep_duplicates else frame.duplicated().to_numpy()
     if dup.any():
         frame, rows = frame[~dup], rows[~dup]
@@ -434,20 +386,29 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src) -> pd.DataFra
                 if no_invoice
                 else "that is many for an export"
             )
+            first = raw.rows[~totals][dup][0] if totals.any() else raw.rows[dup][0]
             _warn(
                 info,
                 f"{int(dup.sum()):,} exact duplicate line(s) dropped ({share:.1%} of the "
-                f"lines, e.g. row {raw.rows[dup][0]}); {why}: pass keep_duplicates=True "
+                f"lines, e.g. row {first}); {why}: pass keep_duplicates=True "
                 "(kamresearch report --keep-duplicates) to keep them",
                 src,
             )
-    sub = frame[list(dict.fromkeys(c for c in cols.values() if c))]
+    remark = opts["returns_from"] if isinstance(opts["returns_from"], str) else None
+    if remark is not None and remark not in frame.columns:
+        raise ConfigError(
+            f"returns_from={remark!r} is not a column; columns: {list(frame.columns)}"
+        )
+    remark = remark or remark_column([c for c in frame.columns if c not in cols.values()])
+    rivals = [c for others in notes["rivals"].values() for c in others]
+    used = [c for c in cols.values() if c] + [c for c in (notes["tax"], remark, *rivals) if c]
+    sub = frame[list(dict.fromkeys(used))]
     cust = _by_unique(sub[cols["customer_id"]], lambda u: _text(u, ids=True))[0]
     keep = pd.notna(cust)
     out = {"customer_id": cust}
 
-    def check(key, values, bad, required):
-        column = cols[key]
+    def check(key, values, bad, required, column=None):
+        column = column or cols[key]
         missing = (np.isnat(values) if values.dtype.kind == "M" else np.isnan(values)) & ~bad
         if (bad & keep).any():
             kind = "date" if key == "date" else "number"
@@ -477,7 +438,7 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src) -> pd.DataFra
                 f"fill the empty {key} cells, or remove these lines",
             )
 
-    numeric = [cols[k] for k in _NUMBERS if cols.get(k)]
+    numeric = [cols[k] for k in _NUMBERS if cols.get(k)] + ([notes["tax"]] if notes["tax"] else [])
     decimal = _decimal(sub, numeric, info.get("delimiter"), src)
     if all(sub[c].dtype != object for c in numeric):
         info["decimal"] = None  # typed numbers: no decimal separator involved
@@ -486,13 +447,39 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src) -> pd.DataFra
             v, bad, _ = _by_unique(sub[cols[key]], lambda u: _numbers(u, decimal))
             check(key, v, bad, key == "amount")
             out[key] = v
+    if notes["tax"]:
+        t, bad, _ = _by_unique(sub[notes["tax"]], lambda u: _numbers(u, decimal))
+        check("amount", t, bad, False, notes["tax"])
+        out["amount"] = out["amount"] + np.nan_to_num(t) * (-1 if opts["basis"] == "net" else 1)
+    for key, others in notes["rivals"].items():
+        compare(key, cols[key], others, sub, keep, decimal, notes, src)
     if not cols["amount"]:
         out["amount"] = out["quantity"] * out["unit_price"]
         check("quantity", out["amount"], np.zeros(len(sub), bool), True)  # empty qty or price
+    money = cols["amount"] or cols["unit_price"]
+    unit, factor, unit_from = amount_unit(opts["unit"], money, info.get("titles"))
+    if factor != 1:
+        out["amount"] = out["amount"] * factor
     d, bad, fam, _ = _by_unique(sub[cols["date"]], lambda u: _dates(u, src, dayfirst))
+    closing = closing_rows(out["amount"], np.isnat(d) & ~bad)
+    keep &= ~closing
     families = _date_families(np.where(keep, fam, None), rows, sub[cols["date"]], src)
     check("date", d, bad, True)
     out["date"] = d
+    flagged = np.zeros(len(sub), bool)
+    if remark:
+        flagged = return_marks(sub[remark]) & (out["amount"] > 0) & keep
+        if flagged.any() and opts["returns_from"]:
+            out["amount"] = np.where(flagged, -out["amount"], out["amount"])
+        elif flagged.any():
+            example = sub[remark].to_numpy()[np.argmax(flagged)]
+            _warn(
+                info,
+                f"{int(flagged.sum()):,} line(s) marked as returns in column {remark!r} (e.g. "
+                f"{example!r}) have positive amounts and are counted as sales; pass "
+                f"returns_from={remark!r} to count them as returns (negative)",
+                src,
+            )
     if cols.get("region"):
         region = _by_unique(sub[cols["region"]], _text)[0]
         info["lines_without_region"] = int((pd.isna(region) & keep).sum())
@@ -528,17 +515,42 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src) -> pd.DataFra
             f"{tx['date'][future].iloc[0]}",
             src,
         )
+    similar = []
+    if notes["customer_from"] == "name":
+        similar = similar_names(tx["customer_id"])
+        if similar:
+            shown = "; ".join(" / ".join(g) for g in similar[:5])
+            _warn(
+                info,
+                f"{len(similar)} group(s) of customer names look like one company written two "
+                f"ways (the names are the ids, as there is no customer code column): {shown}; "
+                "unify them in the file, or map customer_id to a code column",
+                src,
+            )
+    total_amount = 0.0
+    if totals.any() and money in total_frame:
+        total_amount = float(
+            np.nansum(_by_unique(total_frame[money], lambda u: _numbers(u, decimal))[0])
+        )
+    n_closing = int(closing.sum())
     amount = tx["amount"]
     info.update(
+        total_rows=int(totals.sum()) + n_closing,
+        total_rows_amount=total_amount * factor + float(np.nansum(out["amount"][closing])),
+        total_example=total_word or ("a line that sums the lines above it" if n_closing else None),
         duplicates_dropped=int(dup.sum()),
-        lines_without_customer=int((~keep).sum()),
-        revenue_without_customer=float(np.nansum(out["amount"][~keep])),
+        lines_without_customer=int((~keep & ~closing).sum()),
+        revenue_without_customer=float(np.nansum(out["amount"][~keep & ~closing])),
         lines=len(tx),
         net_revenue=float(amount.sum()),
         returns=int((amount < 0).sum()),
         returns_amount=float(amount[amount < 0].sum()),
+        returns_flagged=int(flagged.sum()),
+        returns_from=remark if opts["returns_from"] and flagged.any() else None,
         zero_amount_lines=int((amount == 0).sum()),
         customers=int(tx["customer_id"].nunique()),
+        customer_from=notes["customer_from"],
+        likely_duplicate_names=[" / ".join(g) for g in similar],
         regions=int(tx["region"].nunique()),
         date_min=tx["date"].min(),
         date_max=tx["date"].max(),
@@ -547,7 +559,12 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src) -> pd.DataFra
         decimal=info.get("decimal", decimal),
         date_order=" + ".join(families),
         amount_from="column" if cols["amount"] else "quantity * unit_price",
+        amount_basis=notes["amount_basis"],
+        unit=unit,
+        unit_factor=factor,
+        unit_from=unit_from,
         columns={k: cols[k] for k in [*_ORDER, *extras] if cols.get(k)},
+        column_choices=notes["choices"],
         keep_duplicates=bool(keep_duplicates),
     )
     info.setdefault("warnings", [])
@@ -556,56 +573,13 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src) -> pd.DataFra
 
 
 # fmt: off
-_KEYS = ("sha256", "format", "encoding", "encoding_reason", "delimiter", "header_row", "sheets_read",
-         "sheets_skipped", "blank_lines", "lines_read", "duplicates_dropped",
+_KEYS = ("sha256", "format", "file_note", "encoding", "encoding_reason", "delimiter", "header_row", "header_rows",
+         "titles", "sheets_read", "sheets_skipped", "blank_lines", "lines_read", "total_rows",
+         "total_rows_amount", "total_example", "duplicates_dropped",
          "lines_without_customer", "revenue_without_customer", "lines", "net_revenue", "returns",
-         "returns_amount", "zero_amount_lines", "customers", "regions", "lines_without_region",
-         "date_min", "date_max", "today", "future_dates", "amount_from", "decimal", "date_order",
-         "columns", "keep_duplicates", "warnings")
+         "returns_amount", "returns_flagged", "returns_from", "zero_amount_lines", "customers",
+         "customer_from", "likely_duplicate_names", "regions", "lines_without_region", "date_min",
+         "date_max", "today", "future_dates", "amount_from", "amount_basis", "unit",
+         "unit_factor", "unit_from", "decimal", "date_order", "columns", "column_choices",
+         "keep_duplicates", "warnings")
 # fmt: on
-
-
-def quality_summary(tx: pd.DataFrame) -> pd.DataFrame:
-    """The data-quality summary of a table read by :func:`read_transactions`.
-
-    Returns
-    -------
-    DataFrame
-        Two columns, ``item`` and ``value`` (text), one row per key of
-        ``tx.attrs["quality"]`` (see the module docstring); ``columns`` becomes one
-        row per mapped column (``column customer_id`` -> ``CustomerID``).
-
-    Raises
-    ------
-    DataError
-        When ``tx`` carries no quality summary.
-    """
-    q = tx.attrs.get("quality") if isinstance(tx, pd.DataFrame) else None
-    if not q:
-        raise DataError(
-            "this table has no quality summary (attrs['quality'])",
-            fix="read the data with kamresearch.read_transactions(...)",
-        )
-    items = []
-    for key, value in q.items():
-        if key == "columns":
-            items += [(f"column {k}", str(v)) for k, v in value.items()]
-        elif value is not None:
-            items.append((key.replace("_", " "), _show(value)))
-    return pd.DataFrame(items, columns=["item", "value"])
-
-
-def _show(value) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | np.integer):
-        return f"{value:,}"
-    if isinstance(value, float | np.floating):
-        return f"{value:,.2f}"
-    if isinstance(value, pd.Timestamp):
-        return str(value.date()) if value == value.normalize() else str(value)
-    if isinstance(value, list | tuple):
-        return "; ".join(map(str, value)) if value else "none"
-    if value == "\t":
-        return "tab"
-    return str(value)

@@ -85,6 +85,9 @@ def _decimal(frame, cols, delim, src) -> str:
     return "," if comma or (not dot and delim == ";") else "."
 
 
+_DASHES = ["-", "--", "—", "－", "–", "―"]
+
+
 def _numbers(u: pd.Series, decimal="."):
     """Distinct values as float64, and which of them are not numbers."""
     if u.dtype.kind in "fiub":
@@ -97,6 +100,7 @@ def _numbers(u: pd.Series, decimal="."):
         t = t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     else:
         t = t.str.replace(",", "", regex=False)
+    t = t.mask(t.isin(_DASHES), "0")  # the accounting zero: "￥-", "-", "—"
     blank = (t == "").to_numpy()
     v[is_str] = pd.to_numeric(t.where(~blank), errors="coerce").to_numpy(float)
     bad = ~np.isfinite(v)
@@ -172,6 +176,13 @@ def _dates(u: pd.Series, src, dayfirst):
         out[idx], fam[idx], todo[idx] = v[~np.isnat(v)], "year-first", False
     if todo.any():
         out[todo], fam[todo] = _date_strings(s[todo], src, dayfirst)
+    serial = np.isnat(out) & ~typed & s.str.fullmatch(r"\d{5}(?:\.\d+)?").to_numpy(dtype=bool)
+    if serial.any():  # Excel serial day numbers (44927 = 2023-01-01) in a date column
+        days = s[serial].astype(float).to_numpy()
+        ok = (days >= 20000) & (days < 80000)  # 1954 to 2119
+        idx = np.flatnonzero(serial)[ok]
+        out[idx] = np.datetime64("1899-12-30", "ns") + (days[ok] * 86400e9).astype("m8[ns]")
+        fam[idx] = "excel-serial"
     bad = np.isnat(out) & ((s != "").to_numpy() | typed)
     return out, bad, fam
 
