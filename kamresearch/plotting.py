@@ -5,20 +5,31 @@ Plot functions live beside their analysis (``pareto.plot_pareto`` ...), take
 the colours and number formatters defined here, so every chart looks alike.
 matplotlib is imported only when a plot is drawn.
 
-Chinese (CJK) region and customer names render when a CJK font is installed
-(for instance ``apt-get install fonts-noto-cjk`` or ``fonts-wqy-zenhei``): the
-font list below puts the common CJK families after the default one, and
+Chinese text (``--lang zh`` reports, CJK region and customer names) renders
+on a fresh machine: the project depends on ``noto-cjk-sans-otc`` (Noto Sans CJK,
+SIL Open Font License 1.1, a wheel with the font file), registered with
+matplotlib by :func:`register_cjk_font` at import of this module when matplotlib
+is already loaded, else at the first :func:`apply_style`. Fonts of the
+operating system (``fonts-noto-cjk``, ``fonts-wqy-zenhei`` ...) are used too:
+the font list below puts the CJK families after the default one, and
 matplotlib falls back through the list glyph by glyph.
+
+Number formats (:func:`format_money`, :func:`format_pct`) follow the report
+language (:mod:`kamresearch.i18n`): 1.2M in English, 4,560万 / 1.23亿 in Chinese.
 """
 
 from __future__ import annotations
 
-import math
+import sys
+
+from .i18n import formats as _i18n_formats
+from .i18n.language import get_language
 
 __all__ = [
     "TIER_COLORS",
     "PALETTE",
     "CJK_FONTS",
+    "register_cjk_font",
     "apply_style",
     "get_ax",
     "format_money",
@@ -68,6 +79,28 @@ CJK_FONTS = [
 _CJK_FILE_HINTS = ("notosanscjk", "notoserifcjk", "notosanssc", "wqy", "wenquanyi", "simhei",
                    "msyh", "pingfang", "sourcehansans", "droidsansfallback")  # fmt: skip
 _STYLED = False
+_FONT_REGISTERED = False
+
+
+def register_cjk_font() -> str | None:
+    """Register the bundled Noto Sans CJK (package ``noto-cjk-sans-otc``) with matplotlib.
+
+    Returns the font file's path, or None when the package is not installed
+    (the operating system's CJK fonts are then looked for by :func:`apply_style`).
+    """
+    global _FONT_REGISTERED
+    try:
+        import noto_cjk_sans_otc
+    except ImportError:  # pragma: no cover - a dependency; only absent in odd installs
+        return None
+    path = str(noto_cjk_sans_otc.FONT_PATH)
+    if not _FONT_REGISTERED:
+        from matplotlib import font_manager
+
+        if not any(f.fname == path for f in font_manager.fontManager.ttflist):
+            font_manager.fontManager.addfont(path)  # every face of the collection (SC, TC, JP ...)
+        _FONT_REGISTERED = True
+    return path
 
 
 def apply_style() -> None:
@@ -78,6 +111,7 @@ def apply_style() -> None:
     import matplotlib as mpl
     from matplotlib import font_manager
 
+    register_cjk_font()
     installed = {f.name for f in font_manager.fontManager.ttflist}
     if not any(f in installed for f in CJK_FONTS):
         # matplotlib's font cache may predate a CJK font installed later: register the files
@@ -123,34 +157,27 @@ def get_ax(ax=None, *, figsize=(8, 4.5)):
     return ax
 
 
-def format_money(x: float, currency: str = "") -> str:
-    """Compact money: 1234567 -> '1.2M', 45600 -> '45.6k', with an optional symbol.
+def format_money(x: float, currency: str = "", *, lang: str | None = None) -> str:
+    """Compact money in the report's language (:func:`kamresearch.i18n.format_money`).
 
-    The unit is chosen after rounding, so an amount that rounds up to the next
-    unit is shown in it (999,960 is '1.0M', not '1000.0k'), and an amount that
-    rounds to zero has no minus sign.
+    ``en``: K / M / B with one decimal; ``zh``: 万 / 亿 with three significant
+    digits. The unit is chosen after rounding (999,960 is '1.0M', not
+    '1000.0K'), and an amount that rounds to zero has no minus sign.
 
     >>> format_money(1_234_567, "$")
     '$1.2M'
     >>> format_money(-45_600)
-    '-45.6k'
+    '-45.6K'
     >>> format_money(999_960), format_money(999_999_999), format_money(999.6)
-    ('1.0M', '1.0B', '1.0k')
+    ('1.0M', '1.0B', '1.0K')
+    >>> format_money(45_600_000, "¥", lang="zh")
+    '¥4,560万'
     """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    v = abs(float(x))
-    # the smallest unit whose rounded figure stays below 1,000 (judged on the figure shown)
-    for unit, div, digits in (("", 1, 0), ("k", 1e3, 1), ("M", 1e6, 1), ("B", 1e9, 1)):
-        shown = f"{v / div:,.{digits}f}"
-        if unit == "B" or float(shown.replace(",", "")) < 1000:
-            break
-    sign = "-" if x < 0 and float(shown.replace(",", "")) != 0 else ""
-    return f"{sign}{currency}{shown}{unit}"
+    return _i18n_formats.format_money(x, currency, lang=lang)
 
 
-def format_pct(x: float, digits: int = 0) -> str:
-    """Share as a percentage: 0.6234 -> '62%' ('–' for NaN).
+def format_pct(x: float, digits: int = 0, *, lang: str | None = None) -> str:
+    """Share as a percentage: 0.6234 -> '62%' ('–' for NaN) (:func:`kamresearch.i18n.format_pct`).
 
     A share that is not zero never shows as '0%': below 1% it gets one decimal
     (at least), and below 0.05% it shows as '<0.1%' ('>-0.1%' when negative).
@@ -160,18 +187,7 @@ def format_pct(x: float, digits: int = 0) -> str:
     >>> format_pct(0.005), format_pct(0.002), format_pct(0.0004), format_pct(0.0)
     ('0.5%', '0.2%', '<0.1%', '0%')
     """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    v = 100 * float(x)
-    if v == 0:
-        return f"{0:.{digits}f}%"
-    if abs(v) < 1:
-        digits = max(digits, 1)
-    shown = f"{abs(v):.{digits}f}"
-    if float(shown) == 0:  # too small for the precision shown: say so instead of '0%'
-        bound = f"{10.0**-digits:.{digits}f}%"
-        return f"<{bound}" if v > 0 else f">-{bound}"
-    return f"{'-' if v < 0 else ''}{shown}%"
+    return _i18n_formats.format_pct(x, digits, lang=lang)
 
 
 #: Tick positions closer to zero than this are zero (float noise from the locator).
@@ -179,14 +195,28 @@ _TICK_ZERO = 1e-9
 
 
 def money_formatter(currency: str = ""):
-    """A matplotlib tick formatter using :func:`format_money`."""
+    """A matplotlib tick formatter using :func:`format_money`.
+
+    The report language is captured now: the figure is drawn later, outside the
+    report's ``use_language`` block.
+    """
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _pos: format_money(0.0 if abs(v) < _TICK_ZERO else v, currency))
+    lang = get_language()
+    return FuncFormatter(
+        lambda v, _pos: format_money(0.0 if abs(v) < _TICK_ZERO else v, currency, lang=lang)
+    )
 
 
 def pct_formatter(digits: int = 0):
-    """A matplotlib tick formatter for shares (0.5 -> '50%')."""
+    """A matplotlib tick formatter for shares (0.5 -> '50%'), in the current language."""
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _pos: format_pct(0.0 if abs(v) < _TICK_ZERO else v, digits))
+    lang = get_language()
+    return FuncFormatter(
+        lambda v, _pos: format_pct(0.0 if abs(v) < _TICK_ZERO else v, digits, lang=lang)
+    )
+
+
+if "matplotlib" in sys.modules:  # a notebook that already drew: make the CJK font known now
+    register_cjk_font()

@@ -5,14 +5,12 @@ from __future__ import annotations
 import math
 import warnings
 
-import pytest
-
 from kamresearch import plotting
 
 
 def test_money_and_percent_formats():
     assert plotting.format_money(1_234_567, "$") == "$1.2M"
-    assert plotting.format_money(-45_600) == "-45.6k"
+    assert plotting.format_money(-45_600) == "-45.6K"
     assert plotting.format_money(999) == "999"
     assert plotting.format_money(2.5e9, "¥") == "¥2.5B"
     assert plotting.format_money(math.nan) == "–"
@@ -22,16 +20,16 @@ def test_money_and_percent_formats():
 
 
 def test_money_unit_is_chosen_after_rounding():
-    # 999,960 / 1e6 = 0.99996, which rounds to 1.0 at one decimal: one million, not "1000.0k"
+    # 999,960 / 1e6 = 0.99996, which rounds to 1.0 at one decimal: one million, not "1000.0K"
     assert plotting.format_money(999_960) == "1.0M"
     # 999,999,999 / 1e9 = 0.999999999 -> 1.0 at one decimal: one billion
     assert plotting.format_money(999_999_999, "$") == "$1.0B"
     assert plotting.format_money(-999_960) == "-1.0M"
-    # 999.6 rounds to 1,000 = 1.0k; 949 / 1e3 = 0.949 rounds to 0.9, so it stays 949
-    assert plotting.format_money(999.6) == "1.0k"
+    # 999.6 rounds to 1,000 = 1.0K; 949 / 1e3 = 0.949 rounds to 0.9, so it stays 949
+    assert plotting.format_money(999.6) == "1.0K"
     assert plotting.format_money(949) == "949"
     # 949,949 / 1e6 = 0.95 rounds below 1: still thousands
-    assert plotting.format_money(949_949) == "949.9k"
+    assert plotting.format_money(949_949) == "949.9K"
     # -0.4 rounds to 0: no minus sign on zero
     assert plotting.format_money(-0.4) == "0"
 
@@ -65,20 +63,18 @@ def test_get_ax_returns_the_given_axes_or_a_new_one():
     assert plotting.get_ax() is not ax
 
 
-def _cjk_font_files():
+def test_chinese_text_renders_with_the_bundled_font_without_missing_glyphs():
+    """The CJK font comes with the project's own dependencies (noto-cjk-sans-otc), not the OS."""
+    path = plotting.register_cjk_font()
+    assert path is not None and path.endswith(".ttc")
     from matplotlib import font_manager
 
-    return [p for p in font_manager.findSystemFonts()
-            if any(k in p.lower() for k in plotting._CJK_FILE_HINTS)]  # fmt: skip
-
-
-def test_chinese_names_render_without_missing_glyphs_when_a_cjk_font_is_installed():
-    if not _cjk_font_files():
-        pytest.skip("no CJK font installed (e.g. apt-get install fonts-noto-cjk)")
-    plotting._STYLED = False  # re-apply: the font may have been installed after the cache
+    assert "Noto Sans CJK SC" in {f.name for f in font_manager.fontManager.ttflist}
+    plotting._STYLED = False  # re-apply the style with the registered font
     ax = plotting.get_ax()
     ax.bar(["华东", "华南", "North"], [1, 2, 3])
-    ax.set_title("大区收入 by region")
+    ax.set_title("大区收入 by region：前十大客户占比")
+    ax.yaxis.set_major_formatter(plotting.money_formatter("¥"))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ax.figure.canvas.draw()
