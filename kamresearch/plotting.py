@@ -20,6 +20,7 @@ language (:mod:`kamresearch.i18n`): 1.2M in English, 4,560万 / 1.23亿 in Chine
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from .i18n import formats as _i18n_formats
@@ -82,6 +83,20 @@ _STYLED = False
 _FONT_REGISTERED = False
 
 
+class _RegularCJKWeightFilter(logging.Filter):
+    """Drop matplotlib's note that a CJK fallback font has no bold face.
+
+    The bundled Noto Sans CJK has one (regular) weight: in a bold title the
+    Latin letters stay bold (DejaVu Sans) and the Chinese ones are drawn
+    regular, which is intended, not a problem to report on stderr.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        return not (msg.startswith("findfont: Failed to find font weight")
+                    and any(f in msg for f in CJK_FONTS))  # fmt: skip
+
+
 def register_cjk_font() -> str | None:
     """Register the bundled Noto Sans CJK (package ``noto-cjk-sans-otc``) with matplotlib.
 
@@ -97,6 +112,7 @@ def register_cjk_font() -> str | None:
     if not _FONT_REGISTERED:
         from matplotlib import font_manager
 
+        logging.getLogger("matplotlib.font_manager").addFilter(_RegularCJKWeightFilter())
         if not any(f.fname == path for f in font_manager.fontManager.ttflist):
             font_manager.fontManager.addfont(path)  # every face of the collection (SC, TC, JP ...)
         _FONT_REGISTERED = True
