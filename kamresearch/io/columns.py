@@ -265,7 +265,8 @@ def _missing(out, missing, columns, src, skipped):
         column=missing[0],
         fix=f"pass mapping={shown} (region optional), or rename the header "
         f"to a recognised name such as {hint}"
-        + (f"; sheets skipped: {list(skipped)} - pass sheet=... to read one" if skipped else ""),
+        + (f"; sheets skipped: {list(skipped)} - pass sheet=... to read one" if skipped else "")
+        + "; if the header is not the row read as the header, pass header_row=<its row number>",
     )
 
 
@@ -289,8 +290,8 @@ def compare(key, chosen, others, sub, keep, decimal, notes, src):
             i = int(np.argmax(differ))
             raise DataError(
                 f"two columns could be the {key.replace('_', ' ')}, {chosen!r} and {other!r}, "
-                f"and they differ on {int(differ.sum()):,} line(s) (first: {mine[i]!r} vs "
-                f"{theirs[i]!r})",
+                f"and they differ on {int(differ.sum()):,} line(s) (first: {_cell(mine[i])} vs "
+                f"{_cell(theirs[i])})",
                 source=src,
                 column=chosen,
                 fix=f"say which one: mapping={{{key!r}: {chosen!r}}} or "
@@ -300,3 +301,7 @@ def compare(key, chosen, others, sub, keep, decimal, notes, src):
             f"{key.replace('_', ' ')}: {chosen!r} and {other!r} hold the same values; "
             f"{chosen!r} used"
         )
+
+
+def _cell(value) -> str:
+    return repr(value.item() if hasattr(value, "item") else value)

@@ -8,7 +8,8 @@ looks at the first rows only (a Python loop over at most :data:`LOOK` rows):
 * a *label* is a non-empty text cell that is not a number or a date; a *data row*
   has at least one number or date;
 * the header is the first row of two or more labels (and no ``名称：值`` pair) that
-  fills at least half the width of the data rows; rows above it are titles;
+  fills at least half the width of the data rows and is followed by data, not by
+  another such row (a block of notes above the header); rows above it are titles;
 * a label-only row just below it with a label under an empty header cell continues
   the header (a merged cell above it): names are flattened as ``金额/不含税``;
 * ``header_row=`` (1-based) says which row it is instead; when nothing qualifies the
@@ -83,7 +84,11 @@ def find_header(rows: list[list], header_row=None) -> tuple[int | None, int]:
         if not below:
             continue
         if filled[i] * 2 >= float(np.median(below)):
-            return i, 1 + _continuation(rows, i)
+            n = 1 + _continuation(rows, i)
+            nxt = next((j for j in range(i + n, len(rows)) if filled[j]), None)
+            if nxt is not None and nxt not in data and filled[nxt] * 2 >= filled[i]:
+                continue  # another full row of labels follows: this one is a note above it
+            return i, n
     return None, 1
 
 

@@ -36,7 +36,7 @@ __all__ = ["SHEET_COLUMN", "load_workbook", "grid_table", "sheet_role"]
 #: Name of the column holding the sheet name when it becomes the region.
 SHEET_COLUMN = "<sheet>"
 _VOIDED = re.compile(r"作废|删除|void|cancel", re.I)
-_SUMMARY = re.compile(r"汇总|合计|总计|总表|透视|统计表|pivot|summary|total", re.I)
+_SUMMARY = re.compile(r"汇总|合计|总计|总表|透视|pivot|summary|total", re.I)
 _PERIOD = re.compile(
     r"^\s*(?:(?:19|20)\d{2}\s*(?:年|[-_./])?\s*)?(?:\d{1,2}\s*月?|[一二三四五六七八九十]{1,3}月|"
     r"q[1-4]|[1-4]季度?|jan\w*|feb\w*|mar\w*|apr\w*|may|jun\w*|jul\w*|aug\w*|sep\w*|oct\w*|"
@@ -144,7 +144,7 @@ def load_workbook(data: bytes, sheet, src, info, *, header_row=None, mapping=Non
     names = list(wb.sheet_names)
     visible = _visible(wb)
     chosen, auto = _selection(sheet, names, src)
-    tables, skipped, hidden_alike = [], [], []
+    tables, skipped, hidden_alike, named_summary = [], [], [], []
     key = None
     for name in chosen:
         role = sheet_role(name, visible.get(name, True)) if auto else None
@@ -165,6 +165,8 @@ def load_workbook(data: bytes, sheet, src, info, *, header_row=None, mapping=Non
             skipped.append(f"{name} ({_WHY[role]})")
             if role == "hidden" and lines and (key is None or core == key):
                 hidden_alike.append(name)
+            if role == "summary" and lines:
+                named_summary.append((name, got, cols))
             continue
         if not lines:
             skipped.append(f"{name} (no customer, date and amount columns: not a table of lines)")
@@ -178,13 +180,23 @@ def load_workbook(data: bytes, sheet, src, info, *, header_row=None, mapping=Non
             continue
         _header(list(frame.columns), src, f" in sheet {name!r}")  # duplicates: an error now
         tables.append((name, got, cols))
+    if not tables and named_summary:  # named like a summary, but the only lines there are
+        tables = named_summary[:1]
+        skipped.remove(f"{tables[0][0]} ({_WHY['summary']})")
+        _warn(
+            info,
+            f"sheet {tables[0][0]!r} is named like a summary but holds the only table of "
+            "lines: read; check that its lines are transactions, not totals",
+            src,
+        )
     info.update(format="excel", sheets_skipped=skipped)
     if not tables:
         raise DataError(
             f"no sheet with a table of lines in the workbook; sheets: {skipped}",
             source=src,
             fix="check the workbook: the lines should be in a sheet with a header row "
-            "(customer, date and amount columns); pass sheet=<name> or mapping={...}",
+            "(customer, date and amount columns); pass sheet=<name> (or sheet='all' to "
+            "include hidden, voided and summary sheets) or mapping={...}",
         )
     lost = [s for s in skipped if "columns differ" in s]
     if lost:
