@@ -69,7 +69,27 @@ def main(verbose: bool) -> None:
     default=None,
     help="Remark column (摘要, 备注 ...) whose returns (退货, 红字, 冲销) are made negative.",
 )
-def validate(file, mapping, sheets, keep_duplicates, header_row, unit, amount_basis, returns_from):
+@click.option(
+    "--decimal",
+    type=click.Choice([".", ","]),
+    default=None,
+    help="Decimal separator of text numbers, when the values cannot decide it.",
+)
+@click.option("--unify-ids", is_flag=True, help="Merge ids differing in case or leading zeros.")
+@click.option("--unify-regions", is_flag=True, help="Merge regions differing only in case.")
+def validate(
+    file,
+    mapping,
+    sheets,
+    keep_duplicates,
+    header_row,
+    unit,
+    amount_basis,
+    returns_from,
+    decimal,
+    unify_ids,
+    unify_regions,
+):
     """Read FILE, check it and print what was read and decided, then the quality summary."""
     from .io.read import describe_quality, quality_summary, read_transactions
 
@@ -84,6 +104,9 @@ def validate(file, mapping, sheets, keep_duplicates, header_row, unit, amount_ba
             unit=unit,
             amount_basis=amount_basis,
             returns_from=returns_from,
+            decimal=decimal,
+            unify_ids=unify_ids,
+            unify_regions=unify_regions,
         )
     except KamError as exc:
         _fail(exc)

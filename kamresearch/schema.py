@@ -38,6 +38,7 @@ Conventions used throughout the package:
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .errors import DataError
@@ -47,6 +48,7 @@ __all__ = [
     "OPTIONAL",
     "CANONICAL",
     "ALL_REGIONS",
+    "MAX_AMOUNT",
     "check_transactions",
     "attribute_columns",
 ]
@@ -55,6 +57,10 @@ REQUIRED = ("customer_id", "date", "amount", "region")
 OPTIONAL = ("invoice_id", "product_id", "quantity", "unit_price")
 CANONICAL = REQUIRED + OPTIONAL
 ALL_REGIONS = "All"
+#: Largest absolute amount (and quantity, unit price) a line may have: beyond it a
+#: value is an overflow, a misplaced column or a placeholder such as 1e308, and sums
+#: of millions of lines would lose every cent or overflow to inf.
+MAX_AMOUNT = 1e15
 
 
 def attribute_columns(tx: pd.DataFrame) -> list[str]:
@@ -72,9 +78,10 @@ def check_transactions(tx, *, where: str = "transactions") -> pd.DataFrame:
     Raises
     ------
     DataError
-        When a required column is missing or has the wrong type, when ``date`` or
-        ``amount`` (or a non-text ``customer_id``) has missing values, or when the
-        dates carry a time zone. Missing ids in a text (object) column are not
+        When a required column is missing or has the wrong type (a true/false
+        ``amount`` included), when ``date`` or ``amount`` (or a non-text
+        ``customer_id``) has missing values, when an amount is infinite or beyond
+        ±:data:`MAX_AMOUNT`, or when the dates carry a time zone. Missing ids in a text (object) column are not
         checked here: that would cost more than the analyses on 10M lines, and
         :func:`kamresearch.read_transactions` removes such lines.
     """
@@ -104,7 +111,7 @@ def check_transactions(tx, *, where: str = "transactions") -> pd.DataFrame:
             fix="convert to the sales region's local time and drop the zone: "
             "tx['date'] = tx['date'].dt.tz_convert('Asia/Shanghai').dt.tz_localize(None)",
         )
-    if not pd.api.types.is_numeric_dtype(tx["amount"]):
+    if pd.api.types.is_bool_dtype(tx["amount"]) or not pd.api.types.is_numeric_dtype(tx["amount"]):
         raise DataError(
             f"{where}: column 'amount' must be numeric, got {tx['amount'].dtype}",
             column="amount",
@@ -127,4 +134,16 @@ def check_transactions(tx, *, where: str = "transactions") -> pd.DataFrame:
                 "kamresearch.read_transactions (it removes lines without a customer and "
                 "reports missing dates and amounts)",
             )
+    amount = np.asarray(tx["amount"].to_numpy(dtype=float, na_value=np.nan))
+    wild = ~(np.abs(amount) <= MAX_AMOUNT) & ~np.isnan(amount)  # one pass: inf and huge
+    if wild.any():
+        rows = tx.index[wild][:5]
+        raise DataError(
+            f"{where}: column 'amount' has {int(wild.sum())} infinite or implausibly large "
+            f"value(s) (beyond ±{MAX_AMOUNT:.0e}), which make sums and shares inf or NaN",
+            column="amount",
+            rows=[(r, float(a)) for r, a in zip(rows, amount[wild][:5], strict=True)],
+            fix="correct or drop those lines, or read the data with "
+            "kamresearch.read_transactions (it refuses such values with their rows)",
+        )
     return tx

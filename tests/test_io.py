@@ -555,11 +555,14 @@ def test_conflicting_decimal_separators():
         read_transactions(src)
 
 
-def test_semicolon_file_without_decimal_evidence_uses_decimal_comma(tmp_path):
+def test_semicolon_file_without_decimal_evidence_asks_for_decimal(tmp_path):
     path = tmp_path / "eu.csv"
     path.write_text("customer;date;amount\nA;2021-01-01;1.000\nB;2021-01-02;2\n")
-    # "1.000" in a semicolon file: one thousand (no value shows a decimal point)
-    assert list(read_transactions(path)["amount"]) == [1000.0, 2.0]
+    # "1.000" could be one thousand or 1.0: the delimiter does not decide it (issue 11)
+    with pytest.raises(DataError, match=r"decimal separator is ambiguous.*'1\.000'"):
+        read_transactions(path)
+    assert list(read_transactions(path, decimal=",")["amount"]) == [1000.0, 2.0]
+    assert list(read_transactions(path, decimal=".")["amount"]) == [1.0, 2.0]
 
 
 def test_latin1_file_is_read_as_cp1252_with_a_warning(tmp_path):
@@ -689,6 +692,10 @@ DOCUMENTED_KEYS = {
     "amount_from",
     "decimal",
     "date_order",
+    "customer_id_variants",
+    "region_variants",
+    "unify_ids",
+    "unify_regions",
     "columns",
     "keep_duplicates",
     "warnings",

@@ -36,14 +36,22 @@ Parsing is done here, vectorised, so that every failure is a
 (spreadsheet row numbers: header = row 1; ``sheet!row`` for workbooks; index
 labels for a DataFrame) and the fix:
 
-* ids (``customer_id``, ``invoice_id``, ``product_id``): text, stripped, leading
-  zeros kept; ids that look like floats lose the ``.0`` (``13085.0`` -> ``"13085"``);
-  an empty cell is a missing value;
+* ids (``customer_id``, ``invoice_id``, ``product_id``): text, stripped of
+  surrounding spaces, leading zeros kept; ids that look like floats lose the
+  ``.0`` (``13085.0`` -> ``"13085"``), whole numbers keep every digit (above 2^53
+  too); an empty cell is a missing value; Excel's scientific notation
+  (``1.23457E+11``: digits lost) is a DataError; customer ids differing only in
+  case or leading zeros (``0012583`` / ``12583``), and regions differing only in
+  case, are counted and warned about, and merged only with ``unify_ids=True`` /
+  ``unify_regions=True``;
 * numbers: currency signs (¥ ￥ $ € £, RMB, CNY...), spaces and apostrophes
   removed; ``(12.50)`` and ``12.50-`` are negative; the decimal separator is
-  decided once per file from the values (``1,234.50`` vs ``1.234,50``, ``3,5``);
-  when the values cannot tell, ``,`` is the decimal separator of
-  semicolon-delimited files and ``.`` otherwise;
+  decided once per file from every text value of the number columns
+  (``1,234.50`` vs ``1.234,50``, ``3,5``, ``0,250``, ``1,234,567``); when only
+  values such as ``1,234`` / ``2.500`` exist, neither the values nor the
+  delimiter decide it and ``decimal=`` must (else DataError); true/false values,
+  ``inf``/``nan`` and values beyond ±1e15 (:data:`kamresearch.schema.MAX_AMOUNT`)
+  are refused;
 * dates: one column, one format. Year-first (``2021-04-03``, ``2021/4/3 10:15``,
   ``20210403``, ``2021年4月3日``), day/month-first (``03/04/2021``; the order is
   decided from values above 12, or from ``dayfirst=``), month names
@@ -125,6 +133,11 @@ key                         meaning
 ``date_order``              ``"year-first"``, ``"day-first"``, ``"month-first"``,
                             ``"excel-serial"`` (day numbers such as 44927 in the
                             date column), ``"typed"`` (real date values) or a mix
+``customer_id_variants``    groups of customer ids that differ only in letter case
+                            or leading zeros (``0012583`` / ``12583``), warned about
+``region_variants``         groups of region names differing only in letter case
+``unify_ids``               the option used (variants merged when True)
+``unify_regions``           the option used
 ``columns``                 dict canonical name -> source column
 ``column_choices``          sentences: which column was used where several could
                             serve one role, and why
@@ -153,7 +166,17 @@ from .files import _load, _Raw, _warn
 from .ledger import amount_unit, closing_rows, return_marks, similar_names, total_rows
 from .sheets import SHEET_COLUMN
 from .summary import describe_quality, quality_summary
-from .values import _by_unique, _dates, _decimal, _numbers, _text
+from .values import (
+    MAX_NUMBER,
+    _by_unique,
+    _dates,
+    _decimal,
+    _ids,
+    _numbers,
+    _text,
+    _variant_examples,
+    _variants,
+)
 
 __all__ = ["read_transactions", "quality_summary", "describe_quality", "PRESETS", "ALIASES"]
 
@@ -184,6 +207,9 @@ def read_transactions(
     unit=None,
     amount_basis="net",
     returns_from=None,
+    decimal=None,
+    unify_ids=False,
+    unify_regions=False,
 ) -> pd.DataFrame:
     """Read client transactions into the canonical table of :mod:`kamresearch.schema`.
 
@@ -218,6 +244,18 @@ def read_transactions(
     returns_from : str or True, optional
         Turn lines marked as returns (退货, 红字, 冲销 …) in this remark column (``True``:
         the one found: 摘要, 备注, 业务类型 …) negative when their amount is positive.
+    decimal : {".", ","}, optional
+        Decimal separator of text numbers, when the values cannot decide it
+        (only values such as ``1,234`` or ``2.500``): ``"."`` reads ``1,234`` as 1234,
+        ``","`` as 1.234.
+    unify_ids : bool, default False
+        Merge customer ids that differ only in letter case or leading zeros
+        (``0012583`` / ``12583``, ``ab-1`` / ``AB-1``) under the variant that sorts
+        first. Without it they stay apart, counted (``customer_id_variants``) and
+        warned about.
+    unify_regions : bool, default False
+        Merge region names that differ only in letter case (``North`` / ``NORTH``),
+        likewise.
 
     Returns
     -------
@@ -248,6 +286,7 @@ def read_transactions(
     try:
         raw = _load(source, sheet, src, header_row=header_row, mapping=mapping, basis=amount_basis)
         opts = {"unit": unit, "basis": amount_basis, "returns_from": returns_from}
+        opts.update(decimal=decimal, unify_ids=unify_ids, unify_regions=unify_regions)
         tx = _canonical(raw, mapping, keep_duplicates, dayfirst, src, opts)
     except KamError:
         raise
@@ -357,6 +396,72 @@ def _date_families(fam, rows, values, src) -> list[str]:
     return found
 
 
+def _id_column(sub, cols, key, rows, src, info, unify):
+    """An id column as text per line; Excel scientific notation is a DataError.
+
+    ``unify`` (customer ids only; ``None`` for other ids): merge ids that differ in
+    case or leading zeros (True) or count and warn about them (False).
+    """
+    column = cols[key]
+    found = {}
+
+    def parse(u):
+        ids, sci = _ids(u)
+        if unify is not None:
+            ids = _unify(ids, found, digits=True, merge=unify)
+        return ids, sci
+
+    ids, sci, _ = _by_unique(sub[column], parse)
+    if sci.any():
+        _fail(
+            src,
+            column,
+            "an id in scientific notation (Excel rounds long numbers such as "
+            "123456789012 to 1.23457E+11, so different ids become one)",
+            sub[column].to_numpy(),
+            rows,
+            sci,
+            "in Excel, format the id column as Text before entering or pasting the ids, "
+            "or export it from the source system as text (the digits are lost in this file)",
+        )
+    if unify is not None:
+        _report_variants(found, key, column, src, info, unify)
+    return ids
+
+
+def _unify(values, found, *, digits, merge):
+    """Distinct values -> the same, variants merged when ``merge``; notes them in ``found``."""
+    found["mapping"] = mapping = _variants(values, digits=digits)
+    found["digits"] = digits
+    if not merge or not mapping:
+        return values
+    return np.array([mapping.get(v, v) for v in values], dtype=object)
+
+
+def _report_variants(found, key, column, src, info, merged):
+    mapping = found.get("mapping") or {}
+    groups = len(set(mapping.values()))
+    info[f"{key}_variants"] = groups
+    if not groups:
+        return
+    what = "letter case or leading zeros" if found["digits"] else "letter case"
+    option = {"customer_id": "unify_ids", "region": "unify_regions"}[key]
+    label = key.replace("_", " ")
+    examples = _variant_examples(mapping)
+    if merged:
+        message = (
+            f"{groups:,} group(s) of {label}s differing only in {what} merged "
+            f"({option}=True), e.g. {examples}"
+        )
+    else:
+        message = (
+            f"{groups:,} group(s) of {label}s in column {column!r} differ only in {what} "
+            f"and count as different, e.g. {examples}: pass {option}=True to merge them, "
+            "or correct the file"
+        )
+    _warn(info, message, src)
+
+
 def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.DataFrame:
     frame, info, rows = raw.frame, raw.info, raw.rows
     cols = resolve(
@@ -403,7 +508,7 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.D
     rivals = [c for others in notes["rivals"].values() for c in others]
     used = [c for c in cols.values() if c] + [c for c in (notes["tax"], remark, *rivals) if c]
     sub = frame[list(dict.fromkeys(used))]
-    cust = _by_unique(sub[cols["customer_id"]], lambda u: _text(u, ids=True))[0]
+    cust = _id_column(sub, cols, "customer_id", rows, src, info, opts["unify_ids"])
     keep = pd.notna(cust)
     out = {"customer_id": cust}
 
@@ -415,7 +520,8 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.D
             example = (
                 "a date such as 2021-04-03 (years 1678 to 2261)"
                 if key == "date"
-                else "a number such as 1234.50"
+                else "a number such as 1234.50 (text, true/false, inf and values beyond "
+                f"±{MAX_NUMBER:.0e} are refused)"
             )
             _fail(
                 src,
@@ -439,10 +545,18 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.D
             )
 
     numeric = [cols[k] for k in _NUMBERS if cols.get(k)] + ([notes["tax"]] if notes["tax"] else [])
-    decimal = _decimal(sub, numeric, info.get("delimiter"), src)
+    decimal = _decimal(sub, numeric, info.get("delimiter"), src, opts["decimal"])
     if all(sub[c].dtype != object for c in numeric):
         info["decimal"] = None  # typed numbers: no decimal separator involved
     for key in ("quantity", "unit_price", "amount"):
+        if cols.get(key) and sub[cols[key]].dtype == bool:
+            raise DataError(
+                f"column {cols[key]!r} ({key}) holds true/false values, not numbers",
+                source=src,
+                column=cols[key],
+                rows=list(zip(rows[:3], sub[cols[key]].to_numpy()[:3].tolist(), strict=True)),
+                fix=f"map {key} to the column with the numbers: mapping={{{key!r}: ...}}",
+            )
         if cols.get(key):
             v, bad, _ = _by_unique(sub[cols[key]], lambda u: _numbers(u, decimal))
             check(key, v, bad, key == "amount")
@@ -454,8 +568,21 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.D
     for key, others in notes["rivals"].items():
         compare(key, cols[key], others, sub, keep, decimal, notes, src)
     if not cols["amount"]:
-        out["amount"] = out["quantity"] * out["unit_price"]
-        check("quantity", out["amount"], np.zeros(len(sub), bool), True)  # empty qty or price
+        for key in ("quantity", "unit_price"):  # each blamed on its own column
+            check(key, out[key], np.zeros(len(sub), bool), True)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out["amount"] = out["quantity"] * out["unit_price"]
+        big = ~(np.abs(out["amount"]) <= MAX_NUMBER) & keep
+        if big.any():
+            _fail(
+                src,
+                f"{cols['quantity']} * {cols['unit_price']}",
+                f"an amount (quantity * unit price) beyond ±{MAX_NUMBER:.0e}",
+                out["amount"],
+                rows,
+                big,
+                "correct the quantity or unit price of these lines",
+            )
     money = cols["amount"] or cols["unit_price"]
     unit, factor, unit_from = amount_unit(opts["unit"], money, info.get("titles"))
     if factor != 1:
@@ -481,15 +608,20 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.D
                 src,
             )
     if cols.get("region"):
-        region = _by_unique(sub[cols["region"]], _text)[0]
+        found = {}
+        region = _by_unique(
+            sub[cols["region"]],
+            lambda u: (_unify(_text(u)[0], found, digits=False, merge=opts["unify_regions"]),),
+        )[0]
+        _report_variants(found, "region", cols["region"], src, info, opts["unify_regions"])
         info["lines_without_region"] = int((pd.isna(region) & keep).sum())
         out["region"] = np.where(pd.isna(region), UNKNOWN_REGION, region).astype(object)
     else:
         out["region"] = np.full(len(sub), schema.ALL_REGIONS, dtype=object)
-        info["lines_without_region"] = 0
+        info["lines_without_region"] = info["region_variants"] = 0
     for key in ("invoice_id", "product_id"):
         if cols.get(key):
-            out[key] = _by_unique(sub[cols[key]], lambda u: _text(u, ids=True))[0]
+            out[key] = _id_column(sub, cols, key, rows, src, info, None)
     extras = [k for k in cols if k not in _ORDER and cols[k]]
     for key in extras:
         s = sub[cols[key]]
@@ -563,6 +695,8 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.D
         unit=unit,
         unit_factor=factor,
         unit_from=unit_from,
+        unify_ids=bool(opts["unify_ids"]),
+        unify_regions=bool(opts["unify_regions"]),
         columns={k: cols[k] for k in [*_ORDER, *extras] if cols.get(k)},
         column_choices=notes["choices"],
         keep_duplicates=bool(keep_duplicates),
@@ -580,6 +714,7 @@ _KEYS = ("sha256", "format", "file_note", "encoding", "encoding_reason", "delimi
          "returns_amount", "returns_flagged", "returns_from", "zero_amount_lines", "customers",
          "customer_from", "likely_duplicate_names", "regions", "lines_without_region", "date_min",
          "date_max", "today", "future_dates", "amount_from", "amount_basis", "unit",
-         "unit_factor", "unit_from", "decimal", "date_order", "columns", "column_choices",
+         "unit_factor", "unit_from", "decimal", "date_order",
+         "customer_id_variants", "region_variants", "unify_ids", "unify_regions", "columns", "column_choices",
          "keep_duplicates", "warnings")
 # fmt: on

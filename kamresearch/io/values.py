@@ -11,7 +11,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import ConfigError, DataError
+from ..schema import MAX_AMOUNT
 
 # --------------------------------------------------------------------------- parsing
 
@@ -42,17 +43,72 @@ def _by_unique(s: pd.Series, func):
 
 
 def _text(u: pd.Series, ids=False):
-    """Distinct values as stripped text (None when empty); ids lose a trailing ``.0``."""
-    if u.dtype.kind in "fiub":
+    """Distinct values as stripped text (None when empty); ids lose a trailing ``.0``.
+
+    Whole numbers are written with all their digits: int64 ids as they are (never
+    through float64, which keeps only 53 bits), float ids as the exact integer the
+    float holds (``1.2345678901234568e+16`` -> ``"12345678901234568"``, no ``.0``).
+    """
+    if u.dtype.kind in "iu":
+        t = pd.Series(u.astype(str).to_numpy(), dtype=object)
+    elif u.dtype.kind in "fb":
         v = u.to_numpy(float)
-        whole = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2**53)
-        ints = np.where(whole, v, 0).astype(np.int64).astype(str)
-        t = pd.Series(np.where(whole, ints, u.astype(str).to_numpy()), dtype=object)
+        whole = np.isfinite(v) & (v == np.round(v))
+        small = whole & (np.abs(v) < 2**53)
+        text = np.where(small, np.where(small, v, 0).astype(np.int64).astype(str), u.astype(str))
+        t = pd.Series(text, dtype=object)
+        big = np.flatnonzero(whole & ~small)
+        t.iloc[big] = [str(int(x)) for x in v[big]]  # exact; rare, so a loop is fine
     else:
         t = u.astype(str).str.strip()
         if ids:
             t = t.str.replace(r"^([+-]?\d+)\.0+$", r"\1", regex=True)
     return (t.where(t != "", None).to_numpy(dtype=object),)
+
+
+# Excel's rendering of a long number it has rounded: 1.23457E+11 (6 significant digits)
+_SCIENTIFIC = r"^[+-]?\d(?:[.,]\d+)?[eE][+-]?\d+$"
+
+
+def _ids(u: pd.Series):
+    """Distinct id values -> (text ids, which are Excel scientific notation)."""
+    t = _text(u, ids=True)[0]
+    if u.dtype == object:
+        sci = pd.Series(t, dtype=object).str.contains(_SCIENTIFIC, na=False).to_numpy(bool)
+    else:
+        sci = np.zeros(len(u), bool)
+    return t, sci
+
+
+def _variants(ids: np.ndarray, *, digits: bool) -> dict[str, str]:
+    """Distinct ids that differ only in case (and, with ``digits``, leading zeros).
+
+    Returns ``{variant: representative}`` for every id of such a group, the
+    representative being the group's first id in sort order (``"0012583"`` over
+    ``"12583"``, ``"ABC"`` over ``"abc"``); an empty dict when there is none.
+    Works on the distinct ids only (a few thousand), never on the lines.
+    """
+    u = pd.Series(pd.unique(pd.Series(ids, dtype=object).dropna()), dtype=object)
+    if u.empty:
+        return {}
+    key = u.str.lower()
+    if digits:
+        num = u.str.fullmatch(r"\d+").fillna(False).to_numpy(bool)
+        key[num] = u[num].str.lstrip("0").replace("", "0")
+    size = key.map(key.value_counts())
+    if not (size > 1).any():
+        return {}
+    groups = pd.DataFrame({"id": u[size > 1], "key": key[size > 1]}).sort_values("id")
+    first = groups.groupby("key")["id"].transform("first")
+    return dict(zip(groups["id"], first, strict=True))
+
+
+def _variant_examples(mapping: dict[str, str], n=3) -> str:
+    groups: dict[str, list[str]] = {}
+    for variant, rep in mapping.items():
+        groups.setdefault(rep, []).append(variant)
+    shown = [" / ".join(repr(v) for v in vs) for vs in list(groups.values())[:n]]
+    return "; ".join(shown)
 
 
 _NUM_JUNK = r"[\s\u00a0\u202f'’¥￥$€£元]|RMB|CNY|USD|EUR|GBP"
@@ -64,16 +120,40 @@ def _number_strings(u: pd.Series) -> pd.Series:
     return t.str.replace(r"^([^-].*\d)-$", r"-\1", regex=True)  # 12.50- trailing minus
 
 
-def _decimal(frame, cols, delim, src) -> str:
-    """The decimal separator of the file's text numbers ('.' or ',')."""
+# Decimal-separator evidence in one text number (after _number_strings).
+_COMMA_DECIMAL = r"\d,(?:\d{1,2}|\d{4,})$|\.\d{3},\d|\.\d{3}\.\d{3}|^-?0,\d|^-?\d{4,},\d|^-?,\d"
+_DOT_DECIMAL = r"\d\.(?:\d{1,2}|\d{4,})$|,\d{3}\.\d|,\d{3},\d{3}|^-?0\.\d|^-?\d{4,}\.\d|^-?\.\d"
+_EITHER = r"^-?\d{1,3}[.,]\d{3}$"  # 1,234 / 2.500: a thousands or a decimal separator
+
+
+def _decimal(frame, cols, delim, src, decimal=None) -> str:
+    """The decimal separator of the file's text numbers ('.' or ',').
+
+    Decided on the evidence of every text value of every number column: a value
+    such as ``1,234.50``, ``12,5``, ``0,250`` or ``1.234.567`` shows which
+    separator is the decimal one. Values such as ``1,234`` or ``2.500`` (one
+    separator, three digits after it) show nothing, and neither does the file's
+    delimiter (a ``;`` file from a German Excel has decimal commas, one from a
+    database may not): when only such values exist, ``decimal=`` must say, else
+    DataError.
+    """
+    if decimal is not None:
+        if decimal not in (".", ","):
+            raise ConfigError(f"decimal must be '.' or ',', got {decimal!r}")
+        return decimal
     comma = dot = None
+    either = []
     for col in cols:
         u = pd.Series(pd.unique(frame[col].dropna()), dtype=object)
-        t = _number_strings(u[u.map(lambda v: isinstance(v, str)).astype(bool)])
-        c = t[t.str.contains(r"\d,(?:\d{1,2}|\d{4,})$|\.\d{3},\d|\.\d{3}\.\d{3}")]
-        d = t[t.str.contains(r"\d\.(?:\d{1,2}|\d{4,})$|,\d{3}\.\d|,\d{3},\d{3}")]
+        u = u[u.map(lambda v: isinstance(v, str)).astype(bool)]
+        t = _number_strings(u)
+        c = t[t.str.contains(_COMMA_DECIMAL)]
+        d = t[t.str.contains(_DOT_DECIMAL)]
         comma = comma or (None if c.empty else (col, c.iloc[0]))
         dot = dot or (None if d.empty else (col, d.iloc[0]))
+        if len(either) < 5:
+            e = u[t.str.fullmatch(_EITHER).to_numpy(bool)]
+            either += [(col, v) for v in e.iloc[: 5 - len(either)]]
     if comma and dot:
         raise DataError(
             f"numbers use both decimal separators: {dot[1]!r} in {dot[0]!r} has a "
@@ -82,18 +162,45 @@ def _decimal(frame, cols, delim, src) -> str:
             column=comma[0],
             fix="export the numbers with one decimal separator",
         )
-    return "," if comma or (not dot and delim == ";") else "."
+    if comma or dot:
+        return "," if comma else "."
+    if either:
+        shown = ", ".join(repr(v) for _, v in either)
+        delimited = {";": "semicolon", ",": "comma", "\t": "tab", "|": "pipe"}.get(delim)
+        hint = (
+            f" (the file is {delimited}-delimited, which does not decide it)" if delimited else ""
+        )
+        raise DataError(
+            f"the decimal separator is ambiguous: values such as {shown} could be "
+            f"thousands (1,234 = 1234) or decimals (1,234 = 1.234), and no value in the "
+            f"number columns decides it{hint}",
+            source=src,
+            column=either[0][0],
+            fix="pass decimal='.' (1,234.50 style: 1,234 = 1234) or decimal=',' "
+            "(1.234,50 style: 1,234 = 1.234); kamresearch report --decimal , likewise",
+        )
+    return "."
+
+
+MAX_NUMBER = MAX_AMOUNT  # amounts, quantities and unit prices alike
 
 
 _DASHES = ["-", "--", "—", "－", "–", "―"]
 
 
 def _numbers(u: pd.Series, decimal="."):
-    """Distinct values as float64, and which of them are not numbers."""
-    if u.dtype.kind in "fiub":
+    """Distinct values as float64, and which of them are not numbers.
+
+    Not numbers: text that does not parse, true/false values, ``inf``/``nan`` and
+    values whose absolute value exceeds :data:`MAX_NUMBER`.
+    """
+    if u.dtype.kind in "fiu":
         v = u.to_numpy(float)
-        return v, ~np.isfinite(v)
+        return v, ~np.isfinite(v) | (np.abs(v) > MAX_NUMBER)
+    if u.dtype.kind == "b":  # true/false is not a quantity of money
+        return np.full(len(u), np.nan), np.ones(len(u), bool)
     is_str = u.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    is_bool = u.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
     v = pd.to_numeric(u.where(~is_str), errors="coerce").to_numpy(float)
     t = _number_strings(u[is_str])
     if decimal == ",":
@@ -103,7 +210,7 @@ def _numbers(u: pd.Series, decimal="."):
     t = t.mask(t.isin(_DASHES), "0")  # the accounting zero: "￥-", "-", "—"
     blank = (t == "").to_numpy()
     v[is_str] = pd.to_numeric(t.where(~blank), errors="coerce").to_numpy(float)
-    bad = ~np.isfinite(v)
+    bad = ~np.isfinite(v) | (np.abs(v) > MAX_NUMBER) | is_bool
     bad[np.flatnonzero(is_str)[blank]] = False  # an empty cell is missing, not wrong
     return v, bad
 
