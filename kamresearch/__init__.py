@@ -14,7 +14,7 @@ Start with::
 The canonical transaction table is documented in :mod:`kamresearch.schema`.
 """
 
-from . import churn, cohorts, datasets, engine, narrative, pareto, plotting, schema
+from . import churn, cohorts, datasets, engine, keyaccounts, narrative, pareto, plotting, schema
 from .datasets import load_sample, simulate
 from .engine import facts
 from .errors import ConfigError, DataError, DataWarning, InsufficientDataWarning, KamError
@@ -40,6 +40,7 @@ __all__ = [
     "pareto",
     "churn",
     "cohorts",
+    "keyaccounts",
     "plotting",
     "narrative",
     "reports",

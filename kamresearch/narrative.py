@@ -19,7 +19,11 @@ Thresholds used in the readings
 * A customer with >= 10% of revenue is a single-customer dependency (disclosed
   under US GAAP ASC 280).
 * NRR above 100%: the retained accounts grow; 100.0% as displayed: flat;
-  below: they shrink (judged on the figure as displayed, to 0.1%). The base of
+  below: read against the growth of the accounts *kept*,
+  ``(start - churned - contraction + expansion) / (start - churned)``: when they
+  did not shrink, NRR is below 100% because of the accounts lost -- a failure
+  to keep (留不住), not to grow; else the retained accounts shrink (做大不了).
+  Churn is not shrinkage (judged on the figures as displayed, to 0.1%). The base of
   both is the accounts with positive net revenue in the previous period; GRR is
   at most 100% and says how much of *their* previous-period revenue was lost to
   churn and contraction.
@@ -27,8 +31,11 @@ Thresholds used in the readings
   full period exists; otherwise its figures are labelled "2024 (partial, to 15
   Mar)" and read as not comparable with a full period -- no grow/shrink, leak or
   reservoir/funnel verdict is drawn from them.
-* Key-account pool: more entered than left = filling like a reservoir; fewer =
-  draining like a funnel.
+* Key-account pool: judged on inflow and outflow, not only the net change. A
+  leak rate (opening key accounts that left ÷ opening key accounts) of
+  :data:`LEAK_RATE_HIGH` (25%) or more with at least as many entering is a
+  *leaking pool* (it holds up only by refilling); otherwise more entered than
+  left = filling like a reservoir; fewer = draining like a funnel.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from .plotting import format_money, format_pct
 
 __all__ = [
     "READING_COLUMNS",
+    "LEAK_RATE_HIGH",
     "concentration_readings",
     "retention_readings",
     "key_pool_readings",
@@ -54,6 +62,9 @@ __all__ = [
 #: Columns of every readings table.
 READING_COLUMNS = ("figure", "label", "value", "display", "reading")
 
+
+#: A leak rate of the key pool from this share up reads as a leaking pool.
+LEAK_RATE_HIGH = 0.25
 
 #: Fewer customers than this: the top-20% share is not compared with the 80/20 rule.
 MIN_CUSTOMERS_FOR_SHAPE = 10
@@ -283,14 +294,21 @@ def retention_readings(retention: pd.DataFrame) -> pd.DataFrame:
     period = last.index[0]
     nrr, grr = float(last["nrr"].iloc[0]), float(last["grr"].iloc[0])
     shown = round(100 * nrr, 1)  # the figure as format_pct(nrr, 1) displays it
+    kept = _kept_growth(last.iloc[0])
     if partial:
         grow = _NOT_OVER
     elif shown > 100:
         grow = "the retained accounts grow"
     elif shown == 100:
         grow = "the retained accounts hold level (neither grow nor shrink)"
+    elif kept is not None and round(100 * kept, 1) >= 0:
+        # churn is not shrinkage: NRR below 100% while the accounts kept grew is a keep failure
+        grow = (f"below 100% because of the accounts lost, not shrinkage: the accounts kept "
+                f"{'grew ' + format_pct(kept, 1) if round(100 * kept, 1) > 0 else 'held level'}"
+                " — a failure to keep accounts, not to grow them")  # fmt: skip
     else:
-        grow = "the retained accounts shrink: the firm can't grow them"
+        shrink = "" if kept is None else f" (the accounts kept shrank {format_pct(-kept, 1)})"
+        grow = f"the retained accounts shrink{shrink}: the firm can't grow them"
     base = f"the accounts with positive net revenue in {period - 1}"
     if partial:
         leak = _NOT_OVER
@@ -319,6 +337,21 @@ def retention_readings(retention: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _kept_growth(row) -> float | None:
+    """Revenue growth of the accounts kept: (start - churned - contraction + expansion)
+    / (start - churned) - 1, from a :func:`kamresearch.cohorts.revenue_retention` row
+    (None when the columns are missing or nothing was kept)."""
+    try:
+        start, churned = float(row["start_revenue"]), float(row["churned"])
+        contraction, expansion = float(row["contraction"]), float(row["expansion"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    base = start - churned
+    if not base > 0:
+        return None
+    return (base - contraction + expansion) / base - 1
+
+
 def key_pool_readings(flow: pd.DataFrame) -> pd.DataFrame:
     """Readings of :func:`kamresearch.cohorts.key_account_flow` (its last full period).
 
@@ -337,7 +370,11 @@ def key_pool_readings(flow: pd.DataFrame) -> pd.DataFrame:
     entered = int(r["entered_new"] + r["entered_upgraded"])
     left = int(r["left_downgraded"] + r["left_lost"])
     net = entered - left
-    verdict = (_NOT_OVER if partial else "filling like a reservoir" if net > 0 else
+    start = int(r["start"])
+    leaking = bool(start) and net >= 0 and left / start >= LEAK_RATE_HIGH - 1e-12
+    verdict = (_NOT_OVER if partial else
+               f"a leaking pool: {left} of {start} opening key accounts left; only new entries "
+               "keep it up" if leaking else "filling like a reservoir" if net > 0 else
                "draining like a funnel" if net < 0 else "holding level")  # fmt: skip
     return _frame(
         [

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from kamresearch.reports import sections as rs
+from kamresearch.reports import sections_story as ss
 from kamresearch.reports.tables import RegionData
 
 
@@ -16,10 +17,11 @@ def shown(monkeypatch):
     """Capture what the sections display instead of sending it to a notebook."""
     out = []
     monkeypatch.setattr(rs, "_display", out.append)
+    monkeypatch.setattr(ss, "_display", out.append)
     return out
 
 
-SECTIONS = ("overview", "executive_summary", "concentration", "largest_customers", "pyramid",
+SECTIONS = ("overview", "executive_summary", "scorecard", "lost_key_accounts", "concentration", "largest_customers", "pyramid",
             "key_accounts", "churn_convention", "survival_by_tier", "hazard_ratios",
             "at_risk_list", "cohort_retention", "revenue_dynamics", "key_account_pool",
             "data_quality")  # fmt: skip
@@ -97,7 +99,7 @@ def test_captions_state_bases_and_small_thresholds(shown, sample_tx):
     rep.pyramid()
     html = "".join(o.data for o in shown if type(o).__name__ == "HTML")
     # key accounts = top 0.5%, which format_pct(0.005) used to show as "0%"
-    assert "Customer pyramid: key = top 0.5%, major = rest of the top 20%" in html
+    assert "Customer pyramid: key = top 0.5%, major = rest of the top 20% of the company" in html
     shown.clear()
     rep.revenue_dynamics()
     html = "".join(o.data for o in shown if type(o).__name__ == "HTML")
@@ -118,8 +120,13 @@ def test_every_section_renders_on_a_sample_region(shown, sample_tx):
     assert {"Figure", "HTML", "Markdown"} <= kinds
     head = rep.headline()
     assert list(head.columns) == ["label", "value", "display", "reading"]
-    assert set(head.index) <= set(rs.INDEX_FIGURES)
-    assert {"revenue", "top10_share", "nrr", "key_pool"} <= set(head.index)
+    # the index figures, then the key accounts per year (company tier standard)
+    years = [f for f in head.index if f.startswith("key_accounts_")]
+    assert years == [f"key_accounts_{y}" for y in range(2021, 2025)]
+    assert set(head.index) - set(years) <= set(rs.INDEX_FIGURES)
+    assert {"largest_loss", "failure", "revenue", "top10_share", "nrr", "key_pool"} <= set(
+        head.index)  # fmt: skip
+    assert head.index[0] == "largest_loss"
 
 
 def test_a_tiny_region_gets_notes_not_errors(shown, sample_tx, tmp_path):
@@ -134,7 +141,9 @@ def test_a_tiny_region_gets_notes_not_errors(shown, sample_tx, tmp_path):
     assert rep.notes, "the appendix lists the sections left out"
     written = rep.save(tmp_path, "Tiny")
     doc = json.loads(written["headline"].read_text(encoding="utf-8"))
-    assert doc["region"] == "Tiny" and doc["figures"][0]["figure"] == "revenue"
+    figures = [f["figure"] for f in doc["figures"]]
+    assert doc["region"] == "Tiny" and "revenue" in figures
+    assert figures[0] in ("largest_loss", "failure", "revenue")  # the story leads when known
     assert written["xlsx"].exists()
 
 

@@ -5,7 +5,7 @@ the analyses (:mod:`kamresearch.pareto`, :mod:`kamresearch.churn`,
 :mod:`kamresearch.cohorts`) work on the small tables they return.
 """
 
-from . import facts
+from . import facts, windows
 from .facts import (
     FREQS,
     customer_days,
@@ -14,9 +14,15 @@ from .facts import (
     parse_freq,
     resolve_as_of,
 )
+from .windows import customer_entry, customer_orders, customer_windows, sale_days
 
 __all__ = [
     "facts",
+    "windows",
+    "customer_windows",
+    "customer_entry",
+    "customer_orders",
+    "sale_days",
     "resolve_as_of",
     "customer_summary",
     "customer_days",

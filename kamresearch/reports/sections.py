@@ -28,6 +28,7 @@ from .. import churn, cohorts, narrative, pareto
 from ..errors import DataError, InsufficientDataWarning, KamError
 from ..plotting import format_money, format_pct
 from ..schema import ALL_REGIONS
+from .sections_story import StorySections
 
 __all__ = [
     "RegionReport",
@@ -42,7 +43,7 @@ log = logging.getLogger("kamresearch")
 
 _PCT_WORDS = ("share", "retention", "grr", "nrr", "survival", "rate", "pct")
 #: Headline figures carried to the run's index page (the Excel headline sheet has them all).
-INDEX_FIGURES = ("revenue", "customers", "top10_share", "top20pct_share", "hhi",
+INDEX_FIGURES = ("largest_loss", "failure", "revenue", "customers", "top10_share", "top20pct_share", "hhi",
                  "n_major_customers", "nrr", "grr", "key_pool", "median_lifetime_general",
                  "at_risk")  # fmt: skip
 _MONEY_WORDS = ("revenue", "opening", "closing", "new", "expansion", "contraction", "churned",
@@ -153,7 +154,7 @@ def _show_figure(fig):
     plt.close(fig)
 
 
-class RegionReport:
+class RegionReport(StorySections):
     """The analyses and sections of one region report.
 
     Parameters
@@ -202,12 +203,16 @@ class RegionReport:
 
     @cached_property
     def classes(self) -> pd.DataFrame:
-        return pareto.classify_customers(self.tx, method="pyramid",
-                                         thresholds=(self.key_share, self.major_share))  # fmt: skip
+        c = pareto.classify_customers(self.tx, method="pyramid",
+                                      thresholds=(self.key_share, self.major_share))  # fmt: skip
+        c["class"] = c["tier"] = self.company_tiers(c["revenue"])  # one company standard
+        return c
 
     @cached_property
     def profile(self) -> pd.DataFrame:
-        return pareto.key_account_profile(self.tx, tiers=(self.key_share, self.major_share))
+        p = pareto.key_account_profile(self.tx, tiers=(self.key_share, self.major_share))
+        p["tier"] = self.company_tiers(p["revenue"])
+        return p
 
     @cached_property
     def bridge_freq(self) -> str:
@@ -221,26 +226,30 @@ class RegionReport:
     def trend(self) -> pd.DataFrame:
         # the report's window ends at as_of, as in the cohort tables: a region whose last
         # sale is earlier still has its last period judged full or partial against as_of
-        return pareto.concentration_trend(self.tx, freq=self.bridge_freq, end=self.as_of)
+        return pareto.concentration_trend(self.tx, freq=self.bridge_freq, end=self.period_as_of)
 
     @cached_property
     def retention(self) -> pd.DataFrame:
-        return cohorts.revenue_retention(self.tx, freq=self.bridge_freq, as_of=self.as_of)
+        return cohorts.revenue_retention(self.tx, freq=self.bridge_freq, as_of=self.period_as_of)
 
     @cached_property
     def bridge(self) -> pd.DataFrame:
-        return cohorts.revenue_bridge(self.tx, freq=self.bridge_freq, as_of=self.as_of)
+        return cohorts.revenue_bridge(self.tx, freq=self.bridge_freq, as_of=self.period_as_of)
 
     @cached_property
     def key_flow(self) -> pd.DataFrame:
-        return cohorts.key_account_flow(self.tx, freq=self.bridge_freq, as_of=self.as_of,
-                                        key=self.key_share, major=self.major_share)  # fmt: skip
+        # the key pool of the scorecard: company tier standard, leak rate, last period on rhythm
+        from ..keyaccounts import key_pool_flow
+
+        return key_pool_flow(self.scorecard_table)
 
     @cached_property
     def lifetimes(self) -> pd.DataFrame:
-        return churn.customer_lifetimes(self.tx, as_of=self.as_of,
-                                        inactivity_days=self.inactivity_days,
-                                        tier_thresholds=(self.key_share, self.major_share))  # fmt: skip
+        lt = churn.customer_lifetimes(self.tx, as_of=self.as_of,
+                                      inactivity_days=self.inactivity_days,
+                                      tier_thresholds=(self.key_share, self.major_share))  # fmt: skip
+        lt["tier"] = self.company_tiers(lt["revenue"])
+        return lt
 
     @cached_property
     def survival(self):
@@ -285,11 +294,10 @@ class RegionReport:
                 log.debug("%s: %s: %s", name, w.category.__name__, w.message)
 
     def _readings(self) -> pd.DataFrame:
-        parts = []
+        parts = self._story_readings()  # the largest loss and the dominant failure lead
         for build in (
             lambda: narrative.concentration_readings(self.summary),
             lambda: narrative.retention_readings(self.retention),
-            lambda: narrative.key_pool_readings(self.key_flow),
             self._churn_readings,
         ):
             try:
@@ -381,7 +389,8 @@ class RegionReport:
             _display(show_table(comp.loc[rows, cols], index=True,
                                 caption="Customer pyramid: key = top "
                                 f"{format_pct(self.key_share)}, major = rest of the top "
-                                f"{format_pct(self.major_share)}"))  # fmt: skip
+                                f"{format_pct(self.major_share)} of the company's customers "
+                                "(one tier standard for every region)"))  # fmt: skip
         with self.section("Concentration trend"):
             trend = self.trend
             if len(trend) < 2:
@@ -550,7 +559,8 @@ class RegionReport:
         Index ``figure``; columns ``label``, ``value``, ``display``, ``reading``.
         """
         r = self.readings
-        return r.loc[[f for f in INDEX_FIGURES if f in r.index]]
+        years = [f for f in r.index if str(f).startswith("key_accounts_")]
+        return r.loc[[f for f in INDEX_FIGURES if f in r.index] + years]
 
     def tables(self) -> dict:
         """The report's key tables for its Excel file (sections without data are left out).
@@ -562,6 +572,9 @@ class RegionReport:
         """
         builders = {
             "Headline": lambda: self.readings.reset_index(),
+            "Scorecard": lambda: self.scorecard_table,
+            "Scorecard accounts": lambda: self.scorecard_moves,
+            "Lost key accounts": lambda: self.lost,
             "Concentration": lambda: self.summary.to_frame("value").rename_axis("measure"),
             "Top customers": lambda: self.classes.reset_index().head(100),
             "Pyramid": lambda: pareto.key_account_comparison(self.profile),

@@ -60,12 +60,20 @@ class RegionData:
     quality : dict
         The data-quality summary of the whole input (``tx.attrs["quality"]`` of
         :func:`kamresearch.read_transactions`), empty when unknown.
+    company : DataFrame, optional
+        The whole company's transactions when they were loaded anyway (the
+        company's tier standard is set on them); None for ``"All"``.
+    source : Path, optional
+        The run's cache the region was read from, to read the company's lines
+        when ``company`` is None.
     """
 
     tx: pd.DataFrame
     region: str
     as_of: pd.Timestamp
     quality: dict = field(default_factory=dict)
+    company: pd.DataFrame | None = field(default=None, repr=False)
+    source: Path | None = None
 
 
 def _jsonable(obj):
@@ -168,7 +176,8 @@ def load_region(data_path=None, region: str = ALL_REGIONS, *, mapping=None, as_o
                 ids = _region_ids(regions, region)
                 tx = pd.read_parquet(path, filters=[("customer_id", "in", list(ids))])
                 tx.attrs = {"quality": quality} if quality else {}
-                return RegionData(tx=tx, region=region, as_of=as_of, quality=quality)
+                return RegionData(tx=tx, region=region, as_of=as_of, quality=quality,
+                                  source=path)  # fmt: skip
         tx = pd.read_parquet(path)
     else:
         from ..io.read import read_transactions
@@ -178,7 +187,9 @@ def load_region(data_path=None, region: str = ALL_REGIONS, *, mapping=None, as_o
     check_transactions(tx, where=str(data_path or "sample"))
     as_of = resolve_as_of(tx, as_of)
     region = str(region)
+    company = None
     if region != ALL_REGIONS:
+        company = tx
         sidecar = None if path is None else path.with_name(f"regions-{as_of.date()}.parquet")
         if sidecar is not None and sidecar.exists():
             regions = pd.read_parquet(sidecar)["region"]
@@ -187,7 +198,7 @@ def load_region(data_path=None, region: str = ALL_REGIONS, *, mapping=None, as_o
         ids = _region_ids(regions, region)
         tx = tx[tx["customer_id"].isin(ids)].reset_index(drop=True)
     tx.attrs = {"quality": quality} if quality else {}
-    return RegionData(tx=tx, region=region, as_of=as_of, quality=quality)
+    return RegionData(tx=tx, region=region, as_of=as_of, quality=quality, company=company)
 
 
 def _sheet_name(name: str, used: set) -> str:

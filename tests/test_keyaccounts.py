@@ -1,0 +1,331 @@
+"""The key-account story: planted stories drive the readings; figures against independent sums.
+
+Planted stories are built on top of simulated backgrounds (``kamresearch.simulate``) or
+on small hand-built tables whose truth is known by construction; the scorecard and the
+lost-account list are checked against plain pandas computations on the lines.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kamresearch as kam
+from kamresearch import keyaccounts as ka
+from kamresearch import narrative
+from kamresearch.errors import ConfigError
+from kamresearch.pareto import customer_tiers
+from kamresearch.reports import sections as rs
+from kamresearch.reports import sections_story as ss
+from kamresearch.reports.tables import RegionData
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    out = []
+    monkeypatch.setattr(rs, "_display", out.append)
+    monkeypatch.setattr(ss, "_display", out.append)
+    return out
+
+
+def _lines(rows, region="R"):
+    """Canonical transactions from (customer, date, amount) tuples."""
+    tx = pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
+    tx["date"] = pd.to_datetime(tx["date"])
+    tx["region"] = region
+    return tx.sort_values(["date", "customer_id"]).reset_index(drop=True)
+
+
+def _monthly(customer, year, per_month, months=range(1, 13)):
+    return [(customer, f"{year}-{m:02d}-01", per_month) for m in months]
+
+
+# ------------------------------------------------------------------ planted stories
+def test_planted_loss_of_the_largest_customer_leads_the_executive_summary(shown):
+    """The largest customer (boosted to ~25% of revenue) stops buying on 2023-12-27: the
+    executive summary's first line names it as lost, with its last purchase."""
+    tx = kam.simulate(n_customers=600, seed=11).transactions
+    big = tx.groupby("customer_id")["amount"].sum().idxmax()
+    tx = tx[~((tx["customer_id"] == big) & (tx["date"] > "2023-12-27"))].copy()
+    tx.loc[tx["customer_id"] == big, "amount"] *= 6
+    share = tx.loc[tx["customer_id"] == big, "amount"].sum() / tx["amount"].sum()
+    assert share > 0.15  # the planted story: a dominant customer
+    rep = rs.RegionReport(RegionData(tx, "All", pd.Timestamp("2024-12-31")))
+    first = rep.readings.iloc[0]
+    assert rep.readings.index[0] == "largest_loss"
+    assert first["display"] == big
+    assert f"Lost key account {big}" in first["reading"]
+    last = tx.loc[(tx["customer_id"] == big) & (tx["amount"] > 0), "date"].max()
+    assert f"no purchase since {last:%Y-%m-%d}" in first["reading"]
+    rep.executive_summary()
+    assert shown[-1].data.startswith(f"- **{big}** — Lost key account {big}")
+
+
+def test_half_the_opening_pool_leaves_while_more_enter_is_a_leaking_pool():
+    """2023: 10 key accounts; 2024: 5 of them stop, 8 new ones enter (key = 10k a year);
+    100 small accounts buy throughout. Net change +3, but leak rate 50%: a leaking pool."""
+    rows = []
+    for i in range(100):
+        for y in (2023, 2024):
+            rows += _monthly(f"S{i:03d}", y, 50.0, months=(3, 9))
+    for i in range(10):
+        rows += _monthly(f"K{i:02d}", 2023, 2000.0)
+        if i < 5:
+            rows += _monthly(f"K{i:02d}", 2024, 2000.0)
+    for i in range(8):
+        rows += _monthly(f"N{i:02d}", 2024, 2000.0)
+    tx = _lines(rows)
+    std = ka.TierStandard.from_thresholds(key_min=10_000, major_min=1_000)
+    card = ka.win_grow_keep(tx, freq="Y", as_of="2024-12-31", standard=std)
+    r = card.loc[pd.Period("2024", "Y")]
+    assert (r["open_key"], r["left"], r["lost"], r["entered"], r["close_key"]) == (10, 5, 5, 8, 13)
+    assert r["leak_rate"] == 0.5
+    reading = ka.scorecard_readings(card).set_index("figure").loc["key_pool", "reading"]
+    assert reading.endswith("a leaking pool: 5 of 10 opening key accounts left; only new "
+                            "entries keep it up")  # fmt: skip
+    assert "reservoir" not in reading
+    flow = ka.key_pool_flow(card)
+    assert flow.loc[pd.Period("2024", "Y"), "flow"] == "leaking"
+    # the cohorts flow read by narrative says the same (same rule, its own counts)
+    old = pd.DataFrame({"start": [10], "entered_new": [8], "entered_upgraded": [0],
+                        "left_downgraded": [0], "left_lost": [5], "end": [13]},
+                       index=pd.period_range("2024", periods=1, freq="Y"))  # fmt: skip
+    assert "a leaking pool" in narrative.key_pool_readings(old)["reading"].iloc[0]
+
+
+def test_nrr_below_100_from_churn_alone_is_a_keep_failure_not_a_grow_failure():
+    """20 accounts buy 1,000 a month in 2023; in 2024 half stop and the other half buy
+    1,200 a month. NRR = 12 x 12,000 / (20 x 12,000) = 60%; the kept accounts grew 20%."""
+    rows = []
+    for i in range(20):
+        rows += _monthly(f"A{i:02d}", 2023, 1000.0)
+        if i < 10:
+            rows += _monthly(f"A{i:02d}", 2024, 1200.0)
+    tx = _lines(rows)
+    ret = kam.cohorts.revenue_retention(tx, freq="Y", as_of="2024-12-31")
+    assert ret.loc[pd.Period("2024", "Y"), "nrr"] == pytest.approx(0.6)
+    nrr = narrative.retention_readings(ret).set_index("figure").loc["nrr", "reading"]
+    assert "because of the accounts lost, not shrinkage" in nrr
+    assert "the accounts kept grew 20.0%" in nrr
+    assert "failure to keep accounts, not to grow them" in nrr
+    assert "can't grow" not in nrr
+    std = ka.TierStandard.from_thresholds(key_min=5_000, major_min=1_000)  # all 20 are key
+    card = ka.win_grow_keep(tx, freq="Y", as_of="2024-12-31", standard=std)
+    r = card.loc[pd.Period("2024", "Y")]
+    assert r["key_nrr"] == pytest.approx(0.6) and r["kept_growth"] == pytest.approx(0.2)
+    assert r["failure"] == "keep"
+    fail = ka.scorecard_readings(card).set_index("figure").loc["failure", "reading"]
+    assert "can't keep dominates" in fail and "the accounts kept grew 20.0%" in fail
+
+
+def test_kept_accounts_shrinking_is_a_grow_failure():
+    """Control of the test above: nobody leaves, everyone buys 20% less: can't grow."""
+    rows = []
+    for i in range(20):
+        rows += _monthly(f"A{i:02d}", 2023, 1000.0) + _monthly(f"A{i:02d}", 2024, 800.0)
+    tx = _lines(rows)
+    ret = kam.cohorts.revenue_retention(tx, freq="Y", as_of="2024-12-31")
+    nrr = narrative.retention_readings(ret).set_index("figure").loc["nrr", "reading"]
+    assert "the retained accounts shrink (the accounts kept shrank 20.0%)" in nrr
+    std = ka.TierStandard.from_thresholds(key_min=5_000, major_min=1_000)
+    card = ka.win_grow_keep(tx, freq="Y", as_of="2024-12-31", standard=std)
+    assert card.loc[pd.Period("2024", "Y"), "failure"] == "grow"
+
+
+def test_data_ending_on_30_december_give_a_full_last_year(sample_tx):
+    """The sample has sales every day (usual silence 1 day): data to 30 December leave one
+    day, within the rhythm, so 2024 is a full year; data to 15 November leave 46 days."""
+    tx = sample_tx[sample_tx["date"] <= "2024-12-30"].reset_index(drop=True)
+    assert ka.sale_day_gap(tx) == 1.0
+    assert ka.period_as_of(tx, freq="Y") == pd.Timestamp("2024-12-31")
+    rep = rs.RegionReport(RegionData(tx, "All", tx["date"].max()))
+    assert not rep.retention["partial"].iloc[-1]
+    assert rep.readings.loc["nrr", "label"] == "Net revenue retention 2024"
+    assert not rep.scorecard_table["partial"].iloc[-1]
+    assert not rep.trend["partial"].iloc[-1]
+    cut = sample_tx[sample_tx["date"] <= "2024-11-15"].reset_index(drop=True)
+    assert ka.period_as_of(cut, freq="Y") == pd.Timestamp("2024-11-15")
+    rep = rs.RegionReport(RegionData(cut, "All", cut["date"].max()))
+    assert rep.retention["partial"].iloc[-1]
+    assert rep.readings.loc["nrr", "label"] == "Net revenue retention 2023"
+
+
+def test_weekday_selling_tolerates_a_weekend_not_a_month():
+    """Sales Monday to Friday: the usual silence is 3 days (a weekend)."""
+    days = pd.bdate_range("2024-01-01", "2024-12-27")  # Friday 27 December
+    tx = _lines([("A", d, 10.0) for d in days])
+    assert ka.sale_day_gap(tx) == 3.0
+    # 27 Dec to 31 Dec is 4 days: more than a weekend, the year is partial
+    assert ka.period_as_of(tx, freq="Y") == pd.Timestamp("2024-12-27")
+    assert ka.period_as_of(tx[tx["date"] <= "2024-12-30"], freq="Y") == pd.Timestamp("2024-12-27")
+    tx2 = _lines([("A", d, 10.0) for d in pd.bdate_range("2024-01-01", "2024-12-30")])
+    assert ka.period_as_of(tx2, freq="Y") == pd.Timestamp("2024-12-31")
+
+
+# ------------------------------------------------------------------ one tier standard
+def test_region_key_accounts_are_company_key_accounts(sample_tx):
+    """Every region's key accounts (whole window and per year) are company key accounts,
+    and the regions' yearly key counts add up to the company's (customers belong to one
+    region). Company key set: pareto.customer_tiers on each customer's company revenue."""
+    as_of = sample_tx["date"].max()
+    rev = sample_tx.groupby("customer_id")["amount"].sum()
+    company_key = set(rev.index[customer_tiers(rev) == "key"])
+    yearly = sample_tx.assign(y=sample_tx["date"].dt.year).groupby(["y", "customer_id"])[
+        "amount"].sum()  # fmt: skip
+    company_year_key = {y: set(s.index[customer_tiers(s) == "key"])
+                        for y, s in ((y, yearly.loc[y]) for y in range(2021, 2025))}  # fmt: skip
+    regions = kam.reports.tables.customer_regions(sample_tx)
+    totals = pd.Series(0, index=range(2021, 2025))
+    for region in sorted(regions.unique()):
+        data = kam.reports.load_region(None, region, as_of=as_of)
+        rep = rs.RegionReport(data)
+        key = set(rep.classes.index[rep.classes["tier"] == "key"])
+        assert key and key <= company_key, region
+        assert set(rep.lifetimes.index[rep.lifetimes["tier"] == "key"]) == key
+        pt = ka.period_tiers(rep.tx, freq="Y", as_of=as_of, standard=rep.standard)
+        for y in range(2021, 2025):
+            ids = set(pt.loc[(pt["period"] == pd.Period(str(y), "Y")) & (pt["tier"] == "key"),
+                             "customer_id"])  # fmt: skip
+            assert ids <= company_year_key[y], (region, y)
+        totals += rep.key_counts.rename(lambda p: p.year).reindex(totals.index, fill_value=0)
+    assert totals.to_dict() == {y: len(company_year_key[y]) for y in range(2021, 2025)}
+
+
+def test_tier_standard_reproduces_customer_tiers_on_the_company(sample_tx):
+    std = ka.tier_standard(sample_tx, freqs=["Y"])
+    rev = sample_tx.groupby("customer_id")["amount"].sum()
+    mine = ka.apply_tiers(rev, key_min=std.window["key_min_revenue"],
+                          major_min=std.window["major_min_revenue"])  # fmt: skip
+    assert (mine == customer_tiers(rev)).all()
+    assert int(std.window["n_key"]) == 30 and int(std.window["n_major"]) == 570
+
+
+def test_tier_standard_errors():
+    with pytest.raises(ConfigError, match="0 < key <= major <= 1"):
+        ka.tier_standard(kam.load_sample(), key=0.3, major=0.2)
+    with pytest.raises(ConfigError, match="major_min <= key_min"):
+        ka.TierStandard.from_thresholds(key_min=10, major_min=20)
+    std = ka.tier_standard(kam.load_sample(), freqs=["Y"])
+    with pytest.raises(ConfigError, match="no 'Q' periods"):
+        std.for_freq("Q")
+
+
+# ------------------------------------------------------------------ independent computations
+def test_scorecard_equals_an_independent_computation_on_the_sample(sample_tx):
+    """Yearly key sets from pareto.customer_tiers on each year's revenue (pandas sums of the
+    lines); the scorecard's counts, revenues and ratios recomputed from them."""
+    tx = sample_tx
+    card = ka.win_grow_keep(tx, freq="Y")
+    yr = tx.assign(y=tx["date"].dt.year).groupby(["y", "customer_id"])["amount"].sum()
+    bought = tx[tx["amount"] > 0].assign(y=lambda d: d["date"].dt.year)
+    buyers = bought.groupby("y")["customer_id"].agg(set)
+    first_year = bought.groupby("customer_id")["y"].min()
+    key = {y: set(yr.loc[y].index[customer_tiers(yr.loc[y]) == "key"]) for y in range(2021, 2025)}
+    for y in (2022, 2023, 2024):
+        r = card.loc[pd.Period(str(y), "Y")]
+        opening, closing = key[y - 1], key[y]
+        lost = {c for c in opening if c not in buyers[y] or yr.loc[y].get(c, 0) <= 0}
+        kept = opening - lost
+        entered = closing - opening
+        assert r["open_key"] == len(opening) and r["close_key"] == len(closing)
+        assert r["left"] == len(opening - closing) and r["lost"] == len(lost)
+        assert r["entered"] == len(entered)
+        assert r["won_new"] == sum(first_year[c] == y for c in entered)
+        assert r["leak_rate"] == pytest.approx(len(opening - closing) / len(opening))
+        start = sum(yr.loc[y - 1][c] for c in opening)
+        assert r["open_key_revenue"] == pytest.approx(start)
+        assert r["revenue_lost"] == pytest.approx(sum(yr.loc[y - 1][c] for c in lost))
+        now = sum(yr.loc[y].get(c, 0.0) for c in kept)
+        assert r["key_nrr"] == pytest.approx(now / start)
+        before = sum(yr.loc[y - 1][c] for c in kept)
+        assert r["kept_growth"] == pytest.approx(now / before - 1)
+        new_rev = sum(max(yr.loc[y][c], 0) for c in yr.loc[y].index if first_year.get(c) == y)
+        assert r["new_customer_revenue"] == pytest.approx(new_rev)
+    acc = ka.scorecard_accounts(tx, freq="Y")
+    for y in (2022, 2023, 2024):
+        a = acc[acc["period"] == pd.Period(str(y), "Y")]
+        assert set(a.loc[a["movement"] == "lost", "customer_id"]) == {
+            c for c in key[y - 1] if c not in buyers[y]
+        }
+        assert set(a.loc[a["movement"].isin(["won_new", "won_existing"]), "customer_id"]) == (
+            key[y] - key[y - 1]
+        )
+
+
+def test_lost_accounts_equal_an_independent_computation_on_the_sample(sample_tx):
+    """Lost: key/major (customer_tiers on lifetime revenue) with no purchase in the last
+    W days; fading: last-365-day revenue below half the 365 days before (pandas masks)."""
+    tx, w = sample_tx, 120
+    as_of = tx["date"].max().normalize()
+    lost = ka.lost_accounts(tx, inactivity_days=w)
+    rev = tx.groupby("customer_id")["amount"].sum()
+    tier = customer_tiers(rev)
+    last = tx[tx["amount"] > 0].groupby("customer_id")["date"].max()
+    d = tx["date"]
+    trailing = tx[d > as_of - pd.Timedelta(days=365)].groupby("customer_id")["amount"].sum()
+    prior = tx[(d > as_of - pd.Timedelta(days=730)) & (d <= as_of - pd.Timedelta(days=365))
+               ].groupby("customer_id")["amount"].sum()  # fmt: skip
+    top = tier.index[tier.isin(["key", "major"])]
+    is_lost = {c for c in top if (as_of - last[c]).days > w}
+    is_fading = {c for c in top if c not in is_lost and prior.get(c, 0) > 0
+                 and trailing.get(c, 0) < 0.5 * prior.get(c, 0)}  # fmt: skip
+    got = lost.set_index("customer_id")["status"]
+    assert set(got.index[got == "lost"]) == is_lost
+    assert set(got.index[got == "fading"]) == is_fading
+    assert lost["revenue"].is_monotonic_decreasing
+    c = lost["customer_id"].iloc[0]
+    assert lost["share"].iloc[0] == pytest.approx(rev[c] / rev[rev > 0].sum())
+    assert lost["last_purchase"].iloc[0] == last[c].normalize()
+
+
+def test_lost_accounts_errors(sample_tx):
+    with pytest.raises(ConfigError, match="fall_threshold"):
+        ka.lost_accounts(sample_tx, fall_threshold=1.5)
+    with pytest.raises(ConfigError, match="tiers must be among"):
+        ka.lost_accounts(sample_tx, tiers=["vip"])
+
+
+def test_engine_windows_against_pandas(sample_tx):
+    tx = sample_tx
+    as_of = pd.Timestamp("2023-06-30")
+    w = kam.engine.customer_windows(tx, as_of=as_of, days=100)
+    d = tx["date"]
+    exp = tx[(d > as_of - pd.Timedelta(days=100)) & (d < as_of + pd.Timedelta(days=1))]
+    exp = exp.groupby("customer_id")["amount"].sum()
+    assert np.allclose(w["revenue_trailing"].reindex(exp.index), exp)
+    e = kam.engine.customer_entry(tx, as_of=as_of, days=365)
+    first = tx[tx["amount"] > 0].groupby("customer_id")["date"].min().dt.normalize()
+    c = e.index[0]
+    lines = tx[(tx["customer_id"] == c) & (d < first[c] + pd.Timedelta(days=365)) & (d <= as_of)]
+    assert e.loc[c, "entry_revenue"] == pytest.approx(lines["amount"].sum())
+    assert e["entry_complete"].sum() == (first[e.index] + pd.Timedelta(days=365)
+                                         <= as_of + pd.Timedelta(days=1)).sum()  # fmt: skip
+    o = kam.engine.customer_orders(tx, as_of=as_of)
+    pos = tx[(tx["amount"] > 0) & (d <= as_of)]
+    assert len(o) == pos["invoice_id"].nunique()
+    assert o["order_value"].sum() == pytest.approx(pos["amount"].sum())
+
+
+# ------------------------------------------------------------------ the report
+def test_report_sections_render_and_name_lost_accounts(shown, sample_tx):
+    data = kam.reports.load_region(None, "West")
+    rep = rs.RegionReport(data)
+    rep.scorecard()
+    html = " ".join(getattr(o, "data", "") for o in shown)
+    assert "Win / grow / keep scorecard" in html and "Leak rate of the key pool" in html
+    assert "open_key" not in html  # labels, not identifiers
+    rep.lost_key_accounts()
+    top = rep.lost["customer_id"].iloc[0]
+    assert top in shown[-1].data
+    tables = rep.tables()
+    assert {"Scorecard", "Scorecard accounts", "Lost key accounts"} <= set(tables)
+
+
+def test_template_opens_with_the_scorecard():
+    import nbformat
+
+    nb = nbformat.read(kam.reports.default_template(), as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    i = code.index("rep.executive_summary()")
+    assert code[i + 1] == "rep.scorecard()" and code[i + 2] == "rep.lost_key_accounts()"
