@@ -337,6 +337,7 @@ class RegionReport(StorySections):
 
         with self.section("Executive summary"):
             r = self.readings
+            r = r[~r.index.str.startswith("key_accounts_")]  # per-year counts: index page only
             if r.empty:
                 raise InsufficientData("no headline figure could be computed")
             lines = [f"- **{html.escape(str(row.display), quote=False)}** — "
