@@ -8,6 +8,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 JOBS ?= 2
 SAMPLE := data/sample/sample_transactions.parquet
 OUT ?= reports/sample
@@ -25,6 +26,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $(STAMP)
 
+# the spark extra (pyspark, Ibis's pyspark backend) for the tests only: `make reports`
+# never needs it; the Spark tests run when Java >= 17 is installed, else they are skipped
+$(SPARK_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,spark]"
+	@touch $(SPARK_STAMP)
+
 venv: $(STAMP) ## create or update .venv with the project and its test tools
 
 sample: $(STAMP) ## write the built-in synthetic sample to data/sample/
@@ -33,7 +40,7 @@ sample: $(STAMP) ## write the built-in synthetic sample to data/sample/
 reports: $(STAMP) sample ## run the per-region reports on the built-in sample (README command 1)
 	$(VENV)/bin/kamresearch report --data $(SAMPLE) --region all --out $(OUT) --jobs $(JOBS)
 
-test: $(STAMP) lint ## run the whole test suite, notebooks (nbval) included (README command 2)
+test: $(SPARK_STAMP) lint ## run the whole test suite, notebooks (nbval) included (README command 2)
 	$(PY) -m pytest tests
 	$(PY) -m pytest --doctest-modules kamresearch -p no:cacheprovider
 	$(PY) -m pytest --nbval --nbval-current-env notebooks --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider

@@ -17,14 +17,17 @@ def _pyproject():
 
 def _norm(spec: str) -> tuple[str, str]:
     req = Requirement(spec)
-    return re.sub(r"[-_.]+", "-", req.name).lower(), str(req.specifier)
+    name = re.sub(r"[-_.]+", "-", req.name).lower()
+    return name + "".join(f"[{e}]" for e in sorted(req.extras)), str(req.specifier)
 
 
 def test_environment_yml_mirrors_pyproject():
-    # environment.yml's pip list must equal pyproject's dependencies + the dev extra,
-    # name and version specifier alike, and install the project editable.
+    # environment.yml's pip list must equal pyproject's dependencies + the dev and spark
+    # extras (what `make test` installs), name, extras and version specifier alike, and
+    # install the project editable.
     meta = _pyproject()["project"]
-    expected = {_norm(s) for s in meta["dependencies"] + meta["optional-dependencies"]["dev"]}
+    extras = meta["optional-dependencies"]
+    expected = {_norm(s) for s in meta["dependencies"] + extras["dev"] + extras["spark"]}
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     pip_block = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert "-e ." in pip_block
@@ -51,6 +54,17 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_one():
     assert "make reports" in first and "make test" in first
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert re.search(r"^make test$", ci, flags=re.M)
+
+
+def test_make_test_installs_the_spark_extra_and_make_reports_does_not():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    rules = dict(re.findall(r"^([$()A-Za-z_-]+):([^\n]*)", makefile, flags=re.M))
+    assert "$(SPARK_STAMP)" in rules["test"]
+    assert "SPARK" not in rules["reports"] and "SPARK" not in rules["$(STAMP)"]
+    spark_rule = makefile.split("$(SPARK_STAMP): ", 1)[1].split("\n\n", 1)[0]
+    assert '".[dev,spark]"' in spark_rule
+    spark = {_norm(s)[0] for s in _pyproject()["project"]["optional-dependencies"]["spark"]}
+    assert "ibis-framework[pyspark]" in spark  # pyspark itself, pinned by Ibis
 
 
 def test_makefile_has_the_documented_targets():
