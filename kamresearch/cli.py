@@ -77,6 +77,14 @@ def main(verbose: bool) -> None:
 )
 @click.option("--unify-ids", is_flag=True, help="Merge ids differing in case or leading zeros.")
 @click.option("--unify-regions", is_flag=True, help="Merge regions differing only in case.")
+@click.option("--tz", default=None, help="Convert zoned timestamps to this zone (e.g. UTC).")
+@click.option(
+    "--outlying-dates",
+    type=click.Choice(["raise", "drop", "keep"]),
+    default="raise",
+    show_default=True,
+    help="Lines dated far from all the others: an error, left out (counted), or kept.",
+)
 def validate(
     file,
     mapping,
@@ -89,6 +97,8 @@ def validate(
     decimal,
     unify_ids,
     unify_regions,
+    tz,
+    outlying_dates,
 ):
     """Read FILE, check it and print what was read and decided, then the quality summary."""
     from .io.read import describe_quality, quality_summary, read_transactions
@@ -107,6 +117,8 @@ def validate(
             decimal=decimal,
             unify_ids=unify_ids,
             unify_regions=unify_regions,
+            tz=tz,
+            outlying_dates=outlying_dates,
         )
     except KamError as exc:
         _fail(exc)

@@ -236,7 +236,7 @@ def test_as_of_default_and_errors(sample_tx):
         churn.customer_lifetimes(tx, inactivity_days=10, tier_thresholds=(0.5, 0.1))
     with pytest.raises(ConfigError, match="pair"):
         churn.customer_lifetimes(tx, inactivity_days=10, tier_thresholds=0.1)
-    with pytest.raises(DataError, match="no transactions up to"):
+    with pytest.raises(DataError, match="is before the first date in the data"):
         churn.customer_lifetimes(tx, as_of="2020-01-01", inactivity_days=10)
     with pytest.raises(DataError, match="pandas DataFrame"):
         churn.customer_lifetimes([1, 2], inactivity_days=10)

@@ -547,7 +547,7 @@ def test_not_canonical():
 
 
 def test_as_of_before_data(tiny):
-    with pytest.raises(DataError, match="no transactions on or before as_of=2020-01-01"):
+    with pytest.raises(DataError, match="as_of 2020-01-01 is before the first date in the data"):
         cohorts.revenue_retention(tiny, as_of="2020-01-01")
 
 

@@ -160,7 +160,8 @@ def test_bad_arguments_raise_clear_errors():
     ],
 )
 def test_as_of_accepts_dates_and_year_first_strings(given, expected):
-    assert facts.resolve_as_of(_random_tx(n=5), given) == pd.Timestamp(expected)
+    tx = _random_tx(n=5).assign(date=lambda t: t["date"] - pd.DateOffset(years=12))  # 2010-11
+    assert facts.resolve_as_of(tx, given) == pd.Timestamp(expected)
 
 
 @pytest.mark.parametrize("given", ["01/02/2011", "1.2.2011", "Feb 1 2011", "2011", "soon"])

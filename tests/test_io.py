@@ -209,7 +209,11 @@ def test_awkward_corpus_reads_correctly(name):
         else:
             assert q[key] == value, key
     assert q["lines_read"] == (
-        q["total_rows"] + q["duplicates_dropped"] + q["lines_without_customer"] + q["lines"]
+        q["total_rows"]
+        + q["duplicates_dropped"]
+        + q["lines_without_customer"]
+        + q["outlying_dates_dropped"]
+        + q["lines"]
     )
     assert q["sha256"] == hashlib.sha256(before[0]).hexdigest()
     got = set(zip(tx["customer_id"], tx["date"], tx["amount"].round(2), strict=True))
@@ -696,6 +700,9 @@ DOCUMENTED_KEYS = {
     "region_variants",
     "unify_ids",
     "unify_regions",
+    "time_zone",
+    "outlying_dates",
+    "outlying_dates_dropped",
     "columns",
     "keep_duplicates",
     "warnings",

@@ -7,6 +7,7 @@ the analyses (:mod:`kamresearch.pareto`, :mod:`kamresearch.churn`,
 
 from . import facts, windows
 from .facts import (
+    AS_OF_MAX_DAYS_AFTER,
     FREQS,
     customer_days,
     customer_periods,
@@ -24,6 +25,7 @@ __all__ = [
     "customer_orders",
     "sale_days",
     "resolve_as_of",
+    "AS_OF_MAX_DAYS_AFTER",
     "customer_summary",
     "customer_days",
     "customer_periods",

@@ -25,6 +25,7 @@ from ..schema import attribute_columns, check_transactions
 
 __all__ = [
     "resolve_as_of",
+    "AS_OF_MAX_DAYS_AFTER",
     "customer_summary",
     "customer_days",
     "customer_periods",
@@ -43,13 +44,36 @@ FREQS = {
 }
 
 
-def resolve_as_of(tx: pd.DataFrame, as_of=None) -> pd.Timestamp:
+#: Days past the last date of the data beyond which an explicit ``as_of`` is refused
+#: by ``resolve_as_of(..., max_days_after=...)`` unless forced: a year, longer than
+#: any inactivity window, so every customer would count as churned (the report run
+#: and the CLI use it).
+AS_OF_MAX_DAYS_AFTER = 366
+
+
+def resolve_as_of(
+    tx: pd.DataFrame, as_of=None, *, max_days_after=None, force=False
+) -> pd.Timestamp:
     """The analysis date: ``as_of`` normalised to midnight, or the last date in ``tx``.
+
+    Parameters
+    ----------
+    tx : DataFrame
+        Canonical transactions.
+    as_of : date-like or year-first str, optional
+        Default: the last date in ``tx``.
+    max_days_after : int, optional
+        Refuse an ``as_of`` more than this many days after the last date in ``tx``
+        (the report run passes :data:`AS_OF_MAX_DAYS_AFTER`); None: no limit.
+    force : bool, default False
+        Accept such an ``as_of`` anyway (``kamresearch report --force-as-of``).
 
     Raises
     ------
     DataError
-        When ``tx`` is empty and no ``as_of`` is given, or ``as_of`` is not a date.
+        When ``tx`` is empty and no ``as_of`` is given, ``as_of`` is not a date, is
+        before the first date in ``tx`` (nothing to analyse), or lies more than
+        ``max_days_after`` days after its last date and ``force`` is not set.
     """
     from ..errors import DataError
 
@@ -66,7 +90,28 @@ def resolve_as_of(tx: pd.DataFrame, as_of=None) -> pd.Timestamp:
             f"as_of={as_of!r} is not a date written year-first",
             fix="pass as_of as 'YYYY-MM-DD' (01/02/2011 could be 1 February or 2 January)",
         )
-    return ts.tz_localize(None).normalize() if ts.tzinfo else ts.normalize()
+    ts = ts.tz_localize(None).normalize() if ts.tzinfo else ts.normalize()
+    if len(tx) == 0:
+        return ts
+    first = pd.Timestamp(tx["date"].min()).normalize()
+    if ts < first:
+        raise DataError(
+            f"as_of {ts.date()} is before the first date in the data ({first.date()}): "
+            "there is nothing to analyse",
+            fix=f"pass an as_of on or after {first.date()}, or leave it out for the last date",
+        )
+    if max_days_after is not None and not force:
+        last = pd.Timestamp(tx["date"].max()).normalize()
+        if (ts - last).days > max_days_after:
+            raise DataError(
+                f"as_of {ts.date()} is {(ts - last).days:,} days after the last date in the "
+                f"data ({last.date()}), more than {max_days_after} days: every customer would "
+                "count as churned and every later period as empty",
+                fix=f"pass an as_of up to {(last + pd.Timedelta(days=max_days_after)).date()}, "
+                "leave it out for the last date, or force it (force_as_of=True, "
+                "kamresearch report --force-as-of) if the data really stop there",
+            )
+    return ts
 
 
 _YEAR_FIRST = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}([ T]\S.*)?|\d{8}")

@@ -58,9 +58,9 @@ labels for a DataFrame) and the fix:
   (``3 Apr 2021``) or real date cells. Year-first mixed with day/month-first
   strings, or an undecidable day/month order, raises ``DataError``.
 
-Quality rules, in this order (so that ``lines_read = duplicates_dropped +
-lines_without_customer + lines``): blank rows are skipped; exact duplicate
-lines (all source columns equal, across sheets) are dropped unless
+Quality rules, in this order (so that ``lines_read = total_rows +
+duplicates_dropped + lines_without_customer + outlying_dates_dropped + lines``):
+blank rows are skipped; exact duplicate lines (all source columns equal, across sheets) are dropped unless
 ``keep_duplicates=True`` (with a :class:`~kamresearch.DataWarning` when the data
 has no invoice column, where identical lines can be real repeat purchases, or
 when 1% or more of the lines are dropped); lines without a customer id are removed (counted,
@@ -138,6 +138,11 @@ key                         meaning
 ``region_variants``         groups of region names differing only in letter case
 ``unify_ids``               the option used (variants merged when True)
 ``unify_regions``           the option used
+``time_zone``               how zoned timestamps were converted (``None`` when the
+                            dates carry no zone): see :mod:`kamresearch.io.dates`
+``outlying_dates``          lines dated far from all the others (a DataError unless
+                            ``outlying_dates="drop"`` or ``"keep"``)
+``outlying_dates_dropped``  of these, the lines left out (``"drop"``)
 ``columns``                 dict canonical name -> source column
 ``column_choices``          sentences: which column was used where several could
                             serve one role, and why
@@ -162,6 +167,7 @@ from .. import schema
 from ..errors import ConfigError, DataError, KamError
 from . import aliases as _aliases
 from .columns import ORDER, PRESETS, compare, remark_column, resolve
+from .dates import check_zone, main_span, outlying
 from .files import _load, _Raw, _warn
 from .ledger import amount_unit, closing_rows, return_marks, similar_names, total_rows
 from .sheets import SHEET_COLUMN
@@ -210,6 +216,8 @@ def read_transactions(
     decimal=None,
     unify_ids=False,
     unify_regions=False,
+    tz=None,
+    outlying_dates="raise",
 ) -> pd.DataFrame:
     """Read client transactions into the canonical table of :mod:`kamresearch.schema`.
 
@@ -256,6 +264,14 @@ def read_transactions(
     unify_regions : bool, default False
         Merge region names that differ only in letter case (``North`` / ``NORTH``),
         likewise.
+    tz : str, optional
+        Time zone (IANA name or ``"UTC"``) to which zoned timestamps (a tz-aware
+        column, ``2021-04-03T10:15:00+08:00``) are converted before the zone is
+        dropped; default: each timestamp's own local time. See :mod:`kamresearch.io.dates`.
+    outlying_dates : {"raise", "drop", "keep"}, default "raise"
+        Lines dated far from all the others (a few lines in 2031 in data ending 2011,
+        1900-01-01 placeholders; rule in :mod:`kamresearch.io.dates`): a DataError
+        listing them, left out (counted: ``outlying_dates_dropped``), or kept.
 
     Returns
     -------
@@ -287,6 +303,8 @@ def read_transactions(
         raw = _load(source, sheet, src, header_row=header_row, mapping=mapping, basis=amount_basis)
         opts = {"unit": unit, "basis": amount_basis, "returns_from": returns_from}
         opts.update(decimal=decimal, unify_ids=unify_ids, unify_regions=unify_regions)
+        check_zone(tz)
+        opts.update(tz=tz, outlying_dates=outlying_dates)
         tx = _canonical(raw, mapping, keep_duplicates, dayfirst, src, opts)
     except KamError:
         raise
@@ -462,6 +480,59 @@ def _report_variants(found, key, column, src, info, merged):
     _warn(info, message, src)
 
 
+def _time_zone(zones, tz, src, info):
+    """State the time-zone rule used (module :mod:`.dates`); warn on mixed offsets."""
+    seen = sorted(set(zones))
+    if not seen:
+        info["time_zone"] = None
+    elif tz is not None:
+        info["time_zone"] = f"converted to {tz} (from {', '.join(seen)})"
+    else:
+        info["time_zone"] = f"local wall time of each timestamp ({', '.join(seen)})"
+        if len(seen) > 1:
+            _warn(
+                info,
+                f"the dates carry {len(seen)} time zones or UTC offsets ({', '.join(seen[:5])}); "
+                "each is read as its own local time: pass tz='Asia/Shanghai' (or 'UTC', ...) "
+                "to convert them all to one zone",
+                src,
+            )
+
+
+def _outlying_dates(d, keep, rows, values, src, info, how):
+    """Lines with isolated outlying dates (:mod:`.dates`): error, drop or keep; counted."""
+    if how not in ("raise", "drop", "keep"):
+        raise ConfigError(f"outlying_dates must be 'raise', 'drop' or 'keep', got {how!r}")
+    odd = outlying(d, keep)
+    info["outlying_dates"] = n = int(odd.sum())
+    info["outlying_dates_dropped"] = n if how == "drop" else 0
+    if not n:
+        return odd
+    first, last = main_span(d, keep & ~odd)
+    days = sorted({str(pd.Timestamp(v).date()) for v in d[odd][:1000]})
+    what = (
+        f"{n:,} line(s) dated far from all the others ({', '.join(days[:5])}"
+        f"{' ...' if len(days) > 5 else ''}; the other lines run from {first.date()} to "
+        f"{last.date()}): typing errors or placeholder dates"
+    )
+    if how == "raise":
+        _fail(
+            src,
+            values.name,
+            f"an outlying date ({', '.join(days[:5])}; the other lines run from {first.date()} "
+            f"to {last.date()}): typing errors or placeholder dates such as 1900-01-01",
+            values.to_numpy(),
+            rows,
+            odd,
+            "correct these dates; or pass outlying_dates='drop' (kamresearch validate "
+            "--outlying-dates drop) to leave these lines out, counted, or "
+            "outlying_dates='keep' if the dates are real",
+        )
+    verb = "left out (outlying_dates='drop')" if how == "drop" else "kept (outlying_dates='keep')"
+    _warn(info, f"{what}; {verb}", src)
+    return odd if how == "drop" else np.zeros(len(d), bool)
+
+
 def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.DataFrame:
     frame, info, rows = raw.frame, raw.info, raw.rows
     cols = resolve(
@@ -587,12 +658,18 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.D
     unit, factor, unit_from = amount_unit(opts["unit"], money, info.get("titles"))
     if factor != 1:
         out["amount"] = out["amount"] * factor
-    d, bad, fam, _ = _by_unique(sub[cols["date"]], lambda u: _dates(u, src, dayfirst))
+    zones = []
+    d, bad, fam, _ = _by_unique(
+        sub[cols["date"]], lambda u: _dates(u, src, dayfirst, opts["tz"], zones)
+    )
     closing = closing_rows(out["amount"], np.isnat(d) & ~bad)
     keep &= ~closing
     families = _date_families(np.where(keep, fam, None), rows, sub[cols["date"]], src)
     check("date", d, bad, True)
     out["date"] = d
+    _time_zone(zones, opts["tz"], src, info)
+    odd = _outlying_dates(d, keep, rows, sub[cols["date"]], src, info, opts["outlying_dates"])
+    keep &= ~odd
     flagged = np.zeros(len(sub), bool)
     if remark:
         flagged = return_marks(sub[remark]) & (out["amount"] > 0) & keep
@@ -671,8 +748,8 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.D
         total_rows_amount=total_amount * factor + float(np.nansum(out["amount"][closing])),
         total_example=total_word or ("a line that sums the lines above it" if n_closing else None),
         duplicates_dropped=int(dup.sum()),
-        lines_without_customer=int((~keep & ~closing).sum()),
-        revenue_without_customer=float(np.nansum(out["amount"][~keep & ~closing])),
+        lines_without_customer=int((~keep & ~closing & ~odd).sum()),
+        revenue_without_customer=float(np.nansum(out["amount"][~keep & ~closing & ~odd])),
         lines=len(tx),
         net_revenue=float(amount.sum()),
         returns=int((amount < 0).sum()),
@@ -715,6 +792,7 @@ _KEYS = ("sha256", "format", "file_note", "encoding", "encoding_reason", "delimi
          "customer_from", "likely_duplicate_names", "regions", "lines_without_region", "date_min",
          "date_max", "today", "future_dates", "amount_from", "amount_basis", "unit",
          "unit_factor", "unit_from", "decimal", "date_order",
-         "customer_id_variants", "region_variants", "unify_ids", "unify_regions", "columns", "column_choices",
+         "customer_id_variants", "region_variants", "unify_ids", "unify_regions",
+         "time_zone", "outlying_dates", "outlying_dates_dropped", "columns", "column_choices",
          "keep_duplicates", "warnings")
 # fmt: on

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..errors import ConfigError, DataError
 from ..schema import MAX_AMOUNT
+from .dates import in_zone, split_offsets, zoned_values
 
 # --------------------------------------------------------------------------- parsing
 
@@ -249,11 +250,17 @@ def _assemble(parts: pd.DataFrame, year, month, day) -> np.ndarray:
     return stamp.to_numpy("datetime64[ns]")
 
 
-def _dates(u: pd.Series, src, dayfirst):
-    """Distinct date values -> (datetime64[ns], not a date, format family of each)."""
+def _dates(u: pd.Series, src, dayfirst, tz=None, zones=None):
+    """Distinct date values -> (datetime64[ns], not a date, format family of each).
+
+    Zoned values are converted to wall-clock time by the rule of :mod:`.dates`
+    (their own, or ``tz``'s); the zones and offsets seen are added to ``zones``.
+    """
+    zones = [] if zones is None else zones
     if u.dtype.kind == "M":
         if getattr(u.dt, "tz", None) is not None:
-            u = u.dt.tz_localize(None)
+            u, seen = zoned_values(u, tz)
+            zones += seen
         return u.to_numpy("datetime64[ns]"), np.zeros(len(u), bool), np.full(len(u), "typed")
     out = np.full(len(u), np.datetime64("NaT"), dtype="datetime64[ns]")
     fam = np.full(len(u), "", dtype=object)
@@ -264,13 +271,25 @@ def _dates(u: pd.Series, src, dayfirst):
     ).to_numpy()
     typed = kinds == "t"
     if typed.any():  # date cells of a workbook, Timestamps of a DataFrame
-        out[typed] = pd.to_datetime(u[typed], errors="coerce").to_numpy("datetime64[ns]")
+        cells = u[typed]
+        aware = cells.map(lambda v: getattr(v, "tzinfo", None) is not None).to_numpy(bool)
+        if aware.any():  # Timestamps with zones in an object column: UTC, then the rule
+            stamps = pd.to_datetime(cells[aware], utc=True, errors="coerce")
+            offsets = cells[aware].map(lambda v: v.utcoffset().total_seconds() / 60).to_numpy()
+            zones += sorted({str(v.tzinfo) for v in cells[aware]})
+            wall = stamps.dt.tz_localize(None).to_numpy("datetime64[ns]")
+            wall = wall + (offsets * 60e9).astype("m8[ns]")  # each value's own wall clock
+            cells = cells.copy()
+            cells[aware] = in_zone(wall, offsets, tz) if tz is not None else wall
+        out[typed] = pd.to_datetime(cells, errors="coerce").to_numpy("datetime64[ns]")
         fam[typed] = "typed"
     s = pd.Series(u.to_numpy(dtype=object), dtype=object)
     if (kinds == "n").any():  # 20210403 as a number
         s[kinds == "n"] = _text(pd.Series(u[kinds == "n"].to_numpy(float)), ids=True)[0]
     s[typed] = ""
     s = s.astype(str).str.strip()
+    s, minutes, offsets = split_offsets(s)  # 2021-04-03T10:15:00+08:00: wall clock + offset
+    zones += offsets
     todo = ~typed & (s != "").to_numpy()
     iso = todo & (s.str.len() >= 8).to_numpy()
     if iso.any():  # fast path for machine exports (2021-04-03, 2021-04-03T10:15:00)
@@ -290,6 +309,9 @@ def _dates(u: pd.Series, src, dayfirst):
         idx = np.flatnonzero(serial)[ok]
         out[idx] = np.datetime64("1899-12-30", "ns") + (days[ok] * 86400e9).astype("m8[ns]")
         fam[idx] = "excel-serial"
+    zoned = ~np.isnan(minutes) & ~np.isnat(out)
+    if tz is not None and zoned.any():
+        out[zoned] = in_zone(out[zoned], minutes[zoned], tz)
     bad = np.isnat(out) & ((s != "").to_numpy() | typed)
     return out, bad, fam
 
