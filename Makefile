@@ -13,7 +13,7 @@ JOBS ?= 2
 SAMPLE := data/sample/sample_transactions.parquet
 OUT ?= reports/sample
 
-.PHONY: help venv reports test lint format bench sample notebooks clean
+.PHONY: help venv reports test fuzz lint format bench sample notebooks clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ test: $(SPARK_STAMP) lint ## run the whole test suite, notebooks (nbval) include
 	$(PY) -m pytest tests
 	$(PY) -m pytest --doctest-modules kamresearch -p no:cacheprovider
 	$(PY) -m pytest --nbval --nbval-current-env notebooks --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider
+
+fuzz: $(STAMP) ## property-based tests of the reader with thousands of random inputs (hypothesis)
+	KAMRESEARCH_FUZZ=fuzz $(PY) -m pytest tests/test_io_fuzz.py -p no:cacheprovider
 
 lint: $(STAMP) ## ruff check and format check
 	$(VENV)/bin/ruff check kamresearch tests benchmarks

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 AWKWARD = HERE / "data" / "awkward"
@@ -204,6 +205,67 @@ def bad() -> None:
     _write(BAD / "binary.csv", b"\x89PNG\r\n\x1a\n" + rng.bytes(2000))
     _write(BAD / "workbook_named.csv", _workbook({"Sheet1": [["customer"], ["A"]]}))
     _write(BAD / "unsupported.json", '{"customer": "A", "amount": 10}\n')
+    issue_11()
+
+
+def issue_11() -> None:
+    """One small file per input defect of issue 11 (outcomes in bad/EXPECTED.csv)."""
+    europe = (
+        "customer,date,amount,region\nDüsseldorf GmbH,2011-01-03,10,Nord\n"
+        "España SA,2011-01-04,5,Süd\nAcme,2011-01-05,4,Nord\n"
+    )
+    _write(BAD / "cp1252_names.csv", europe, encoding="cp1252")
+    _write(
+        BAD / "utf8_with_one_gbk_line.csv",
+        "客户,日期,金额,大区\n甲公司,2011-01-03,10,华南\n乙公司,2011-01-04,5,华东\n".encode()
+        + "丙公司,2011-01-05,7,华南\n".encode("gbk")  # line 4
+        + "丁公司,2011-01-06,1,华东\n".encode(),
+    )
+    _write(BAD / "cr_line_endings.csv", "customer,date,amount\rA,2011-01-03,10\rB,2011-01-04,5\r")
+    _write(
+        BAD / "utf16_without_bom.txt",
+        "客户\t日期\t金额\n甲\t2011-01-03\t10\nB\t2011-01-04\t5\n",
+        encoding="utf-16-le",
+    )
+    _write(
+        BAD / "thousands_or_decimal.csv",
+        "customer;date;amount\nA;2011-01-03;1,234\nB;2011-01-04;2,500\n",
+    )
+    _write(
+        BAD / "excel_scientific_ids.csv",
+        "customer,date,amount\n1.23457E+11,2011-01-03,10\n1.23457E+11,2011-01-04,5\n",
+    )
+    _write(
+        BAD / "id_variants.csv",
+        "customer,date,amount,region\n0012583,2011-01-03,10,North\n12583,2011-01-04,5,north\n"
+        "ab-1,2011-01-05,1,North\nAB-1,2011-01-06,2,North\n",
+    )
+    frame = pd.DataFrame(
+        {"customer": ["A", "B"], "date": pd.to_datetime(["2011-01-03", "2011-01-04"])}
+    )
+    buf = io.BytesIO()
+    frame.assign(amount=[True, False]).to_parquet(buf, index=False)
+    _write(BAD / "boolean_amount.parquet", buf.getvalue())
+    _write(
+        BAD / "overflow_amount.csv", "customer,date,amount\nA,2011-01-03,1e308\nB,2011-01-04,5\n"
+    )
+    _write(BAD / "infinite_amount.csv", "customer,date,amount\nA,2011-01-03,10\nB,2011-01-04,inf\n")
+    days = pd.date_range("2010-12-01", "2011-12-09", periods=200).strftime("%Y-%m-%d")
+    body = "customer,date,amount\n" + "".join(f"C{i % 20},{d},10\n" for i, d in enumerate(days))
+    _write(BAD / "outlying_dates.csv", body + "C1,2031-03-05,10\nC2,2031-04-05,10\n")
+    _write(BAD / "placeholder_date.csv", body + "C3,1900-01-01,10\n")
+    _write(
+        BAD / "iso_offsets.csv",
+        "customer,date,amount\nA,2021-04-03T23:30:00+08:00,10\nB,2021-04-04T08:00:00+08:00,5\n",
+    )
+    _write(
+        BAD / "excel_error_text.csv",
+        "customer,date,amount\nA,2011-01-03,10\nB,2011-01-04,#DIV/0!\n",
+    )
+    _write(
+        BAD / "empty_unit_price.csv",
+        "customer,date,quantity,unit price\nA,2011-01-03,2,\nB,2011-01-04,1,5\n",
+    )
 
 
 if __name__ == "__main__":

@@ -295,39 +295,7 @@ def test_extra_attribute_column_is_kept():
 
 # --------------------------------------------------------------------------- bad corpus
 
-# file -> what the DataError message must say
-BAD_EXPECT = {
-    "ambiguous_day_month.csv": r"ambiguous dates",
-    "binary.csv": r"binary content",
-    "day_and_month_first.csv": r"mixed date formats: day-first .* month-first",
-    "duplicate_headers.csv": r"duplicate header names \['amount'\]",
-    "empty.csv": r"the file is empty",
-    "empty_amount.csv": r"empty amount in column 'amount'",
-    "header_only.csv": r"header but no data lines",
-    "missing_columns.csv": r"cannot find the column\(s\) for customer_id, date, amount.*"
-    r"columns found: \['Name', 'Total'\]",
-    "mixed_date_formats.csv": r"mixed date formats: year-first and day/month-first",
-    "no_customer_ids.csv": r"no line left.*lack a customer id",
-    "ragged_rows.csv": r"not a regular table.*line 3",
-    "readme_prose.csv": r"does not look like a table",
-    "text_in_amount.csv": r"not a number in column 'amount'",
-    "unparseable_date.csv": r"not a date in column 'date'",
-    "unsupported.json": r"unsupported file type '\.json'",
-    "workbook_named.csv": r"zip file \(perhaps an Excel workbook\)",
-}
-
-
-@pytest.mark.parametrize("name", sorted(p.name for p in BAD.iterdir()))
-def test_bad_corpus_raises_data_error_naming_the_problem(name):
-    if name not in BAD_EXPECT:
-        pytest.fail(f"{name} in tests/data/bad has no expected message in BAD_EXPECT")
-    path = BAD / name
-    before = _fingerprint(path)
-    with pytest.raises(DataError, match=BAD_EXPECT[name]) as info:
-        read_transactions(path)
-    assert str(path) in str(info.value)  # names the file
-    assert "fix:" in str(info.value)  # and says what to do
-    assert _fingerprint(path) == before
+# The corpus of bad files and their expected outcomes: tests/test_io_corpus.py.
 
 
 def test_bad_rows_are_spreadsheet_row_numbers_with_raw_values():

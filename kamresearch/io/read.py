@@ -192,6 +192,9 @@ ALIASES = _aliases.ALIASES
 _ORDER = ORDER
 _NUMBERS = ("amount", "quantity", "unit_price")
 UNKNOWN_REGION = "Unknown"
+#: Excel's error values, as exported to text.
+EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
+                "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!")  # fmt: skip
 
 
 def _today() -> pd.Timestamp:
@@ -587,6 +590,20 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.D
         column = column or cols[key]
         missing = (np.isnat(values) if values.dtype.kind == "M" else np.isnan(values)) & ~bad
         if (bad & keep).any():
+            idx = np.flatnonzero(bad & keep)
+            cells = sub[column].to_numpy()[idx].astype(str)
+            errors = np.isin(np.char.strip(cells.astype("U")), EXCEL_ERRORS)
+            if errors.any():  # #DIV/0!, #N/A ...: a formula that failed in the workbook
+                _fail(
+                    src,
+                    column,
+                    "an Excel error value (a formula that failed, such as #DIV/0! or #N/A)",
+                    sub[column].to_numpy(),
+                    rows,
+                    np.isin(np.arange(len(sub)), idx[errors]),
+                    "correct the formulas in the workbook (or replace the errors by values) "
+                    "and export the file again",
+                )
             kind = "date" if key == "date" else "number"
             example = (
                 "a date such as 2021-04-03 (years 1678 to 2261)"

@@ -67,8 +67,9 @@ def _text(u: pd.Series, ids=False):
     return (t.where(t != "", None).to_numpy(dtype=object),)
 
 
-# Excel's rendering of a long number it has rounded: 1.23457E+11 (6 significant digits)
-_SCIENTIFIC = r"^[+-]?\d(?:[.,]\d+)?[eE][+-]?\d+$"
+# Excel's rendering of a long number it has rounded: 1.23457E+11 (6 significant digits;
+# the exponent always signed, two digits or more: codes such as 0E0 or 1E5 are ids)
+_SCIENTIFIC = r"^[+-]?\d(?:[.,]\d+)?[eE]\+\d{2,}$"
 
 
 def _ids(u: pd.Series):
