@@ -262,6 +262,18 @@ def issue_11() -> None:
         BAD / "excel_error_text.csv",
         "customer,date,amount\nA,2011-01-03,10\nB,2011-01-04,#DIV/0!\n",
     )
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_properties({"created": FIXED})
+    ws = wb.add_worksheet("Sales")
+    ws.write_row(0, 0, ["customer", "date", "amount"])
+    ws.write_row(1, 0, ["A", "2011-01-03", 10])
+    ws.write_row(2, 0, ["B", "2011-01-04"])
+    ws.write_formula(2, 2, "=1/0", None, "#DIV/0!")  # row 3: a failed formula
+    wb.close()
+    _write(BAD / "excel_error_cells.xlsx", buf.getvalue())
     _write(
         BAD / "empty_unit_price.csv",
         "customer,date,quantity,unit price\nA,2011-01-03,2,\nB,2011-01-04,1,5\n",

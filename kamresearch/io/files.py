@@ -65,9 +65,11 @@ def _load(source, sheet, src, *, header_row=None, mapping=None, basis="net") -> 
     if suffix in _TEXT_SUFFIXES:
         return _load_text(data, src, info, header_row=header_row)
     if suffix in _EXCEL_SUFFIXES:
-        return load_workbook(
+        raw = load_workbook(
             data, sheet, src, info, header_row=header_row, mapping=mapping, basis=basis
         )
+        raw.data = data  # to look at error cells again (io.excel_errors) if a cell is empty
+        return raw
     if suffix == ".parquet":
         frame = pd.read_parquet(_io.BytesIO(data))
         info["format"] = "parquet"

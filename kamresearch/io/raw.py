@@ -29,6 +29,7 @@ class _Raw:
         self.frame = frame.reset_index(drop=True)
         self.rows = np.asarray(rows, dtype=object)
         self.info = info
+        self.data = None  # the workbook's bytes (Excel sources only)
 
 
 def _blank(frame: pd.DataFrame) -> np.ndarray:

@@ -168,6 +168,7 @@ from ..errors import ConfigError, DataError, KamError
 from . import aliases as _aliases
 from .columns import ORDER, PRESETS, compare, remark_column, resolve
 from .dates import check_zone, main_span, outlying
+from .excel_errors import EXCEL_ERRORS, error_cells
 from .files import _load, _Raw, _warn
 from .ledger import amount_unit, closing_rows, return_marks, similar_names, total_rows
 from .sheets import SHEET_COLUMN
@@ -192,9 +193,6 @@ ALIASES = _aliases.ALIASES
 _ORDER = ORDER
 _NUMBERS = ("amount", "quantity", "unit_price")
 UNKNOWN_REGION = "Unknown"
-#: Excel's error values, as exported to text.
-EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
-                "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!")  # fmt: skip
 
 
 def _today() -> pd.Timestamp:
@@ -621,6 +619,23 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.D
                 f"correct these cells to {example} (or map {key} to another "
                 "column with mapping={...})",
             )
+        if required and (missing & keep).any() and info.get("format") == "excel":
+            errors = error_cells(
+                raw.data, info.get("sheets_read") or [], info.get("header_row") or 1, column
+            )
+            hit = np.array([r in errors for r in rows]) & missing & keep
+            if hit.any():
+                _fail(
+                    src,
+                    column,
+                    "an Excel error value (a formula that failed, such as #DIV/0! or #N/A; "
+                    "read as an empty cell)",
+                    np.array([errors.get(r, "") for r in rows], dtype=object),
+                    rows,
+                    hit,
+                    "correct the formulas in the workbook (or replace the errors by values) "
+                    "and export the file again",
+                )
         if required and (missing & keep).any():
             _fail(
                 src,
