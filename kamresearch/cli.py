@@ -240,6 +240,31 @@ def sample(out, seed):
     help="Order of 03/04/2021-style dates [default: decided from the values].",
 )
 @click.option(
+    "--decimal",
+    type=click.Choice([".", ","]),
+    default=None,
+    help="Decimal separator of text numbers, when the values cannot decide it.",
+)
+@click.option(
+    "--unify-ids", is_flag=True, default=None, help="Merge ids differing in case or leading zeros."
+)
+@click.option(
+    "--unify-regions", is_flag=True, default=None, help="Merge regions differing only in case."
+)
+@click.option("--tz", default=None, help="Convert zoned timestamps to this zone (e.g. UTC).")
+@click.option(
+    "--outlying-dates",
+    type=click.Choice(["raise", "drop", "keep"]),
+    default=None,
+    help="Lines dated far from all the others: an error (default), left out, or kept.",
+)
+@click.option(
+    "--force-as-of",
+    is_flag=True,
+    default=None,
+    help="Accept an --as-of more than a year after the last date in the data.",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress bar [default: when stderr is a terminal].",
@@ -261,6 +286,12 @@ def report(
     sheet,
     keep_duplicates,
     dayfirst,
+    decimal,
+    unify_ids,
+    unify_regions,
+    tz,
+    outlying_dates,
+    force_as_of,
     progress,
 ):
     """Write one report per region (+ All), an index.html and a manifest.json.
@@ -300,6 +331,12 @@ def report(
             sheet=sheet,
             keep_duplicates=keep_duplicates,
             dayfirst=dayfirst,
+            decimal=decimal,
+            unify_ids=unify_ids,
+            unify_regions=unify_regions,
+            tz=tz,
+            outlying_dates=outlying_dates,
+            force_as_of=force_as_of,
         )
     except KamError as exc:
         _fail(exc)

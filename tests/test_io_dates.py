@@ -141,3 +141,23 @@ def test_cli_validate_outlying_dates_option(tmp_path):
     assert result.exit_code == 2 and "outlying date" in result.output
     result = CliRunner().invoke(main, ["validate", str(path), "--outlying-dates", "drop"])
     assert result.exit_code == 0 and "outlying dates dropped" in result.output
+
+
+def test_report_run_refuses_a_far_as_of_and_takes_the_reading_options(tmp_path):
+    # defect 6: --as-of 2030-01-01 on data ending 2011 published NRR 0.0% without a word
+    from kamresearch import reports
+
+    path = tmp_path / "t.csv"
+    path.write_text(BODY)
+    with pytest.raises(DataError, match="as_of 2030-01-01 is 6,598 days after") as info:
+        reports.run(path, out=tmp_path / "out", as_of="2030-01-01")
+    assert str(path) in str(info.value) and "force_as_of" in info.value.fix
+    with pytest.raises(DataError, match="before the first date in the data"):
+        reports.run(path, out=tmp_path / "out", as_of="2009-01-01")
+    path.write_text(BODY + TYPOS)
+    with pytest.raises(DataError, match="outlying date"):
+        reports.run(path, out=tmp_path / "out")
+    with pytest.raises(ConfigError, match="outlying_dates must be"):
+        reports.run(path, out=tmp_path / "out", outlying_dates="maybe")
+    with pytest.raises(ConfigError, match="decimal must be"):
+        reports.run(path, out=tmp_path / "out", decimal=";")

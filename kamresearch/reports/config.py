@@ -17,6 +17,7 @@ from ..errors import ConfigError
 __all__ = [
     "TEMPLATE_PARAMETERS",
     "CONFIG_KEYS",
+    "READ_OPTIONS",
     "default_template",
     "load_config",
     "resolve_options",
@@ -51,9 +52,18 @@ CONFIG_KEYS = (
     "sheet",
     "keep_duplicates",
     "dayfirst",
+    "decimal",
+    "unify_ids",
+    "unify_regions",
+    "tz",
+    "outlying_dates",
+    "force_as_of",
     "timeout",
 )
 _PATH_KEYS = ("data", "out", "template")
+#: Options passed to :func:`kamresearch.read_transactions` by the report run.
+READ_OPTIONS = ("sheet", "keep_duplicates", "dayfirst", "decimal", "unify_ids", "unify_regions",
+                "tz", "outlying_dates")  # fmt: skip
 
 
 def default_template() -> Path:
@@ -77,7 +87,9 @@ def load_config(path) -> dict:
     ``major_share``, ``inactivity_days``, ``template``, ``params`` (a table of extra
     notebook parameters), ``timeout`` (seconds per notebook cell), and the reading
     options of :func:`kamresearch.read_transactions` ``sheet``, ``keep_duplicates``,
-    ``dayfirst``. Relative paths are relative to the config file's folder.
+    ``dayfirst``, ``decimal``, ``unify_ids``, ``unify_regions``, ``tz``,
+    ``outlying_dates``, and ``force_as_of`` (accept an ``as_of`` more than
+    :data:`kamresearch.engine.AS_OF_MAX_DAYS_AFTER` days after the data). Relative paths are relative to the config file's folder.
 
     Raises
     ------
@@ -160,6 +172,12 @@ def _options(data, cfg: dict, given: dict) -> dict:
         "sheet": None,
         "keep_duplicates": False,
         "dayfirst": None,
+        "decimal": None,
+        "unify_ids": False,
+        "unify_regions": False,
+        "tz": None,
+        "outlying_dates": "raise",
+        "force_as_of": False,
     }
     opts.update({k: v for k, v in cfg.items() if v is not None})
     opts.update({k: v for k, v in given.items() if v is not None})
@@ -184,6 +202,17 @@ def _options(data, cfg: dict, given: dict) -> dict:
         raise ConfigError(f"keep_duplicates must be true or false, got {opts['keep_duplicates']!r}")
     if opts["dayfirst"] is not None and not isinstance(opts["dayfirst"], bool):
         raise ConfigError(f"dayfirst must be true, false or unset, got {opts['dayfirst']!r}")
+    for k in ("unify_ids", "unify_regions", "force_as_of"):
+        if not isinstance(opts[k], bool):
+            raise ConfigError(f"{k} must be true or false, got {opts[k]!r}")
+    if opts["decimal"] not in (None, ".", ","):
+        raise ConfigError(f"decimal must be '.' or ',', got {opts['decimal']!r}")
+    if opts["outlying_dates"] not in ("raise", "drop", "keep"):
+        raise ConfigError(
+            f"outlying_dates must be 'raise', 'drop' or 'keep', got {opts['outlying_dates']!r}"
+        )
+    if opts["tz"] is not None and not isinstance(opts["tz"], str):
+        raise ConfigError(f"tz must be a time zone name, got {opts['tz']!r}")
     days = opts["inactivity_days"]
     if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
         raise ConfigError(f"inactivity_days must be a positive integer, got {days!r}")

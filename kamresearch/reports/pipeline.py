@@ -16,6 +16,7 @@ from ..errors import ConfigError, DataError
 from ..schema import ALL_REGIONS
 from .config import (
     CONFIG_KEYS,
+    READ_OPTIONS,
     TEMPLATE_PARAMETERS,
     default_template,
     load_config,
@@ -253,6 +254,12 @@ def run(
     sheet=None,
     keep_duplicates=None,
     dayfirst=None,
+    decimal=None,
+    unify_ids=None,
+    unify_regions=None,
+    tz=None,
+    outlying_dates=None,
+    force_as_of=None,
 ) -> RunResult:
     """Run the report notebook for each region and write the run folder.
 
@@ -293,6 +300,12 @@ def run(
         Passed to :func:`kamresearch.read_transactions` when ``data`` is a file
         (defaults: every sheet with the first sheet's header, duplicates dropped,
         day/month order decided from the values).
+    decimal, unify_ids, unify_regions, tz, outlying_dates : optional
+        Passed to :func:`kamresearch.read_transactions` likewise.
+    force_as_of : bool, optional
+        Accept an ``as_of`` more than :data:`kamresearch.engine.AS_OF_MAX_DAYS_AFTER`
+        days after the last date in the data (refused by default: every customer
+        would count as churned).
 
     Returns
     -------
@@ -333,6 +346,12 @@ def run(
         sheet=sheet,
         keep_duplicates=keep_duplicates,
         dayfirst=dayfirst,
+        decimal=decimal,
+        unify_ids=unify_ids,
+        unify_regions=unify_regions,
+        tz=tz,
+        outlying_dates=outlying_dates,
+        force_as_of=force_as_of,
     )
     template = Path(opts["template"]) if opts["template"] else default_template()
     if not template.is_file():
@@ -401,27 +420,24 @@ def _carried_over(previous: dict, source: dict, parameters: dict, names, stems, 
 
 
 def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResult:
-    import pandas as pd
 
-    from ..engine.facts import resolve_as_of
+    from ..engine.facts import AS_OF_MAX_DAYS_AFTER, resolve_as_of
 
     started = _now()
-    read = {k: opts[k] for k in ("sheet", "keep_duplicates", "dayfirst")}
+    read = {k: opts[k] for k in READ_OPTIONS}
     tx, source = _prepare_data(opts["data"], opts["mapping"], out, read)
     # Every region runs the same copy of the template, even if the original is edited
     # during the run (the fingerprints name this copy's SHA-256).
     run_template = out / "_data" / "template.ipynb"
     with atomic_path(run_template) as tmp:
         shutil.copyfile(template, tmp)
-    as_of = resolve_as_of(tx, opts["as_of"])
-    first = pd.Timestamp(tx["date"].min()).normalize()
-    if as_of < first:
-        raise DataError(
-            f"as_of {as_of.date()} is before the first date in the data ({first.date()}): "
-            "there is nothing to report",
-            source=source["path"] or source["name"],
-            fix=f"pass an as_of on or after {first.date()}, or leave it out for the last date",
+    # as_of before the data, or far after it (unless forced): a DataError naming the file
+    try:
+        as_of = resolve_as_of(
+            tx, opts["as_of"], max_days_after=AS_OF_MAX_DAYS_AFTER, force=opts["force_as_of"]
         )
+    except DataError as exc:
+        raise DataError(exc.reason, source=source["path"] or source["name"], fix=exc.fix) from exc
     names, every = _plan_regions(tx, opts, as_of, out)
     del tx
     # Stems over every region of the data: a run of a few regions names their files as
