@@ -67,18 +67,28 @@ def check_zone(tz) -> None:
 
 def split_offsets(s: pd.Series) -> tuple[pd.Series, np.ndarray, list[str]]:
     """Date strings -> (strings without their UTC offset, offset minutes or NaN, offsets seen)."""
-    parts = s.str.extract(_ZONED)
-    has = parts["body"].notna().to_numpy()
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     minutes = np.full(len(s), np.nan)
+    # vectorised test first (RE2 in pyarrow): millions of distinct timestamps cost ~0.1 s
+    arr = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    has = pc.match_substring_regex(arr, _ZONED.pattern, ignore_case=True)
+    has = has.fill_null(False).to_numpy(zero_copy_only=False)
     if not has.any():
         return s, minutes, []
-    off = parts.loc[has, "off"].str.upper().str.replace(":", "", regex=False)
+    parts = s[has].str.extract(_ZONED)
+    has[np.flatnonzero(has)[parts["body"].isna().to_numpy()]] = False
+    parts = parts.dropna(subset=["body"])
+    if not has.any():
+        return s, minutes, []
+    off = parts["off"].str.upper().str.replace(":", "", regex=False)
     utc = off.isin(["Z", "UTC", "GMT"]).to_numpy()
     num = off.where(~utc, "+0000").str.ljust(5, "0")
     sign = np.where(num.str[0] == "-", -1, 1)
     minutes[has] = sign * (num.str[1:3].astype(int) * 60 + num.str[3:5].astype(int)).to_numpy()
     body = s.copy()
-    body[has] = parts.loc[has, "body"]
+    body[has] = parts["body"].to_numpy()
     seen = sorted({_label(m) for m in minutes[has]})
     return body, minutes, seen
 

@@ -192,7 +192,7 @@ def decode(data: bytes, src=None) -> Decoded:
         why = "byte-order mark" if bom else "valid UTF-8 throughout"
         if body.isascii():
             return Decoded(text, name, why if bom else "ASCII only")
-        twice = _UTF8_AS_LATIN.search(text)
+        twice = _UTF8_AS_LATIN.search(text, 0, 1 << 23)  # the first 8M characters show it
         if twice is None:
             return Decoded(text, name, why)
         shown = _excerpt(text, twice.start())

@@ -7,6 +7,7 @@ Each parser works once per distinct value and reports failures with example rows
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -289,16 +290,15 @@ def _dates(u: pd.Series, src, dayfirst, tz=None, zones=None):
         s[kinds == "n"] = _text(pd.Series(u[kinds == "n"].to_numpy(float)), ids=True)[0]
     s[typed] = ""
     s = s.astype(str).str.strip()
-    s, minutes, offsets = split_offsets(s)  # 2021-04-03T10:15:00+08:00: wall clock + offset
-    zones += offsets
     todo = ~typed & (s != "").to_numpy()
     iso = todo & (s.str.len() >= 8).to_numpy()
+    minutes = np.full(len(s), np.nan)
     if iso.any():  # fast path for machine exports (2021-04-03, 2021-04-03T10:15:00)
-        try:
-            v = pd.to_datetime(s[iso], format="ISO8601", errors="coerce")
-            v = (v.dt.tz_localize(None) if v.dt.tz is not None else v).to_numpy("datetime64[ns]")
-        except (ValueError, TypeError, OverflowError, AttributeError):
-            v = np.full(int(iso.sum()), np.datetime64("NaT"), dtype="datetime64[ns]")
+        v, plain = _iso(s[iso])
+        if not plain:  # zoned, mixed or unparsed values: take UTC offsets apart, try again
+            s, minutes, offsets = split_offsets(s)  # 2021-04-03T10:15:00+08:00: wall + offset
+            zones += offsets
+            v = _iso(s[iso])[0] if offsets else v
         idx = np.flatnonzero(iso)[~np.isnat(v)]
         out[idx], fam[idx], todo[idx] = v[~np.isnat(v)], "year-first", False
     if todo.any():
@@ -315,6 +315,19 @@ def _dates(u: pd.Series, src, dayfirst, tz=None, zones=None):
         out[zoned] = in_zone(out[zoned], minutes[zoned], tz)
     bad = np.isnat(out) & ((s != "").to_numpy() | typed)
     return out, bad, fam
+
+
+def _iso(s: pd.Series) -> tuple[np.ndarray, bool]:
+    """ISO 8601 strings -> (naive datetime64[ns] or NaT, all parsed without a zone)."""
+    try:
+        with warnings.catch_warnings():  # mixed offsets: pandas warns, then we split them
+            warnings.simplefilter("ignore", FutureWarning)
+            v = pd.to_datetime(s, format="ISO8601", errors="coerce")
+        aware = v.dt.tz is not None
+        v = (v.dt.tz_localize(None) if aware else v).to_numpy("datetime64[ns]")
+    except (ValueError, TypeError, OverflowError, AttributeError):  # mixed offsets among them
+        return np.full(len(s), np.datetime64("NaT"), dtype="datetime64[ns]"), False
+    return v, not aware and not np.isnat(v).any()
 
 
 def _date_strings(s: pd.Series, src, dayfirst):
