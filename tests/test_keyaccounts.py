@@ -328,4 +328,158 @@ def test_template_opens_with_the_scorecard():
     nb = nbformat.read(kam.reports.default_template(), as_version=4)
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     i = code.index("rep.executive_summary()")
-    assert code[i + 1] == "rep.scorecard()" and code[i + 2] == "rep.lost_key_accounts()"
+    assert code[i + 1 : i + 4] == ["rep.scorecard()", "rep.lost_key_accounts()",
+                                   "rep.account_cards()"]  # fmt: skip
+
+
+# ------------------------------------------------------------------ account cards
+def test_account_cards_equal_an_independent_computation_on_the_sample(sample_tx):
+    """One card per company key account (customer_tiers on lifetime revenue); the monthly
+    figures of every card recomputed with pandas resampling of its lines."""
+    tx = sample_tx
+    as_of = tx["date"].max().normalize()
+    cards = ka.account_cards(tx, inactivity_days=90)
+    rev = tx.groupby("customer_id")["amount"].sum()
+    key = set(rev.index[customer_tiers(rev) == "key"])
+    assert set(cards["customer_id"]) == key and len(cards) == 30
+    month = pd.Period(as_of, "M")
+    for row in cards.itertuples():
+        lines = tx[tx["customer_id"] == row.customer_id]
+        m = lines.groupby(lines["date"].dt.to_period("M"))["amount"].sum()
+        m = m.reindex(pd.period_range(m.index.min(), month, freq="M"), fill_value=0.0)
+        assert row.month_revenue == pytest.approx(m[month])
+        prev, ago = m.get(month - 1, np.nan), m.get(month - 12, np.nan)
+        exp_mom = m[month] / prev - 1 if prev > 0 else np.nan
+        exp_yoy = m[month] / ago - 1 if ago > 0 else np.nan
+        assert row.mom_change == pytest.approx(exp_mom, nan_ok=True)
+        assert row.yoy_change == pytest.approx(exp_yoy, nan_ok=True)
+        ytd = m[m.index.year == month.year].sum()
+        ytd_ago = m[(m.index.year == month.year - 1) & (m.index.month <= month.month)].sum()
+        assert row.ytd_revenue == pytest.approx(ytd)
+        assert row.ytd_change == pytest.approx(ytd / ytd_ago - 1 if ytd_ago > 0 else np.nan,
+                                               nan_ok=True)  # fmt: skip
+        buy_days = np.sort(lines.loc[lines["amount"] > 0, "date"].dt.normalize().unique())
+        gaps = np.diff(buy_days).astype("timedelta64[D]").astype(float)
+        assert row.median_gap_days == pytest.approx(np.median(gaps))
+        since = (as_of - buy_days[-1]).days
+        if since > 90:
+            assert row.status == "lost"
+        elif since > 2 * np.median(gaps):
+            assert row.status == "silent"
+        assert row.falling_spend == (row.change_12m < -ka.GROWTH_BAND)
+
+
+def test_account_card_statuses_on_planted_accounts():
+    """Planted: L stops in June (lost), S buys monthly then misses three months (silent),
+    N starts in 2024 (new), G doubles (growing), D halves (declining), K holds (steady)."""
+    rows = []
+    for y in (2023, 2024):
+        rows += _monthly("K", y, 1000.0)
+        rows += _monthly("G", y, 1000.0 * (2 if y == 2024 else 1))
+        rows += _monthly("D", y, 1000.0 * (0.5 if y == 2024 else 1))
+        rows += _monthly("L", y, 1000.0, months=range(1, 13) if y == 2023 else range(1, 7))
+        rows += _monthly("S", y, 1000.0, months=range(1, 13) if y == 2023 else range(1, 10))
+    rows += _monthly("N", 2024, 2000.0, months=range(3, 13))
+    tx = _lines(rows)
+    std = ka.TierStandard.from_thresholds(key_min=1.0, major_min=0.5)  # all key
+    cards = ka.account_cards(tx, as_of="2024-12-31", standard=std, inactivity_days=150)
+    status = cards.set_index("customer_id")["status"].to_dict()
+    assert status == {"K": "steady", "G": "growing", "D": "declining", "L": "lost",
+                      "S": "silent", "N": "new"}  # fmt: skip
+    assert cards.set_index("customer_id")["falling_spend"].to_dict() == {
+        "K": False, "G": False, "D": True, "L": True, "S": True, "N": False}  # fmt: skip
+
+
+def test_report_has_an_account_card_per_key_account(shown):
+    data = kam.reports.load_region(None, "All")
+    rep = rs.RegionReport(data)
+    rep.account_cards()
+    fig = next(o for o in shown if type(o).__name__ == "Figure")
+    titled = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    key = rep.classes.index[rep.classes["tier"] == "key"]
+    assert len(titled) == len(key) == len(rep.cards)
+    assert {t.split(" · ")[0] for t in titled} == set(key)
+    assert {"Account cards", "Account cards monthly"} <= set(rep.tables())
+
+
+def test_a_fall_in_concentration_names_the_lost_account_behind_it():
+    """Planted: 2023: A buys 50,000, B-J 5,000 each, 40 small accounts 500; 2024: A is gone,
+    the rest buy the same. The top-10 share falls (no diversification: A was lost) and the
+    reading names A as the account that stopped buying."""
+    rows = [("A", "2023-03-01", 50_000.0)]
+    for y in (2023, 2024):
+        rows += [(f"B{i}", f"{y}-03-01", 5_000.0) for i in range(9)]
+        rows += [(f"S{i:02d}", f"{y}-03-01", 500.0) for i in range(40)]
+    tx = _lines(rows)
+    d = ka.concentration_drivers(tx, freq="Y", as_of="2024-12-31")
+    assert d.attrs["top_share_before"] == pytest.approx((50_000 + 45_000) / 115_000)
+    assert d.attrs["top_share_after"] == pytest.approx((45_000 + 500) / 65_000)
+    assert d["customer_id"].iloc[0] == "A"
+    reading = ka.concentration_change_readings(d)["reading"].iloc[0]
+    assert reading.startswith("Top-10 customers' share fell from 82.6% to 70.0% in 2024")
+    assert "driven by A (stopped buying; 43.5% of revenue before)" in reading
+
+
+def test_a_window_shorter_than_the_rhythm_is_flagged_by_its_reactivations():
+    """Planted: 30 accounts buy every 45 days for two years. A 30-day window turns every gap
+    into a reactivation (16 gaps each); a 60-day window fits (no reactivation)."""
+    start = pd.Timestamp("2023-01-01")
+    rows = [(f"A{i:02d}", start + pd.Timedelta(days=45 * k + i), 100.0)
+            for i in range(30) for k in range(17)]  # fmt: skip
+    tx = _lines(rows)
+    short = ka.window_check(kam.churn.customer_lifetimes(tx, inactivity_days=30,
+                                                         as_of="2025-02-28"))  # fmt: skip
+    assert short.loc["all", "reactivations_per_customer"] == 16
+    assert short.loc["all", "too_short"] and short.loc["all", "suggested_days"] == 60
+    reading = ka.window_readings(short)["reading"].iloc[0]
+    assert reading.startswith("Inactivity window 30 days is too short: 16.00 reactivations")
+    fits = ka.window_check(kam.churn.customer_lifetimes(tx, inactivity_days=60,
+                                                        as_of="2025-02-28"))  # fmt: skip
+    assert fits.loc["all", "reactivations"] == 0 and not fits["too_short"].any()
+    assert "fits the buying rhythm" in ka.window_readings(fits)["reading"].iloc[0]
+
+
+def test_order_bands_and_land_and_expand_against_pandas(sample_tx):
+    """Orders = invoices with a positive line (pandas groupby); bands by np.digitize."""
+    tx = sample_tx
+    bands = ka.order_bands(tx, freq="Y", edges=(100, 1000))
+    pos = tx[tx["amount"] > 0]
+    inv = pos.groupby("invoice_id").agg(v=("amount", "sum"), d=("date", "min"))
+    inv["y"] = inv["d"].dt.year
+    inv["b"] = np.digitize(inv["v"], [100, 1000])
+    for y in (2021, 2024):
+        got = bands[bands["period"] == pd.Period(str(y), "Y")]
+        exp = inv[inv["y"] == y].groupby("b")["v"].agg(["size", "sum"])
+        assert got["orders"].tolist() == exp["size"].reindex(range(3), fill_value=0).tolist()
+        assert np.allclose(got["revenue"], exp["sum"].reindex(range(3), fill_value=0))
+        assert got["order_share"].sum() == pytest.approx(1.0)
+    assert ka.default_band_edges([350.0, 200.0, 900.0]) == (10.0, 100.0, 1000.0, 10000.0)
+    with pytest.raises(ConfigError, match="strictly increasing"):
+        ka.order_bands(tx, edges=(100, 50))
+    le = ka.land_and_expand(tx, later_days=365)
+    c = le.dropna()["customer_id"].iloc[0]
+    own = inv[inv.index.isin(pos.loc[pos["customer_id"] == c, "invoice_id"])].sort_values("d")
+    assert le.set_index("customer_id").loc[c, "first_order_value"] == pytest.approx(
+        own["v"].iloc[0]
+    )
+    start = own["d"].iloc[0].normalize() + pd.Timedelta(days=365)
+    later = own[(own["d"] >= start) & (own["d"] < start + pd.Timedelta(days=90))]["v"]
+    assert le.set_index("customer_id").loc[c, "later_order_value"] == pytest.approx(later.median())
+
+
+def test_cumulative_value_by_cohort_counts_only_accounts_observed_long_enough():
+    """Planted: A and B start in January 2023 and buy 100 a month; C starts in November 2024
+    and buys 1,000 a month. Observed months are those before as_of's month (documented rule),
+    so with as_of 31 December 2024 A and B count for 23 months and C for 1."""
+    rows = _monthly("A", 2023, 100.0) + _monthly("A", 2024, 100.0)
+    rows += _monthly("B", 2023, 100.0) + _monthly("B", 2024, 100.0)
+    rows += _monthly("C", 2024, 1000.0, months=(11, 12))
+    tx = _lines(rows)
+    v = ka.cumulative_value(tx, by="cohort", as_of="2024-12-31", months=24)
+    c23 = v[v["cohort"] == "2023"].set_index("month")
+    assert c23.loc[12, "cumulative_revenue"] == pytest.approx(1200.0)
+    assert c23.loc[23, "customers"] == 2 and 24 not in c23.index  # December 2024 is not over
+    c24 = v[v["cohort"] == "2024"].set_index("month")
+    assert c24.index.tolist() == [1] and c24.loc[1, "cumulative_revenue"] == 1000.0
+    with pytest.raises(ConfigError, match="entry_tier' or 'cohort"):
+        ka.cumulative_value(tx, by="region")

@@ -20,6 +20,7 @@ from .cox import (
     fit_cox,
     hazard_ratio_table,
 )
+from .landmark import add_entry_tier, landmark
 from .lifetimes import (
     AT_RISK_COLUMNS,
     CENSORING_CONVENTION,
@@ -64,6 +65,8 @@ __all__ = [
     "fit_cox",
     "hazard_ratio_table",
     "at_risk_accounts",
+    "landmark",
+    "add_entry_tier",
     "plot_survival",
     "plot_hazard_ratios",
 ]

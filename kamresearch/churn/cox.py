@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, DataError
+from .landmark import landmark, resolve_landmark
 from .lifetimes import (
     _LIFETIME_COLUMNS,
     HR_COLUMNS,
@@ -72,6 +73,7 @@ def fit_cox(
     strata=None,
     penalizer: float = 0.0,
     batch_mode: bool | None = True,
+    landmark_days: float | None = None,
 ):
     """Cox proportional-hazards model of the customer lifetimes (lifelines ``CoxPHFitter``).
 
@@ -92,6 +94,12 @@ def fit_cox(
     batch_mode : bool or None
         Passed to ``CoxPHFitter.fit``; ``True`` (default) suits lifetimes in whole
         days, whose many ties make lifelines' batch computation much faster.
+    landmark_days : float, optional
+        Fit on the accounts still alive this many days after their first purchase,
+        with the clock started there (:func:`kamresearch.churn.landmark`). Default:
+        none, except when ``entry_tier`` (from :func:`kamresearch.churn.add_entry_tier`)
+        is a covariate: then the entry window (365 days), a landmark analysis in
+        which early churners cannot sink their own entry tier.
 
     Returns
     -------
@@ -139,6 +147,9 @@ def fit_cox(
             f"covariates/strata {bad or covariates} must be columns of lifetimes; "
             f"columns: {list(lifetimes.columns)}"
         )
+    landmark_days = resolve_landmark(lifetimes, [*covariates, *strata], landmark_days)
+    if landmark_days is not None:
+        lifetimes = landmark(lifetimes, days=landmark_days)
     obs = _observable(lifetimes)
     n_ev = int(obs["event"].sum())
     if len(obs) < MIN_OBSERVABLE or n_ev < MIN_EVENTS:
@@ -168,6 +179,7 @@ def fit_cox(
     cph.kam_columns_ = colmap
     cph.kam_design_ = frame
     cph.kam_n_not_observable_ = int(len(lifetimes) - len(obs))
+    cph.kam_landmark_days_ = landmark_days
     return cph
 
 

@@ -573,7 +573,7 @@ def _observable(lifetimes: pd.DataFrame) -> pd.DataFrame:
 
 def _group_labels(values: pd.Series, by: str) -> list:
     present = list(pd.unique(values))
-    if by == "tier" and set(present) <= set(_TIER_ORDER):
+    if by in ("tier", "entry_tier") and set(present) <= set(_TIER_ORDER):
         return [t for t in _TIER_ORDER if t in present]
     try:
         return sorted(present)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, InsufficientDataWarning
+from .landmark import landmark, resolve_landmark
 from .lifetimes import (
     _LIFETIME_COLUMNS,
     COMPARE_COLUMNS,
@@ -55,6 +56,9 @@ class SurvivalCurves:
     horizon_days : float
     alpha : float
         1 - confidence level of the bands.
+    landmark_days : float or None
+        The landmark the clock starts at (days after the first purchase), None
+        for survival from the first purchase.
     """
 
     table: pd.DataFrame
@@ -63,6 +67,7 @@ class SurvivalCurves:
     by: str | None
     horizon_days: float
     alpha: float
+    landmark_days: float | None = None
 
     def __repr__(self) -> str:
         ok = self.summary.index[self.summary["status"] == "ok"].tolist()
@@ -79,6 +84,7 @@ def survival_curves(
     by: str | None = None,
     horizon_days: float = 730,
     alpha: float = 0.05,
+    landmark_days: float | None = None,
 ) -> SurvivalCurves:
     """Kaplan–Meier survival of customer lifetimes, overall or per group.
 
@@ -92,6 +98,12 @@ def survival_curves(
         Horizon of the restricted mean lifetime (RMST).
     alpha : float
         1 - confidence level of the bands and of the median's interval.
+    landmark_days : float, optional
+        Start the clock this many days after the first purchase, among the
+        accounts still alive then (:func:`kamresearch.churn.landmark`). Default:
+        none, except with ``by="entry_tier"`` (from
+        :func:`kamresearch.churn.add_entry_tier`), where it is the entry window
+        (365 days), so that early churners do not sink their own entry tier.
 
     Returns
     -------
@@ -130,6 +142,9 @@ def survival_curves(
 
     _require(lifetimes, _LIFETIME_COLUMNS, "survival_curves")
     _check_by(lifetimes, by)
+    landmark_days = resolve_landmark(lifetimes, [by] if by else [], landmark_days)
+    if landmark_days is not None:
+        lifetimes = landmark(lifetimes, days=landmark_days)
     if not 0 < alpha < 1 or not horizon_days > 0:
         raise ConfigError(
             f"need 0 < alpha < 1 and horizon_days > 0, got alpha={alpha}, "
@@ -234,6 +249,7 @@ def survival_curves(
         by=by,
         horizon_days=float(horizon_days),
         alpha=float(alpha),
+        landmark_days=landmark_days,
     )
 
 

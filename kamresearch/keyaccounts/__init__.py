@@ -8,9 +8,28 @@ period is over on the data's own rhythm (:mod:`.periods`) and reads the
 results in plain language (:mod:`.readings`).
 """
 
+from .cards import (
+    CARD_COLUMNS,
+    GROWTH_BAND,
+    MONTHLY_COLUMNS,
+    SILENT_GAPS,
+    STATUSES,
+    account_cards,
+    card_months,
+)
+from .drivers import concentration_drivers
 from .lost import FALL_THRESHOLD, LOST_COLUMNS, lost_accounts
+from .orders import default_band_edges, land_and_expand, order_bands
 from .periods import RHYTHM_QUANTILE, period_as_of, sale_day_gap
-from .readings import LEAK_RATE_HIGH, key_count_readings, lost_readings, scorecard_readings
+from .plots import plot_account_card
+from .readings import (
+    LEAK_RATE_HIGH,
+    concentration_change_readings,
+    key_count_readings,
+    lost_readings,
+    scorecard_readings,
+    window_readings,
+)
 from .scorecard import (
     MOVEMENTS,
     SCORECARD_COLUMNS,
@@ -20,6 +39,8 @@ from .scorecard import (
     win_grow_keep,
 )
 from .tiers import TIER_ORDER, TierStandard, apply_tiers, period_tiers, tier_standard
+from .value import cumulative_value
+from .window import REACTIVATIONS_HIGH, WINDOW_QUANTILE, window_check
 
 __all__ = [
     "TIER_ORDER",
@@ -43,4 +64,22 @@ __all__ = [
     "lost_readings",
     "scorecard_readings",
     "key_count_readings",
+    "CARD_COLUMNS",
+    "MONTHLY_COLUMNS",
+    "STATUSES",
+    "GROWTH_BAND",
+    "SILENT_GAPS",
+    "account_cards",
+    "card_months",
+    "plot_account_card",
+    "concentration_drivers",
+    "concentration_change_readings",
+    "window_readings",
+    "REACTIVATIONS_HIGH",
+    "WINDOW_QUANTILE",
+    "window_check",
+    "default_band_edges",
+    "order_bands",
+    "land_and_expand",
+    "cumulative_value",
 ]

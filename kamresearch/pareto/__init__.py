@@ -41,6 +41,7 @@ from .concentration import (
     customer_tiers,
     lorenz_curve,
 )
+from .entry import ENTRY_DAYS, entry_tiers
 from .plots import (
     plot_concentration_trend,
     plot_lorenz,
@@ -57,6 +58,8 @@ __all__ = [
     "customer_tiers",
     "key_account_profile",
     "key_account_comparison",
+    "ENTRY_DAYS",
+    "entry_tiers",
     "concentration_trend",
     "plot_pareto",
     "plot_lorenz",

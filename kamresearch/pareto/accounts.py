@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..errors import ConfigError, DataError
 from .concentration import _per_customer, _prepare, _ranked_tiers, _sql
+from .entry import entry_tiers
 
 __all__ = ["key_account_profile", "key_account_comparison"]
 
@@ -23,7 +24,7 @@ _PROFILE_MARKS = (
 
 
 def key_account_profile(
-    tx: pd.DataFrame, *, tiers=(0.01, 0.20), start=None, end=None
+    tx: pd.DataFrame, *, tiers=(0.01, 0.20), start=None, end=None, tier_basis: str = "window"
 ) -> pd.DataFrame:
     """Per customer the three marks of a key account: volume, price premium, repurchase.
 
@@ -38,6 +39,12 @@ def key_account_profile(
         ``key`` and ``major`` shares of customers for :func:`customer_tiers`.
     start, end : date-like, optional
         Window (inclusive days).
+    tier_basis : {"window", "entry"}
+        ``"window"``: the tier from the revenue in the window; ``"entry"``: the
+        entry tier (:func:`kamresearch.pareto.entry_tiers`: revenue in each
+        account's first 365 days up to ``end``), so that longevity cannot make an
+        account key when tiers are compared on repurchase or growth; accounts
+        whose entry window is still open get ``"(entry window open)"``.
 
     Returns
     -------
@@ -86,6 +93,8 @@ def key_account_profile(
     """
     if not 0 < tiers[0] <= tiers[1] <= 1:
         raise ConfigError(f"tiers={tiers!r} must satisfy 0 < key <= major <= 1")
+    if tier_basis not in ("window", "entry"):
+        raise ConfigError(f"tier_basis={tier_basis!r} is not supported; use 'window' or 'entry'")
     per = _per_customer(tx, start, end, region=True).set_index("customer_id")
     _, e, where = _prepare(tx, start, end)
     buy_where = f"{where} AND amount > 0" if where else "WHERE amount > 0"
@@ -149,11 +158,15 @@ def key_account_profile(
     out["months_observed"] = months_obs.fillna(0).astype("int64")
     out["orders_per_active_month"] = n_orders / m_with.where(m_with > 0)
     out["purchase_month_share"] = m_with / out["months_observed"].where(m_with > 0)
+    if tier_basis == "entry":
+        et = entry_tiers(tx, as_of=last, key=tiers[0], major=tiers[1])
+        out["tier"] = et["entry_tier"].reindex(out.index).fillna("(entry window open)")
     out.attrs = {
         **per.attrs,
         "order_unit": "invoice" if has_inv else "day",
         "has_prices": has_price,
         "tiers": tuple(tiers),
+        "tier_basis": tier_basis,
     }
     return out
 

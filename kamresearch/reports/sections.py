@@ -24,7 +24,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .. import churn, cohorts, narrative, pareto
+from .. import churn, cohorts, keyaccounts, narrative, pareto
 from ..errors import DataError, InsufficientDataWarning, KamError
 from ..plotting import format_money, format_pct
 from ..schema import ALL_REGIONS
@@ -576,6 +576,10 @@ class RegionReport(StorySections):
             "Scorecard": lambda: self.scorecard_table,
             "Scorecard accounts": lambda: self.scorecard_moves,
             "Lost key accounts": lambda: self.lost,
+            "Account cards": lambda: self.cards,
+            "Order bands": lambda: keyaccounts.order_bands(self.tx, freq=self.bridge_freq,
+                                                           as_of=self.as_of),
+            "Account cards monthly": lambda: self.cards.attrs["months"],
             "Concentration": lambda: self.summary.to_frame("value").rename_axis("measure"),
             "Top customers": lambda: self.classes.reset_index().head(100),
             "Pyramid": lambda: pareto.key_account_comparison(self.profile),

@@ -15,10 +15,12 @@ import logging
 import warnings
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from .. import keyaccounts
 from ..errors import DataError, KamError
+from ..i18n import N_, _, label
 from ..plotting import format_money, format_pct
 from ..schema import ALL_REGIONS
 
@@ -28,68 +30,122 @@ log = logging.getLogger("kamresearch")
 
 #: Client-facing labels of the story's tables (identifiers never reach the client).
 LABELS = {
-    "open_key": "Opening key accounts",
-    "entered": "Entered the key pool",
-    "won_new": "  of which new customers",
-    "won_existing": "  of which existing customers",
-    "new_customer_revenue": "Revenue from new customers",
-    "new_customer_share": "  share of revenue",
-    "median_days_to_key": "Days from first purchase to key tier (median)",
-    "kept_growth": "Growth of the key accounts kept",
-    "upgrades": "Customers moving up a tier",
-    "downgrades": "Customers moving down a tier",
-    "left": "Opening key accounts that left",
-    "lost": "  of which stopped buying",
-    "downgraded": "  of which fell to a lower tier",
-    "leak_rate": "Leak rate of the key pool",
-    "revenue_lost": "Revenue lost with them (previous period)",
-    "key_grr": "Key-account gross revenue retention",
-    "key_nrr": "Key-account net revenue retention",
-    "close_key": "Closing key accounts",
-    "failure": "Dominant failure",
-    "group.win": "Win",
-    "group.grow": "Grow",
-    "group.keep": "Keep",
-    "customer_id": "Account",
-    "region": "Region",
-    "tier": "Tier",
-    "status": "Status",
-    "revenue": "Lifetime revenue",
-    "share": "Share of revenue",
-    "first_purchase": "First purchase",
-    "last_purchase": "Last purchase",
-    "days_since_last": "Days since last purchase",
-    "revenue_trailing": "Revenue, last 12 months",
-    "revenue_prior": "Revenue, 12 months before",
-    "spend_change": "Change in spend",
-    "movement": "Movement",
-    "revenue_before": "Revenue, previous period",
-    "revenue_after": "Revenue, this period",
-    "change": "Change",
-    "movement.won_new": "won (new customer)",
-    "movement.won_existing": "won (existing customer)",
-    "movement.grown": "grown",
-    "movement.shrunk": "shrunk",
-    "movement.downgraded": "fell out of the key tier",
-    "movement.lost": "lost (stopped buying)",
-    "status.lost": "lost",
-    "status.fading": "fading",
-    "caption.scorecard": (
+    "open_key": N_("Opening key accounts"),
+    "entered": N_("Entered the key pool"),
+    "won_new": N_("of which new customers"),
+    "won_existing": N_("of which existing customers"),
+    "new_customer_revenue": N_("Revenue from new customers"),
+    "new_customer_share": N_("share of revenue"),
+    "median_days_to_key": N_("Days from first purchase to key tier (median)"),
+    "kept_growth": N_("Growth of the key accounts kept"),
+    "upgrades": N_("Customers moving up a tier"),
+    "downgrades": N_("Customers moving down a tier"),
+    "left": N_("Opening key accounts that left"),
+    "lost": N_("of which stopped buying"),
+    "downgraded": N_("of which fell to a lower tier"),
+    "leak_rate": N_("Leak rate of the key pool"),
+    "revenue_lost": N_("Revenue lost with them (previous period)"),
+    "key_grr": N_("Key-account gross revenue retention"),
+    "key_nrr": N_("Key-account net revenue retention"),
+    "close_key": N_("Closing key accounts"),
+    "failure": N_("Dominant failure"),
+    "group.win": N_("Win"),
+    "group.grow": N_("Grow"),
+    "group.keep": N_("Keep"),
+    "customer_id": N_("Account"),
+    "region": N_("Region"),
+    "tier": N_("Tier"),
+    "status": N_("Status"),
+    "revenue": N_("Lifetime revenue"),
+    "share": N_("Share of revenue"),
+    "first_purchase": N_("First purchase"),
+    "last_purchase": N_("Last purchase"),
+    "days_since_last": N_("Days since last purchase"),
+    "revenue_trailing": N_("Revenue, last 12 months"),
+    "revenue_prior": N_("Revenue, 12 months before"),
+    "spend_change": N_("Change in spend"),
+    "movement": N_("Movement"),
+    "revenue_before": N_("Revenue, previous period"),
+    "revenue_after": N_("Revenue, this period"),
+    "change": N_("Change"),
+    "movement.won_new": N_("won (new customer)"),
+    "movement.won_existing": N_("won (existing customer)"),
+    "movement.grown": N_("grown"),
+    "movement.shrunk": N_("shrunk"),
+    "movement.downgraded": N_("fell out of the key tier"),
+    "movement.lost": N_("lost (stopped buying)"),
+    "status.lost": N_("lost"),
+    "status.fading": N_("fading"),
+    "caption.scorecard": N_(
         "Win / grow / keep scorecard of the key accounts per period (company "
         "tier standard: key = revenue in the period of at least the company's "
         "smallest top-{key} account)"
     ),
-    "caption.won": "Key accounts won in {period}",
-    "caption.grown": "Key accounts kept in {period}, largest revenue change first",
-    "caption.lost": "Key accounts that left in {period}",
-    "caption.lost_list": (
+    "caption.won": N_("Key accounts won in {period}"),
+    "caption.grown": N_("Key accounts kept in {period}, largest revenue change first"),
+    "caption.lost": N_("Key accounts that left in {period}"),
+    "caption.lost_list": N_(
         "{n} key and major accounts lost (no purchase for more than {w} "
         "days) or fading (last-12-month spend down more than {fall} on the "
         "12 months before), largest lifetime revenue first"
     ),
-    "note.no_lost": "No key or major account is lost or fading.",
-    "note.no_moves": "No key account entered or left in {period}.",
-    "note.region_standard": (
+    "note.no_lost": N_("No key or major account is lost or fading."),
+    "note.no_moves": N_("No key account entered or left in {period}."),
+    "falling_spend": N_("Falling spend"),
+    "revenue_12m": N_("Revenue, last 12 months"),
+    "change_12m": N_("Change on the 12 months before"),
+    "month_revenue": N_("Revenue this month"),
+    "mom_change": N_("Month on month"),
+    "yoy_change": N_("Year on year"),
+    "ytd_revenue": N_("Year to date"),
+    "ytd_change": N_("Year to date, change"),
+    "median_gap_days": N_("Days between purchases (median)"),
+    "status.silent": N_("silent"),
+    "status.new": N_("new"),
+    "status.growing": N_("growing"),
+    "status.declining": N_("declining"),
+    "status.steady": N_("steady"),
+    "caption.cards": N_(
+        "Account cards: every key account, largest first — monthly revenue of the last 24 "
+        "months (bars) against the same months a year before (line); month-on-month, "
+        "year-on-year and year-to-date change in {month}"
+    ),
+    "note.no_cards": N_("No key account to show."),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    "caption.entry_survival": N_(
+        "Lifetimes by entry tier (tier from revenue in each account's first 12 months; "
+        "survival counted from 12 months after the first purchase, among the accounts still "
+        "buying then: longevity cannot make an account key)"
+    ),
+    "note.tier_definition": N_(
+        "The curves above use the tier from revenue over the whole window: accounts that stay "
+        "longer buy more and become key because they stayed, so those curves overstate how "
+        "much longer key accounts last. The entry tier below is the fair comparison."
+    ),
+    "customers": N_("Customers"),
+    "repeat_customers": N_("Repeat customers"),
+    "longest_gap_p90": N_("Longest gap, 90th percentile (days)"),
+    "suggested_days": N_("Window fitting the rhythm (days)"),
+    "window_days": N_("Window in use (days)"),
+    "reactivations": N_("Reactivations"),
+    "reactivations_per_customer": N_("Reactivations per customer"),
+    "too_short": N_("Window too short"),
+    "group.all": N_("all customers"),
+    "caption.window": N_(
+        "Does the inactivity window fit each tier's buying rhythm? A reactivation is a "
+        "customer called lost that bought again"
+    ),
+    "band": N_("Order value"),
+    "caption.bands": N_(
+        "Order-value bands per period: share of orders / share of revenue (an order is an "
+        "invoice; band edges scaled to the data's currency)"
+    ),
+    "reading.land_expand": N_(
+        "Land and expand: the key accounts' median order a year after their first order is "
+        "{ratio} their first order ({n} accounts with orders then)"
+    ),
+    "note.region_standard": N_(
         "The company's data were not available, so tiers here are set on "
         "this region's own customers."
     ),
@@ -101,27 +157,44 @@ _GROUPS = {
     "keep": ("open_key", "left", "lost", "downgraded", "leak_rate", "revenue_lost", "key_grr",
              "key_nrr", "close_key"),
 }  # fmt: skip
+#: Rows shown indented under the row above them in the scorecard.
+_SUB = {"won_new", "won_existing", "new_customer_share", "lost", "downgraded"}
 _PCT = {"new_customer_share", "kept_growth", "leak_rate", "key_grr", "key_nrr", "share",
-        "spend_change"}  # fmt: skip
+        "spend_change", "change_12m", "mom_change", "yoy_change", "ytd_change"}  # fmt: skip
+_PLAIN = {"reactivations_per_customer"}
+_SIGNED = {"kept_growth", "spend_change", "change_12m", "mom_change", "yoy_change", "ytd_change"}
 _MONEY = {"new_customer_revenue", "revenue_lost", "revenue", "revenue_trailing", "revenue_prior",
-          "revenue_before", "revenue_after", "change"}  # fmt: skip
+          "revenue_before", "revenue_after", "change", "revenue_12m", "month_revenue",
+          "ytd_revenue"}  # fmt: skip
+
+
+def _l(name: str, /, **kw) -> str:
+    """The label ``LABELS[key]`` in the report's language (formatted with ``kw``)."""
+    text = _(LABELS[name])
+    return text.format(**kw) if kw else text
 
 
 def _cell(col: str, v, currency: str = "") -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT:
         return "–"
+    if col in _PLAIN:
+        return f"{v:.2f}"
     if col in _PCT:
-        return f"{v:+.1%}" if col in ("kept_growth", "spend_change") else format_pct(v, 1)
+        return f"{v:+.1%}" if col in _SIGNED else format_pct(v, 1)
     if col in _MONEY:
         return format_money(v, currency)
+    if isinstance(v, bool | np.bool_):
+        return _l("yes") if v else _l("no")
     if isinstance(v, pd.Timestamp):
         return f"{v:%Y-%m-%d}"
     if col == "failure":
-        return keyaccounts.readings.TEXT[f"failure.{v}"]
+        return _(keyaccounts.readings.TEXT[f"failure.{v}"])
     if col == "movement":
-        return LABELS[f"movement.{v}"]
+        return _l(f"movement.{v}")
+    if col == "tier":
+        return _(keyaccounts.readings.TEXT[f"account.{v}"])
     if col == "status":
-        return LABELS[f"status.{v}"]
+        return _l(f"status.{v}")
     if isinstance(v, float):
         return f"{v:,.0f}"
     return str(v)
@@ -148,9 +221,25 @@ def _note(text: str):
     return Markdown(f"> **Note:** {html.escape(text, quote=False)}")
 
 
+def _show(fig):
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    _display(fig)
+    plt.close(fig)
+
+
+def _fmt_simple(col: str, v) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return "–"
+    if col.startswith("survival"):
+        return format_pct(v, 1)
+    return f"{v:,.0f}"
+
+
 def labelled(table: pd.DataFrame, columns, *, currency: str = "") -> pd.DataFrame:
     """``table[columns]`` as display strings under their client labels."""
-    return pd.DataFrame({LABELS.get(c, c): [_cell(c, v, currency) for v in table[c].tolist()]
+    return pd.DataFrame({_l(c) if c in LABELS else c: [_cell(c, v, currency) for v in table[c].tolist()]
                          for c in columns})  # fmt: skip
 
 
@@ -170,7 +259,7 @@ class StorySections:
         if source is not None:
             return pd.read_parquet(source, columns=["customer_id", "date", "amount", "region"])
         log.warning("no company data for region %s: tiers set on the region", self.region)
-        self.notes.append(f"Tiers: {LABELS['note.region_standard']}")
+        self.notes.append(f"Tiers: {_l('note.region_standard')}")
         return self.tx
 
     @cached_property
@@ -184,6 +273,16 @@ class StorySections:
     def period_as_of(self) -> pd.Timestamp:
         """``as_of`` for period tables: its period's end when the data are complete to it."""
         return keyaccounts.period_as_of(self.company_tx, freq=self.bridge_freq, as_of=self.as_of)
+
+    @cached_property
+    def last_full_as_of(self) -> pd.Timestamp:
+        """The last day of the last complete period (``period_as_of`` when it is complete)."""
+        from ..engine.facts import parse_freq
+
+        pfreq = parse_freq(self.bridge_freq)[0]
+        p = pd.Period(self.period_as_of, freq=pfreq)
+        end = p.end_time.normalize()
+        return end if self.period_as_of >= end else (p - 1).end_time.normalize()
 
     def company_tiers(self, revenue: pd.Series) -> pd.Series:
         """Tiers of whole-window revenues against the company standard."""
@@ -207,6 +306,11 @@ class StorySections:
                                          inactivity_days=self.lifetimes.attrs["inactivity_days"])  # fmt: skip
 
     @cached_property
+    def cards(self) -> pd.DataFrame:
+        return keyaccounts.account_cards(self.tx, as_of=self.as_of, standard=self.standard,
+                                         inactivity_days=self.lifetimes.attrs["inactivity_days"])  # fmt: skip
+
+    @cached_property
     def key_counts(self) -> pd.Series:
         """Key accounts per calendar year (company standard)."""
         pt = keyaccounts.period_tiers(self.tx, freq="Y", as_of=self.as_of, standard=self.standard)
@@ -219,6 +323,12 @@ class StorySections:
             lambda: keyaccounts.lost_readings(self.lost, currency=self.currency),
             lambda: keyaccounts.scorecard_readings(self.scorecard_table, currency=self.currency),
             lambda: keyaccounts.key_count_readings(self.key_counts),
+            lambda: keyaccounts.window_readings(keyaccounts.window_check(self.lifetimes)),
+            lambda: keyaccounts.concentration_change_readings(
+                keyaccounts.concentration_drivers(
+                    self.tx, freq=self.bridge_freq, as_of=self.last_full_as_of
+                )
+            ),
         ):
             try:
                 with warnings.catch_warnings():
@@ -249,26 +359,26 @@ class StorySections:
             rows = []
             for group, cols in _GROUPS.items():
                 for c in cols:
-                    rows.append({"": f"{LABELS['group.' + group]}: {LABELS[c].strip()}"
-                                 if not LABELS[c].startswith("  ") else LABELS[c],
+                    rows.append({"": f"{_l('group.' + group)}: {_l(c).strip()}"
+                                 if c not in _SUB else "  " + _l(c),
                                  **{str(p): _cell(c, shown.at[p, c], self.currency)
                                     for p in shown.index}})  # fmt: skip
             rows.append(
                 {
-                    "": LABELS["failure"],
+                    "": _l("failure"),
                     **{str(p): _cell("failure", shown.at[p, "failure"]) for p in shown.index},
                 }
             )
             table = pd.DataFrame(rows)
             table.columns = [c + (" (partial)" if c and bool(shown.at[pd.Period(c), "partial"])
                                   else "") for c in table.columns]  # fmt: skip
-            _display(_table(table, caption=LABELS["caption.scorecard"].format(
+            _display(_table(table, caption=_l("caption.scorecard",
                 key=format_pct(self.key_share))))  # fmt: skip
             period = self._last_full_period()
             moves = self.scorecard_moves
             moves = moves[moves["period"] == period]
             if moves.empty:
-                _display(_note(LABELS["note.no_moves"].format(period=period)))
+                _display(_note(_l("note.no_moves", period=period)))
                 return
             cols = ["customer_id", "region", "movement", "revenue_before", "revenue_after",
                     "change"]  # fmt: skip
@@ -284,20 +394,114 @@ class StorySections:
                     part = part.sort_values(order, ascending=False)
                 if len(part):
                     _display(_table(labelled(part, cols, currency=self.currency),
-                                        caption=LABELS[cap].format(period=period)))  # fmt: skip
+                                        caption=_l(cap, period=period)))  # fmt: skip
 
     def lost_key_accounts(self, *, top: int = 30):
         """Lost and fading key and major accounts, named, largest first."""
         with self.section("Lost key accounts"):
             lost = self.lost
             if lost.empty:
-                _display(_note(LABELS["note.no_lost"]))
+                _display(_note(_l("note.no_lost")))
                 return
             cols = ["customer_id", "region", "tier", "status", "revenue", "share",
                     "last_purchase", "days_since_last", "revenue_trailing", "revenue_prior",
                     "spend_change"]  # fmt: skip
             a = lost.attrs
             _display(_table(labelled(lost.head(top), cols, currency=self.currency),
-                                caption=LABELS["caption.lost_list"].format(
+                                caption=_l("caption.lost_list",
                                     n=len(lost), w=a["inactivity_days"],
                                     fall=format_pct(a["fall_threshold"]))))  # fmt: skip
+
+    def account_cards(self, *, ncols: int = 4):
+        """One card per key account: monthly revenue chart and its latest figures."""
+        import matplotlib.pyplot as plt
+
+        with self.section("Account cards"):
+            cards = self.cards
+            if cards.empty:
+                _display(_note(_l("note.no_cards")))
+                return
+            months = cards.attrs["months"]
+            n = len(cards)
+            nrows = -(-n // ncols)
+            fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.1 * nrows),
+                                     squeeze=False)  # fmt: skip
+            for ax, row in zip(axes.flat, cards.itertuples(), strict=False):
+                one = months[months["customer_id"] == row.customer_id]
+                keyaccounts.plot_account_card(one, ax=ax, currency=self.currency,
+                                              title=f"{row.customer_id} · {_l('status.' + row.status)}")  # fmt: skip
+            for ax in list(axes.flat)[n:]:
+                ax.axis("off")
+            fig.tight_layout()
+            _display(fig)
+            plt.close(fig)
+            cols = ["customer_id", "region", "status", "falling_spend", "revenue_12m", "change_12m",
+                    "month_revenue", "mom_change", "yoy_change", "ytd_revenue", "ytd_change",
+                    "median_gap_days", "days_since_last"]  # fmt: skip
+            month = cards["last_month"].iloc[0]
+            _display(_table(labelled(cards, cols, currency=self.currency),
+                            caption=_l("caption.cards", month=month)))  # fmt: skip
+
+    def survival_by_entry_tier(self):
+        """Kaplan–Meier by entry tier from the 12-month landmark (the non-circular comparison)."""
+        from .. import churn
+
+        with self.section("Survival by entry tier"):
+            _display(_note(_l("note.tier_definition")))
+            lt = churn.add_entry_tier(self.lifetimes, self.tx, key=self.key_share,
+                                      major=self.major_share)  # fmt: skip
+            curves = churn.survival_curves(lt, by="entry_tier")
+            ok = curves.summary[curves.summary["status"] == "ok"]
+            if ok.empty:
+                raise DataError("fewer than 20 accounts alive 12 months after their first "
+                                "purchase, or 5 churn events, in every entry tier")  # fmt: skip
+            ax = churn.plot_survival(curves)
+            _show(ax.figure)
+            cols = ["n_observable", "events", "median_lifetime_days", "survival_1y",
+                    "survival_2y"]  # fmt: skip
+            table = curves.summary[cols].copy()
+            shown = pd.DataFrame({_l("tier"): [_(keyaccounts.readings.TEXT[f"account.{t}"])
+                                              for t in table.index]})  # fmt: skip
+            for c in cols:
+                shown[label(c)] = [_fmt_simple(c, v) for v in table[c].tolist()]
+            _display(_table(shown, caption=_l("caption.entry_survival")))
+
+    def inactivity_window_check(self):
+        """The window against each tier's rhythm and the reactivations it creates."""
+        from IPython.display import Markdown
+
+        with self.section("Inactivity window"):
+            check = keyaccounts.window_check(self.lifetimes)
+            r = keyaccounts.window_readings(check)
+            _display(Markdown(f"**{html.escape(str(r['reading'].iloc[0]), quote=False)}**"))
+            cols = ["customers", "repeat_customers", "median_gap_days", "longest_gap_p90",
+                    "suggested_days", "window_days", "reactivations",
+                    "reactivations_per_customer", "too_short"]  # fmt: skip
+            names = [_(keyaccounts.readings.TEXT[f"account.{g}"]) if g != "all"
+                     else _l("group.all") for g in check.index]  # fmt: skip
+            table = labelled(check.reset_index(drop=True), cols)
+            table.insert(0, _l("tier"), names)
+            _display(_table(table, caption=_l("caption.window")))
+
+    def order_sizes(self):
+        """Order-value bands per period, and the key accounts' land-and-expand."""
+        from IPython.display import Markdown
+
+        with self.section("Order size"):
+            bands = keyaccounts.order_bands(self.tx, freq=self.bridge_freq, as_of=self.as_of)
+            if bands.empty:
+                raise DataError("no order with a purchase")
+            cells = bands.assign(v=[f"{format_pct(a, 1)} / {format_pct(b, 1)}" for a, b in
+                                    zip(bands["order_share"], bands["revenue_share"],
+                                        strict=True)])  # fmt: skip
+            table = cells.pivot(index="band", columns="period", values="v").fillna("–")
+            table.columns = [str(c) for c in table.columns]
+            table = table.reset_index().rename(columns={"band": _l("band")})
+            table[_l("band")] = table[_l("band")].astype(str)
+            _display(_table(table, caption=_l("caption.bands")))
+            le = keyaccounts.land_and_expand(self.tx, as_of=self.as_of, standard=self.standard)
+            le = le.dropna(subset=["ratio"])
+            if len(le):
+                ratio = f"{float(le['ratio'].median()):.2f}×"
+                _display(Markdown(html.escape(_l("reading.land_expand", ratio=ratio, n=len(le)),
+                                              quote=False)))  # fmt: skip

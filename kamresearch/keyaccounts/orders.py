@@ -1,0 +1,124 @@
+"""Order size: order-value bands per period, and land-and-expand of the accounts that became key.
+
+Large orders (大订单) against small orders (小单): how many orders and how much
+revenue fall in each band of order value, per period; and for the accounts
+that became key, their first order against their orders a year later -- did
+they land small and expand?
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..engine.windows import customer_orders
+from .tiers import TierStandard, apply_tiers, tier_standard
+
+__all__ = ["default_band_edges", "order_bands", "land_and_expand"]
+
+
+def default_band_edges(order_values) -> tuple[float, ...]:
+    """Band edges scaled to the data's currency: powers of ten around the median order.
+
+    With ``m`` the median order value and ``p = 10 ** floor(log10(m))``: edges
+    ``(p / 10, p, 10 p, 100 p)``, e.g. a median of 350 gives 10, 100, 1,000, 10,000.
+    """
+    v = np.asarray(order_values, dtype=float)
+    v = v[v > 0]
+    if not len(v):
+        return (10.0, 100.0, 1_000.0, 10_000.0)
+    p = 10.0 ** math.floor(math.log10(float(np.median(v))))
+    return (p / 10, p, 10 * p, 100 * p)
+
+
+def _band_labels(edges) -> list[str]:
+    def f(x):
+        return f"{x:,.0f}"
+
+    return ([f"< {f(edges[0])}"] + [f"{f(a)}–{f(b)}" for a, b in zip(edges[:-1], edges[1:],
+                                                                       strict=True)]
+            + [f">= {f(edges[-1])}"])  # fmt: skip
+
+
+def order_bands(tx: pd.DataFrame, *, freq: str = "Y", as_of=None, edges=None) -> pd.DataFrame:
+    """Orders and revenue per order-value band and period.
+
+    Parameters
+    ----------
+    tx : DataFrame
+        Canonical transactions (orders: :func:`kamresearch.engine.customer_orders`).
+    freq : {"Y", "Q", "M"}
+        Period length.
+    as_of : date-like, optional
+    edges : sequence of float, optional
+        Increasing band edges in the data's currency; default :func:`default_band_edges`.
+
+    Returns
+    -------
+    DataFrame
+        One row per period x band (``band``: "< 10", "10–100", ..., ">= 10,000";
+        an order of exactly an edge belongs to the band above it): ``orders``,
+        ``order_share`` (of the period's orders), ``revenue`` (order value summed),
+        ``revenue_share``. ``attrs``: ``edges``.
+    """
+    from ..engine.facts import parse_freq
+
+    pfreq = parse_freq(freq, allowed=("M", "Q", "Y"))[0]
+    o = customer_orders(tx, as_of=as_of)
+    edges = tuple(float(e) for e in (edges if edges is not None else
+                                     default_band_edges(o["order_value"])))  # fmt: skip
+    if list(edges) != sorted(set(edges)):
+        from ..errors import ConfigError
+
+        raise ConfigError(f"edges={edges!r} must be strictly increasing")
+    labels = _band_labels(edges)
+    idx = np.searchsorted(np.asarray(edges), o["order_value"].to_numpy(), side="right")
+    frame = pd.DataFrame({"period": o["day"].dt.to_period(pfreq),
+                          "band": pd.Categorical(np.asarray(labels)[idx], categories=labels),
+                          "value": o["order_value"].to_numpy()})  # fmt: skip
+    g = frame.groupby(["period", "band"], observed=False)["value"]
+    out = pd.DataFrame({"orders": g.size(), "revenue": g.sum()}).reset_index()
+    tot = out.groupby("period")[["orders", "revenue"]].transform("sum")
+    out["order_share"] = out["orders"] / tot["orders"].where(tot["orders"] > 0)
+    out["revenue_share"] = out["revenue"] / tot["revenue"].where(tot["revenue"] > 0)
+    out = out[["period", "band", "orders", "order_share", "revenue", "revenue_share"]]
+    out.attrs = {"edges": edges}
+    return out
+
+
+def land_and_expand(
+    tx: pd.DataFrame, *, as_of=None, standard: TierStandard | None = None, key: float = 0.01,
+    major: float = 0.20, later_days: int = 365, window_days: int = 90,
+) -> pd.DataFrame:  # fmt: skip
+    """For the accounts that became key: first order value against orders a year later.
+
+    Returns
+    -------
+    DataFrame
+        One row per key account (company standard on revenue up to ``as_of``):
+        ``customer_id``, ``first_order_value`` (its first order), ``later_order_value``
+        (median value of its orders in ``[first + later_days, first + later_days +
+        window_days)``; NaN when none), ``ratio`` (later / first).
+    """
+    o = customer_orders(tx, as_of=as_of)
+    if standard is None:
+        standard = tier_standard(tx, as_of=as_of, key=key, major=major, freqs=())
+    rev = o.groupby("customer_id")["order_value"].sum()
+    from ..engine.facts import customer_summary
+
+    net = customer_summary(tx, as_of=as_of)["revenue"]
+    tier = apply_tiers(net, key_min=float(standard.window["key_min_revenue"]),
+                       major_min=float(standard.window["major_min_revenue"]))  # fmt: skip
+    ids = tier.index[tier == "key"].intersection(rev.index)
+    o = o[o["customer_id"].isin(ids)].sort_values(["customer_id", "day"], kind="stable")
+    first = o.groupby("customer_id").first()
+    start = o["customer_id"].map(first["day"]) + pd.Timedelta(days=later_days)
+    inside = (o["day"] >= start) & (o["day"] < start + pd.Timedelta(days=window_days))
+    later = o[inside].groupby("customer_id")["order_value"].median()
+    out = pd.DataFrame({"customer_id": first.index,
+                        "first_order_value": first["order_value"].to_numpy(),
+                        "later_order_value": later.reindex(first.index).to_numpy()})  # fmt: skip
+    out["ratio"] = out["later_order_value"] / out["first_order_value"]
+    return out.reset_index(drop=True)
