@@ -227,7 +227,25 @@ def sample(out, seed):
     default=None,
     help="Seconds a notebook cell may run before its region fails [default: no limit].",
 )
-@click.option("--sheet", default=None, help="Read only this Excel sheet.")
+@click.option(
+    "--sheet",
+    "sheets",
+    multiple=True,
+    help="Excel: read only this sheet (repeatable), or 'all' (hidden and summary sheets too).",
+)
+@click.option("--header-row", type=int, default=None, help="Row number of the header (1 = first).")
+@click.option("--unit", default=None, help="Unit of the amounts: 元, 千元, 万元, 百万元 or 亿元.")
+@click.option(
+    "--amount-basis",
+    type=click.Choice(["net", "gross"]),
+    default=None,
+    help="Revenue net of VAT or VAT included [default: net].",
+)
+@click.option(
+    "--returns-from",
+    default=None,
+    help="Remark column (摘要, 备注 ...) whose returns (退货, 红字, 冲销) are made negative.",
+)
 @click.option(
     "--keep-duplicates/--drop-duplicates",
     default=None,
@@ -283,7 +301,11 @@ def report(
     inactivity_days,
     template,
     timeout,
-    sheet,
+    sheets,
+    header_row,
+    unit,
+    amount_basis,
+    returns_from,
     keep_duplicates,
     dayfirst,
     decimal,
@@ -328,7 +350,7 @@ def report(
             inactivity_days=inactivity_days,
             timeout=timeout,
             progress=progress,
-            sheet=sheet,
+            sheet=None if not sheets else sheets[0] if len(sheets) == 1 else list(sheets),
             keep_duplicates=keep_duplicates,
             dayfirst=dayfirst,
             decimal=decimal,
@@ -337,6 +359,10 @@ def report(
             tz=tz,
             outlying_dates=outlying_dates,
             force_as_of=force_as_of,
+            header_row=header_row,
+            unit=unit,
+            amount_basis=amount_basis,
+            returns_from=returns_from,
         )
     except KamError as exc:
         _fail(exc)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,6 +18,7 @@ import kamresearch.io.read as kio
 from kamresearch.cli import main
 from kamresearch.errors import ConfigError, DataError, DataWarning
 from kamresearch.io import describe_quality, read_transactions
+from kamresearch.io.aliases import ALIASES, REMARKS, TAX
 from kamresearch.io.headers import find_header, flatten
 from kamresearch.io.ledger import closing_rows, similar_names
 
@@ -320,3 +322,40 @@ def test_cli_validate_says_what_was_decided(tmp_path):
     assert "Total rows excluded: 1" in result.output and "Header: row 1" in result.output
     result = CliRunner().invoke(main, ["validate", str(path), "--amount-basis", "gross"])
     assert "Amount: column '价税合计', VAT included" in result.output
+
+
+# --------------------------------------------------------------------------- docs and report run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_alias_table_in_the_docs_lists_every_alias():
+    doc = (ROOT / "docs" / "erp_exports.md").read_text(encoding="utf-8")
+    names = {a for v in ALIASES.values() for a in v} | set(TAX) | set(REMARKS)
+    missing = sorted(a for a in names if f"`{a}`" not in doc)
+    assert not missing, f"docs/erp_exports.md misses {missing}"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Exports from Chinese ERPs", 1)[1].split("\n## ", 1)[0]
+    for option in ("unit=", "amount_basis=", "header_row=", "sheet=", "returns_from="):
+        assert f"`{option}" in section, option
+    assert "docs/erp_exports.md" in section
+
+
+def test_report_run_passes_the_reading_options(tmp_path):
+    from kamresearch.reports.config import resolve_options
+    from kamresearch.reports.pipeline import _prepare_data
+
+    opts = resolve_options(
+        "x.csv", unit="万元", amount_basis="gross", header_row=2, sheet=("a", "b")
+    )
+    assert (opts["unit"], opts["amount_basis"], opts["header_row"]) == ("万元", "gross", 2)
+    assert opts["sheet"] == ["a", "b"] and resolve_options("x.csv")["amount_basis"] is None
+    with pytest.raises(ConfigError, match="amount_basis"):
+        resolve_options("x.csv", amount_basis="vat")
+    with pytest.raises(ConfigError, match="header_row"):
+        resolve_options("x.csv", header_row=0)
+    path = tmp_path / "gross.csv"
+    path.write_text("说明\n客户编码,日期,价税合计\nA,2023-01-01,1.13\nB,2023-01-02,2.26\n")
+    read = {"amount_basis": "gross", "unit": "万元", "header_row": 2}
+    tx, _ = _prepare_data(str(path), None, tmp_path / "out", read)
+    assert tx["amount"].sum() == pytest.approx(33_900.0)  # (1.13 + 2.26) 万元, VAT included

@@ -301,8 +301,10 @@ def read_transactions(
         raise ConfigError(f"source must be a file path or a DataFrame, got {type(source).__name__}")
     src = "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
     try:
-        raw = _load(source, sheet, src, header_row=header_row, mapping=mapping, basis=amount_basis)
-        opts = {"unit": unit, "basis": amount_basis, "returns_from": returns_from}
+        raw = _load(
+            source, sheet, src, header_row=header_row, mapping=mapping, basis=amount_basis or "net"
+        )
+        opts = {"unit": unit, "basis": amount_basis or "net", "returns_from": returns_from}
         opts.update(decimal=decimal, unify_ids=unify_ids, unify_regions=unify_regions)
         check_zone(tz)
         opts.update(tz=tz, outlying_dates=outlying_dates)

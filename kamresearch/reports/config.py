@@ -58,12 +58,17 @@ CONFIG_KEYS = (
     "tz",
     "outlying_dates",
     "force_as_of",
+    "header_row",
+    "unit",
+    "amount_basis",
+    "returns_from",
     "timeout",
 )
 _PATH_KEYS = ("data", "out", "template")
 #: Options passed to :func:`kamresearch.read_transactions` by the report run.
 READ_OPTIONS = ("sheet", "keep_duplicates", "dayfirst", "decimal", "unify_ids", "unify_regions",
-                "tz", "outlying_dates")  # fmt: skip
+                "tz", "outlying_dates", "header_row", "unit", "amount_basis",
+                "returns_from")  # fmt: skip
 
 
 def default_template() -> Path:
@@ -86,10 +91,12 @@ def load_config(path) -> dict:
     (a list, or ``"all"``), ``as_of``, ``out``, ``jobs``, ``force``, ``key_share``,
     ``major_share``, ``inactivity_days``, ``template``, ``params`` (a table of extra
     notebook parameters), ``timeout`` (seconds per notebook cell), and the reading
-    options of :func:`kamresearch.read_transactions` ``sheet``, ``keep_duplicates``,
-    ``dayfirst``, ``decimal``, ``unify_ids``, ``unify_regions``, ``tz``,
-    ``outlying_dates``, and ``force_as_of`` (accept an ``as_of`` more than
-    :data:`kamresearch.engine.AS_OF_MAX_DAYS_AFTER` days after the data). Relative paths are relative to the config file's folder.
+    options of :func:`kamresearch.read_transactions` ``sheet`` (a name, a list or
+    ``"all"``), ``keep_duplicates``, ``dayfirst``, ``header_row``, ``unit``,
+    ``amount_basis``, ``returns_from``, ``decimal``, ``unify_ids``, ``unify_regions``,
+    ``tz``, ``outlying_dates``, and ``force_as_of`` (accept an ``as_of`` more than
+    :data:`kamresearch.engine.AS_OF_MAX_DAYS_AFTER` days after the data). Relative paths
+    are relative to the config file's folder.
 
     Raises
     ------
@@ -178,6 +185,10 @@ def _options(data, cfg: dict, given: dict) -> dict:
         "tz": None,
         "outlying_dates": "raise",
         "force_as_of": False,
+        "header_row": None,
+        "unit": None,
+        "amount_basis": None,
+        "returns_from": None,
     }
     opts.update({k: v for k, v in cfg.items() if v is not None})
     opts.update({k: v for k, v in given.items() if v is not None})
@@ -196,8 +207,19 @@ def _options(data, cfg: dict, given: dict) -> dict:
             "tier thresholds must satisfy 0 < key_share <= major_share <= 1, got "
             f"{opts['key_share']}, {opts['major_share']}"
         )
-    if opts["sheet"] is not None and not isinstance(opts["sheet"], str):
-        raise ConfigError(f"sheet must be a sheet name, got {opts['sheet']!r}")
+    sheet = opts["sheet"]
+    if isinstance(sheet, tuple):
+        opts["sheet"] = sheet = list(sheet)
+    if sheet is not None and not (
+        isinstance(sheet, str)
+        or (isinstance(sheet, list) and all(isinstance(s, str) for s in sheet))
+    ):
+        raise ConfigError(f"sheet must be a sheet name, a list of them or 'all', got {sheet!r}")
+    row = opts["header_row"]
+    if row is not None and (isinstance(row, bool) or not isinstance(row, int) or row < 1):
+        raise ConfigError(f"header_row must be a row number (1 = first row), got {row!r}")
+    if opts["amount_basis"] not in (None, "net", "gross"):
+        raise ConfigError(f"amount_basis must be 'net' or 'gross', got {opts['amount_basis']!r}")
     if not isinstance(opts["keep_duplicates"], bool):
         raise ConfigError(f"keep_duplicates must be true or false, got {opts['keep_duplicates']!r}")
     if opts["dayfirst"] is not None and not isinstance(opts["dayfirst"], bool):

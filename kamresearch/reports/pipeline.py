@@ -260,6 +260,10 @@ def run(
     tz=None,
     outlying_dates=None,
     force_as_of=None,
+    header_row=None,
+    unit=None,
+    amount_basis=None,
+    returns_from=None,
 ) -> RunResult:
     """Run the report notebook for each region and write the run folder.
 
@@ -296,10 +300,11 @@ def run(
         Seconds a notebook cell may run (default no limit).
     progress : bool, optional
         A tqdm bar; default: when stderr is a terminal. Log lines are written either way.
-    sheet, keep_duplicates, dayfirst : optional
+    sheet, keep_duplicates, dayfirst, header_row, unit, amount_basis, returns_from : optional
         Passed to :func:`kamresearch.read_transactions` when ``data`` is a file
-        (defaults: every sheet with the first sheet's header, duplicates dropped,
-        day/month order decided from the values).
+        (defaults: the detail sheets, duplicates dropped, day/month order decided from
+        the values, header detected, unit read from the file, revenue net of VAT,
+        returns as signed in the file).
     decimal, unify_ids, unify_regions, tz, outlying_dates : optional
         Passed to :func:`kamresearch.read_transactions` likewise.
     force_as_of : bool, optional
@@ -352,6 +357,10 @@ def run(
         tz=tz,
         outlying_dates=outlying_dates,
         force_as_of=force_as_of,
+        header_row=header_row,
+        unit=unit,
+        amount_basis=amount_basis,
+        returns_from=returns_from,
     )
     template = Path(opts["template"]) if opts["template"] else default_template()
     if not template.is_file():
