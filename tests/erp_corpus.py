@@ -84,6 +84,7 @@ class Export:
     match: str = ""
     fix: dict = field(default_factory=dict)
     refix: object = None  # callable(folder) -> Path: the file exported as the message asks
+    says: str = ""  # words the error's fix must contain
     revenue: str = "net"  # which amount the truth sums: net, gross
     regions: bool = False  # the truth includes the regions of the lines
     customers_by: str = "code"  # code or name
@@ -739,3 +740,45 @@ def header_below_a_notes_block_csv(folder):
     ]
     rows += [[x.code, x.day, x.net, x.region] for x in lines]
     return Export("notes", _csv(folder / "带说明.csv", rows, "utf-8-sig"), lines, regions=True)
+
+
+@export
+def scientific_codes_gbk_csv(folder):
+    """客户编码 of 12 digits saved by Excel as 1.10101E+11: refused; re-exported as text, right."""
+    lines = make_lines(28)
+    for x in lines:
+        x.code = f"1101010{int(x.code[-3:]):05d}"
+
+    def as_text(folder2):
+        rows = [["客户编码", "日期", "金额"]] + [[x.code, x.day, x.net] for x in lines]
+        return _csv(folder2 / "科学计数_文本.csv", rows, "gbk")
+
+    rows = [["客户编码", "日期", "金额"]] + [[f"{float(x.code):.5E}", x.day, x.net] for x in lines]
+    return Export(
+        "sci",
+        _csv(folder / "科学计数.csv", rows, "gbk"),
+        lines,
+        outcome="error",
+        match=r"scientific notation",
+        says="as text",
+        refix=as_text,
+    )
+
+
+@export
+def leading_zero_codes_xlsx(folder):
+    """The same code as text 0003 and as the number 3: warned; unify_ids=True merges them."""
+    lines = make_lines(29)
+    for x in lines:
+        x.code = f"{int(x.code[-3:]) + 1:04d}"
+    rows = [["客户编码", "日期", "金额"]] + [
+        [int(x.code) if k % 3 == 0 else x.code, x.day, x.net] for k, x in enumerate(lines)
+    ]
+    return Export(
+        "zeros",
+        _xlsx(folder / "前导零.xlsx", {"Sheet1": rows}),
+        lines,
+        outcome="warn",
+        match=r"differ only in letter case or leading zeros",
+        fix={"unify_ids": True},
+    )

@@ -89,6 +89,7 @@ def test_export_read_without_mapping(name, folder):
     elif export.outcome == "error":
         with pytest.raises(DataError, match=export.match) as err:
             read_transactions(export.path, **export.kwargs)
+        assert export.says in str(err.value)
         for key, value in export.fix.items():  # the message names the fix to follow
             shown = f"{key}={value!r}" if key != "mapping" else f"mapping={value}"
             assert shown in str(err.value), shown

@@ -359,3 +359,16 @@ def test_report_run_passes_the_reading_options(tmp_path):
     read = {"amount_basis": "gross", "unit": "万元", "header_row": 2}
     tx, _ = _prepare_data(str(path), None, tmp_path / "out", read)
     assert tx["amount"].sum() == pytest.approx(33_900.0)  # (1.13 + 2.26) 万元, VAT included
+
+
+def test_describe_says_which_ids_were_unified():
+    df = pd.DataFrame(
+        {"客户编码": ["0003", 3, "0004"], "日期": ["2023-01-01"] * 3, "金额": [1, 2, 3]}
+    )
+    with pytest.warns(DataWarning, match="leading zeros"):
+        text = "\n".join(describe_quality(read_transactions(df)))
+    assert "Customer id: column '客户编码' (a customer code column)" in text
+    assert "1 group(s), kept apart: pass unify_ids=True" in text
+    merged = read_transactions(df, unify_ids=True)
+    assert merged.attrs["quality"]["customers"] == 2  # 0003 = 3, and 0004
+    assert "1 group(s), merged (unify_ids=True)" in "\n".join(describe_quality(merged))

@@ -115,6 +115,16 @@ def describe_quality(tx) -> list[str]:
         "mapping": "as mapped",
     }.get(q.get("customer_from"), "")
     out.append(f"Customer id: column {cols.get('customer_id')!r}" + (f" ({how})" if how else ""))
+    if q.get("customer_id_variants"):
+        done = (
+            "merged (unify_ids=True)"
+            if q.get("unify_ids")
+            else "kept apart: pass unify_ids=True to merge them"
+        )
+        out.append(
+            f"Customer ids written two ways (letter case or leading zeros, 0003 / 3): "
+            f"{q['customer_id_variants']:,} group(s), {done}"
+        )
     if q.get("likely_duplicate_names"):
         out.append(f"Names that may be one customer: {'; '.join(q['likely_duplicate_names'][:10])}")
     basis = {
