@@ -174,6 +174,10 @@ def test_region_from_sheet_names(tmp_path):
     tx = _quiet(_xlsx(tmp_path / "regions.xlsx", sheets))
     assert tx.groupby("region")["amount"].sum().to_dict() == {"华东": 10.0, "华南": 25.0}
     assert any("from the sheet names" in c for c in tx.attrs["quality"]["column_choices"])
+    # a table split over Sheet1, Sheet2 (or 数据1, 数据2) is one table: no region from them
+    split = {"Sheet1": sheets["华东"], "Sheet2": sheets["华南"]}
+    tx = _quiet(_xlsx(tmp_path / "split.xlsx", split))
+    assert set(tx["region"]) == {"All"} and tx["amount"].sum() == 35
 
 
 # --------------------------------------------------------------------------- columns

@@ -12,9 +12,9 @@ Part of :mod:`kamresearch.io`. Without ``sheet=``, every sheet is given a role:
   same headers (an extra or a missing other column is fine); a detail sheet whose key
   columns differ is skipped with a warning.
 
-When several detail sheets are combined, the workbook has no region column and the
-sheet names are not years or months, the sheet names become the region (column
-``<sheet>``). ``sheet=`` takes a name, a position, a list of them, or ``"all"``
+When several detail sheets are combined, the workbook has no region column and every
+sheet name reads as a region (华东, 华南区, 广东省, North …; not Sheet1, 数据2 or a
+month), the sheet names become the region (column ``<sheet>``). ``sheet=`` takes a name, a position, a list of them, or ``"all"``
 (every sheet with a table of lines, hidden, voided and summary ones included).
 """
 
@@ -43,6 +43,23 @@ _PERIOD = re.compile(
     r"nov\w*|dec\w*)?\s*(?:份)?\s*$|^\s*(?:19|20)\d{2}\s*年?\s*$",
     re.I,
 )
+
+
+_PLACES = (
+    "北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|"
+    "广东|海南|四川|贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|广州|深圳|"
+    "杭州|南京|苏州|武汉|成都|西安"
+)
+_REGION = re.compile(
+    rf"大区|区域|片区|区$|省|市$|^[华东南西北中]+[东南西北中部区]|{_PLACES}|"
+    r"north|south|east|west|central|region|area|territory|emea|apac|americas",
+    re.I,
+)
+
+
+def _region_names(names) -> bool:
+    """Sheet names that read as regions (华东, 华南区, 广东省, North) - not Sheet1, 数据2."""
+    return all(_REGION.search(n) and not _PERIOD.match(n) for n in names)
 
 
 def sheet_role(name: str, visible: bool = True) -> str | None:
@@ -222,7 +239,7 @@ def _combine(tables, names, info, src) -> _Raw:
     as_region = (
         len(tables) > 1
         and not any(cols["region"] for _, _, cols in tables)
-        and not any(_PERIOD.match(name) for name, _, _ in tables)
+        and _region_names([name for name, _, _ in tables])
     )
     for name, (frame, numbers, top, n, titles), _ in tables:
         if as_region:
