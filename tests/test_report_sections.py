@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import warnings
+from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
 
+from kamresearch.errors import DataError
 from kamresearch.reports import sections as rs
 from kamresearch.reports import sections_story as ss
 from kamresearch.reports.tables import RegionData
@@ -154,3 +157,156 @@ def test_no_positive_revenue_is_a_note(shown):
     rep.concentration()
     assert "no customer has positive net revenue" in shown[-1].data
     assert rep.save(None, None) == {}
+
+
+# --------------------------------------------------------------------------- issue 11
+
+
+class _Page(HTMLParser):
+    """Text, tags and attributes of rendered outputs."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.attrs, self.text = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs.extend(v or "" for _, v in attrs)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _rendered(shown) -> _Page:
+    """What a reader gets: Markdown outputs rendered as nbconvert's HTML export does."""
+    from nbconvert.filters.markdown import markdown2html
+
+    page = _Page()
+    for o in shown:
+        kind = type(o).__name__
+        if kind == "Markdown":
+            page.feed(markdown2html(o.data))
+        elif kind == "HTML":
+            page.feed(o.data)
+    page.close()
+    return page
+
+
+def _region(sample_tx, region="West"):
+    return sample_tx[sample_tx["region"] == region].reset_index(drop=True)
+
+
+def _returns_only(sample_tx):
+    """West's lines with every amount made negative: a region of returns only."""
+    tx = _region(sample_tx)
+    return tx.assign(amount=-tx["amount"].abs())
+
+
+def test_a_region_of_returns_only_gets_a_sentence_in_every_section(shown, sample_tx, tmp_path):
+    # defect 8: the layer cake's stackplot raised IndexError on a region with no purchase
+    rep = rs.RegionReport(RegionData(_returns_only(sample_tx), "R", sample_tx["date"].max()))
+    for name in SECTIONS:
+        before = len(shown)
+        getattr(rep, name)()  # never raises
+        assert len(shown) > before, f"{name} showed nothing"
+    notes = " ".join(" ".join(_rendered(shown).text).split())
+    for section in ("concentration", "largest customers", "customer pyramid",
+                    "concentration trend", "key-account profile", "cohort retention",
+                    "revenue retention", "revenue bridge", "key-account pool"):  # fmt: skip
+        assert (f"Insufficient data for {section} in this report: no customer has positive "
+                "net revenue") in notes, section  # fmt: skip
+    assert not any(type(o).__name__ == "Figure" for o in shown)  # no empty or negative chart
+    # the headline says why there is no figure instead of reading a 0 -> 0 key-account pool
+    head = rep.headline()
+    assert head.loc["customers", "reading"].startswith("No customer has positive net revenue")
+    assert "key_pool" not in head.index and "nrr" not in head.index
+    written = rep.save(tmp_path, "R")
+    assert written["headline"].exists() and written["xlsx"].exists()
+
+
+def test_a_single_customer_region_renders_with_notes(shown, sample_tx):
+    tx = _region(sample_tx)
+    one = tx[tx["customer_id"] == tx["customer_id"].iloc[0]].reset_index(drop=True)
+    rep = rs.RegionReport(RegionData(one, "R", sample_tx["date"].max()))
+    for name in SECTIONS:
+        before = len(shown)
+        getattr(rep, name)()
+        assert len(shown) > before, f"{name} showed nothing"
+    assert rep.headline().loc["customers", "value"] == 1
+    assert "Insufficient data for cohort retention" in "".join(_rendered(shown).text)
+
+
+def _plot_calls(tx, as_of):
+    from kamresearch import churn, cohorts, pareto
+
+    def lifetimes():
+        return churn.customer_lifetimes(tx, as_of=as_of, inactivity_days=180)
+
+    return {
+        "pareto": lambda: pareto.plot_pareto(tx),
+        "lorenz": lambda: pareto.plot_lorenz(tx),
+        "trend": lambda: pareto.plot_concentration_trend(
+            pareto.concentration_trend(tx, freq="Q", end=as_of)),
+        "survival": lambda: churn.plot_survival(churn.survival_curves(lifetimes(), by="tier")),
+        "hazard": lambda: churn.plot_hazard_ratios(
+            churn.hazard_ratio_table(lifetimes(), covariates=["tier"])),
+        "heatmap": lambda: cohorts.plot_retention_heatmap(
+            cohorts.retention_matrix(tx, freq="Q", as_of=as_of)),
+        "bridge": lambda: cohorts.plot_revenue_bridge(
+            cohorts.revenue_bridge(tx, freq="Q", as_of=as_of)),
+        "cake": lambda: cohorts.plot_layer_cake(tx, freq="Q", as_of=as_of),
+        "flow": lambda: cohorts.plot_key_account_flow(
+            cohorts.key_account_flow(tx, freq="Q", as_of=as_of)),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("case", ["returns only", "zero amounts", "no line", "one customer"])
+def test_every_report_plot_draws_or_says_why_not(case, sample_tx):
+    """Each plot the report uses returns its Axes or raises a DataError with a sentence."""
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+
+    tx = _region(sample_tx)
+    tx = {"returns only": _returns_only(sample_tx), "zero amounts": tx.assign(amount=0.0),
+          "no line": tx.iloc[:0],
+          "one customer": tx[tx["customer_id"] == tx["customer_id"].iloc[0]]}[case]  # fmt: skip
+    for name, call in _plot_calls(tx.reset_index(drop=True), sample_tx["date"].max()).items():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ax = call()
+        except DataError as exc:  # anything else (IndexError, KeyError) fails the test
+            assert len(exc.reason.split()) >= 4, (name, exc)  # a sentence, not a code
+        else:
+            assert isinstance(ax, Axes), name
+        plt.close("all")
+
+
+HOSTILE = ["<script>alert(1)</script>", "[x](javascript:alert(1))",
+           "<img src=x onerror=alert(1)>", "**bold** & `code`\n# heading"]  # fmt: skip
+
+
+def test_values_from_the_data_are_escaped_in_every_section(shown, sample_tx):
+    # defect 10: a region named <script>alert(1)</script> reached the HTML as a tag
+    # through the Markdown of the overview; names also reach notes, tables and captions
+    tx = _region(sample_tx).copy()
+    ids = tx["customer_id"].drop_duplicates().tolist()
+    hostile_ids = {c: f"{HOSTILE[i % len(HOSTILE)]} {c}" for i, c in enumerate(ids[:40])}
+    tx["customer_id"] = tx["customer_id"].map(lambda c: hostile_ids.get(c, c))
+    name = HOSTILE[0] + HOSTILE[1]
+    tx["region"] = name
+    other = _region(sample_tx, "East").assign(region=HOSTILE[2])  # a second level for Cox
+    tx = pd.concat([tx, other], ignore_index=True)
+    rep = rs.RegionReport(RegionData(tx, name, sample_tx["date"].max()))
+    for section in SECTIONS:
+        getattr(rep, section)()
+    rep.notes.append(f"{HOSTILE[2]}: {HOSTILE[0]}")  # a note quoting the data
+    rep.data_quality()
+    shown.append(rs.show_note(" ".join(HOSTILE)))
+    page = _rendered(shown)
+    assert not {"script", "img", "a"} & set(page.tags), set(page.tags)
+    assert not any("javascript" in v or "alert" in v for v in page.attrs)
+    text = "".join(page.text)
+    assert name in text  # shown as written, in the overview
+    assert any(v in text for v in hostile_ids.values())  # customer ids in the tables
+    assert "**bold** & `code` # heading" in text  # Markdown shown as text, not markup

@@ -125,6 +125,22 @@ def _leftovers(out: Path) -> list:
         ("index", "index_"),  # the run's own index.html
         ("manifest", "manifest_"),
         ("CON", "CON_"),  # Windows reserved
+        # issue 11: Windows opens the device whatever follows the name before the first
+        # dot (trailing spaces ignored), in any case, with COM/LPT superscript digits too
+        ("CON .txt", "CON_.txt"),
+        ("con.tar.gz", "con_.tar.gz"),
+        ("COM\u00b9", "COM\u00b9_"),
+        ("lpt\u00b3.x", "lpt\u00b3_.x"),
+        ("CONIN$", "CONIN$_"),
+        ("conout$ ", "conout$_"),
+        ("NUL", "NUL_"),
+        ("nul.", "nul_"),
+        ("AUX", "AUX_"),
+        ("LPT1", "LPT1_"),
+        ("COM0", "COM0_"),
+        ("CONSOLE", "CONSOLE"),  # not a device: kept
+        ("COM10", "COM10"),
+        ("index.x", "index.x"),  # not the run's index.html
         ("e\u0301", "\u00e9"),  # NFC
         ("trailing. ", "trailing"),
         ("United Kingdom", "United Kingdom"),

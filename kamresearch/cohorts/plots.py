@@ -211,19 +211,33 @@ def plot_layer_cake(tx: pd.DataFrame, *, freq: str = "Q", as_of=None, ax=None, c
         One layer per cohort (oldest at the bottom), from
         :func:`~kamresearch.cohorts.revenue_by_cohort`; a cohort's negative net
         revenue in a period (more returns than purchases) is drawn as 0.
+
+    Raises
+    ------
+    DataError
+        No transaction up to ``as_of``, or no cohort with positive net revenue in
+        any period (only returns): there is nothing to stack.
     """
     from matplotlib import colormaps
 
     from .retention import revenue_by_cohort
 
     table = revenue_by_cohort(tx, freq=freq, as_of=as_of)
+    values = table.to_numpy(dtype=float)
+    if table.empty or not (values > 0).any():
+        raise DataError(
+            "no acquisition cohort has positive net revenue in any period (only returns or "
+            "no purchase): there is no layer cake to draw",
+            column="amount",
+            fix="check the amounts' sign, or draw a region or period with purchases",
+        )
     ax = get_ax(ax)
     x = np.arange(len(table))
     n = table.shape[1]
     colors = colormaps["viridis"](np.linspace(0.05, 0.95, max(n, 1)))
     ax.stackplot(
         x,
-        table.to_numpy(dtype=float).T.clip(min=0),
+        values.T.clip(min=0),
         colors=colors,
         labels=[str(c) for c in table.columns],
         linewidth=0,

@@ -38,9 +38,13 @@ logger = logging.getLogger("kamresearch")
 
 LOCK_NAME = ".kamresearch.lock"
 TMP_MARK = ".tmp-"
-#: Stems a region may not take: they are the run's own files or reserved by Windows.
-_RESERVED = {"index", "manifest", "_data", "con", "prn", "aux", "nul"}
-_RESERVED |= {f"com{i}" for i in range(1, 10)} | {f"lpt{i}" for i in range(1, 10)}
+#: Stems a region may not take: the run's own files.
+_RUN_STEMS = {"index", "manifest", "_data"}
+#: Windows device names: a file whose name before the first dot (trailing spaces
+#: ignored) is one of these opens the device, whatever its extension ("CON .txt",
+#: "nul.tar.gz"); the digits of COM and LPT include 0 and the superscripts ¹ ² ³.
+_DEVICES = {"con", "prn", "aux", "nul", "conin$", "conout$", "clock$"}
+_DEVICES |= {f"{port}{d}" for port in ("com", "lpt") for d in "0123456789\u00b9\u00b2\u00b3"}
 _BAD_CHARS = re.compile(r'[\\/:*?"<>|]')
 _MAX_BYTES = 80  # stem budget: leaves room for suffixes such as ".headline.json" and a hash
 
@@ -64,9 +68,13 @@ def safe_name(region) -> str:
         and the characters ``\\ / : * ? " < > |`` become ``_``; control and
         format characters are dropped; runs of whitespace become one space;
         leading dots and spaces and trailing dots and spaces are removed (so
-        ``..`` and ``.hidden`` cannot escape or hide); reserved stems
-        (``index``, ``manifest``, ``_data``, ``CON``, ``NUL``, ...) get a
-        trailing ``_``; an empty result becomes ``unnamed``; names longer than
+        ``..`` and ``.hidden`` cannot escape or hide); the run's own stems
+        (``index``, ``manifest``, ``_data``) get a trailing ``_``; a Windows
+        device name before the first dot (``CON``, ``PRN``, ``AUX``, ``NUL``,
+        ``COM0``-``COM9``, ``COM¹``-``COM³``, ``LPT`` likewise, ``CONIN$``,
+        ``CONOUT$``, ``CLOCK$``, any case, trailing spaces ignored) gets ``_``
+        after it (``"CON .txt"`` becomes ``"CON_.txt"``); an empty result
+        becomes ``unnamed``; names longer than
         80 UTF-8 bytes are cut and end with a hash of the full name.
         ``"华东"`` stays ``"华东"``; ``"../../etc"`` becomes ``"_.._etc"``.
 
@@ -86,7 +94,10 @@ def safe_name(region) -> str:
     text = text.lstrip(".").rstrip(". ").lstrip(" ")
     if not text:
         text = "unnamed"
-    if text.casefold() in _RESERVED or text.split(".")[0].casefold() in _RESERVED:
+    base, dot, rest = text.partition(".")
+    if base.rstrip(" ").casefold() in _DEVICES:
+        text = f"{base.rstrip(' ')}_{dot}{rest}"  # "CON .txt" -> "CON_.txt"
+    elif text.casefold() in _RUN_STEMS:
         text = text + "_"
     if len(text.encode("utf-8")) > _MAX_BYTES:
         cut = text.encode("utf-8")[: _MAX_BYTES - 9].decode("utf-8", "ignore").rstrip(". ")

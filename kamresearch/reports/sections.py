@@ -18,6 +18,7 @@ import contextlib
 import html
 import logging
 import math
+import re
 import warnings
 from functools import cached_property
 
@@ -36,6 +37,7 @@ __all__ = [
     "format_table",
     "show_table",
     "show_note",
+    "escape_markdown",
     "choose_freq",
 ]
 
@@ -133,11 +135,37 @@ def show_table(table: pd.DataFrame, *, index: bool = False, caption: str | None 
     return HTML(cap + body)
 
 
+#: Markdown punctuation that can start a link, an image, emphasis, code, a heading, a
+#: list, a table or a block quote (the HTML characters are escaped as entities instead).
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")
+
+
+def escape_markdown(text) -> str:
+    r"""Plain text made inert inside Markdown: shown as written, never as markup.
+
+    Every value from the data (region names, customer ids, messages that quote
+    them) goes through this before it is put into a Markdown output: ``&``,
+    ``<`` and ``>`` become HTML entities (so ``<script>`` is text, not a tag, in
+    the notebook and in its HTML export), Markdown punctuation is
+    backslash-escaped (so ``[x](javascript:...)`` is not a link and ``*`` not
+    emphasis), and line breaks become spaces (no new block can start).
+
+    >>> escape_markdown("<script>alert(1)</script> [x](javascript:y)")
+    '&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\[x\\]\\(javascript\\:y\\)'
+    """
+    flat = " ".join(str(text).split())
+    return html.escape(_MARKDOWN_PUNCTUATION.sub(r"\\\1", flat), quote=False)
+
+
 def show_note(text: str):
-    """A highlighted note (e.g. "insufficient data") as an IPython Markdown object."""
+    """A highlighted note (e.g. "insufficient data") as an IPython Markdown object.
+
+    ``text`` is plain text (it may quote values from the data): it is escaped
+    with :func:`escape_markdown`, so it shows as written and carries no markup.
+    """
     from IPython.display import Markdown
 
-    return Markdown(f"> **Note:** {text}")
+    return Markdown(f"> **Note:** {escape_markdown(text)}")
 
 
 def _display(obj):
@@ -270,6 +298,22 @@ class RegionReport(StorySections):
         # too few observable customers or churn events: fit_cox raises a DataError saying so
         return churn.hazard_ratio_table(self.lifetimes, covariates=covs)
 
+    def _require_revenue(self) -> None:
+        """Raise :class:`InsufficientData` when no customer has positive net revenue.
+
+        A region whose lines are all returns, credit notes or zero amounts has no
+        revenue to rank, stack or retain: its sections say so in a sentence instead of
+        drawing empty or negative charts.
+        """
+        if len(self.tx) == 0:
+            raise InsufficientData(f"no transaction up to {self.as_of.date()}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            n = int(self.summary["n_customers"])
+        if n == 0:
+            raise InsufficientData("no customer has positive net revenue (the lines are "
+                                   "returns, credit notes or zero amounts)")  # fmt: skip
+
     def _cox_covariates(self) -> list[str]:
         lt = self.lifetimes[self.lifetimes["observable"]]
         return [c for c in ("tier", "region") if c in lt.columns and lt[c].nunique() > 1]
@@ -297,7 +341,8 @@ class RegionReport(StorySections):
         parts = self._story_readings()  # the largest loss and the dominant failure lead
         for build in (
             lambda: narrative.concentration_readings(self.summary),
-            lambda: narrative.retention_readings(self.retention),
+            # no revenue (only returns): no retention to read, only the note above
+            lambda: self._require_revenue() or narrative.retention_readings(self.retention),
             self._churn_readings,
         ):
             try:
@@ -321,10 +366,12 @@ class RegionReport(StorySections):
         """The opening line: region, as-of date, window, lines and customers."""
         from IPython.display import Markdown
 
-        who = "the whole company" if self.region == ALL_REGIONS else f"region **{self.region}**"
+        company = self.region == ALL_REGIONS
         if len(self.tx) == 0:
+            who = "the whole company" if company else f"region {self.region}"
             _display(show_note(f"No transactions for {who} up to {self.as_of.date()}."))
             return
+        who = "the whole company" if company else f"region **{escape_markdown(self.region)}**"
         _display(Markdown(
             f"Report for {who}, as of **{self.as_of.date()}**: {len(self.tx):,} transaction "
             f"lines from {self.tx['date'].min().date()} to {self.tx['date'].max().date()}, "
@@ -340,8 +387,7 @@ class RegionReport(StorySections):
             r = r[~r.index.str.startswith("key_accounts_")]  # per-year counts: index page only
             if r.empty:
                 raise InsufficientData("no headline figure could be computed")
-            lines = [f"- **{html.escape(str(row.display), quote=False)}** — "
-                     f"{html.escape(str(row.reading), quote=False)}"
+            lines = [f"- **{escape_markdown(row.display)}** — {escape_markdown(row.reading)}"
                      for row in r.itertuples()]  # fmt: skip
             _display(Markdown("\n".join(lines)))
 
@@ -350,9 +396,8 @@ class RegionReport(StorySections):
         import matplotlib.pyplot as plt
 
         with self.section("Concentration"):
+            self._require_revenue()
             s = self.summary
-            if int(s["n_customers"]) == 0:
-                raise InsufficientData("no customer has positive net revenue")
             fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), width_ratios=[1.6, 1])
             pareto.plot_pareto(self.tx, top=min(top, int(s["n_customers"])), ax=axes[0],
                                currency=self.currency)  # fmt: skip
@@ -368,6 +413,7 @@ class RegionReport(StorySections):
     def largest_customers(self, *, top: int = 15):
         """The largest customers, and those with 10% or more of revenue."""
         with self.section("Largest customers"):
+            self._require_revenue()
             c = self.classes
             cols = [x for x in ("rank", "customer_id", "region", "tier", "revenue", "share",
                                 "cumulative_share") if x in c.reset_index().columns]  # fmt: skip
@@ -384,6 +430,7 @@ class RegionReport(StorySections):
     def pyramid(self):
         """The customer pyramid (key / major / general) and its concentration trend."""
         with self.section("Customer pyramid"):
+            self._require_revenue()
             comp = pareto.key_account_comparison(self.profile)
             rows = [t for t in ("key", "major", "general", "all") if t in comp.index]
             cols = ["n_customers", "revenue", "revenue_share", "revenue_per_customer"]
@@ -393,6 +440,7 @@ class RegionReport(StorySections):
                                 f"{format_pct(self.major_share)} of the company's customers "
                                 "(one tier standard for every region)"))  # fmt: skip
         with self.section("Concentration trend"):
+            self._require_revenue()
             trend = self.trend
             if len(trend) < 2:
                 raise InsufficientData("fewer than two periods of data")
@@ -404,6 +452,7 @@ class RegionReport(StorySections):
     def key_accounts(self):
         """Volume, price premium and repurchase: key accounts against the rest."""
         with self.section("Key-account profile"):
+            self._require_revenue()
             comp = pareto.key_account_comparison(self.profile)
             rows = [t for t in ("key", "other", "all") if t in comp.index]
             cols = [c for c in ("n_customers", "avg_order_value", "price_premium",
@@ -478,6 +527,7 @@ class RegionReport(StorySections):
         import matplotlib.pyplot as plt
 
         with self.section("Cohort retention"):
+            self._require_revenue()
             logos = cohorts.retention_matrix(self.tx, freq=self.cohort_freq, as_of=self.as_of)
             if len(logos) < 2:
                 raise InsufficientData("fewer than two acquisition cohorts")
@@ -496,6 +546,7 @@ class RegionReport(StorySections):
         import matplotlib.pyplot as plt
 
         with self.section("Revenue retention"):
+            self._require_revenue()
             rr = self.retention.dropna(subset=["nrr"])
             if rr.empty:
                 raise InsufficientData("no period with revenue in the previous period")
@@ -506,6 +557,7 @@ class RegionReport(StorySections):
                                 "of the accounts with positive net revenue in the previous "
                                 "period"))  # fmt: skip
         with self.section("Revenue bridge"):
+            self._require_revenue()
             b = self.bridge
             full = b[~b["partial"]] if "partial" in b.columns else b
             cols = ["opening", "new", "expansion", "contraction", "churned", "reactivated",
@@ -531,6 +583,7 @@ class RegionReport(StorySections):
     def key_account_pool(self):
         """The key-account pool per period: reservoir or funnel."""
         with self.section("Key-account pool"):
+            self._require_revenue()
             flow = self.key_flow
             if flow.empty:
                 raise InsufficientData("fewer than two periods")
