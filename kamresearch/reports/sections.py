@@ -135,9 +135,13 @@ def show_table(table: pd.DataFrame, *, index: bool = False, caption: str | None 
     return HTML(cap + body)
 
 
-#: Markdown punctuation that can start a link, an image, emphasis, code, a heading, a
-#: list, a table or a block quote (the HTML characters are escaped as entities instead).
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")
+#: Markdown characters that make inline markup anywhere in a line: links and images
+#: ("[...](...)", "![...]"), emphasis, code, strikethrough, table cells, escapes; "<", ">"
+#: and "&" are escaped as HTML entities instead.
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]|~])")
+#: ... and those that start a block only at the start of a line (headings, lists); ">"
+#: becomes "&gt;", which starts no block quote.
+_MARKDOWN_BLOCK = re.compile(r"^(?:()([#+\-])|(\d{1,9})([.)])(?=\s|$))")
 
 
 def escape_markdown(text) -> str:
@@ -146,15 +150,20 @@ def escape_markdown(text) -> str:
     Every value from the data (region names, customer ids, messages that quote
     them) goes through this before it is put into a Markdown output: ``&``,
     ``<`` and ``>`` become HTML entities (so ``<script>`` is text, not a tag, in
-    the notebook and in its HTML export), Markdown punctuation is
+    the notebook and in its HTML export); ``[ ] * _ ` ~ | \`` are
     backslash-escaped (so ``[x](javascript:...)`` is not a link and ``*`` not
-    emphasis), and line breaks become spaces (no new block can start).
+    emphasis); line breaks become spaces and a leading ``#``, ``+``, ``-`` or
+    list number (``1.``) is escaped (so no heading, list or other block can start).
 
     >>> escape_markdown("<script>alert(1)</script> [x](javascript:y)")
-    '&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\[x\\]\\(javascript\\:y\\)'
+    '&lt;script&gt;alert(1)&lt;/script&gt; \\[x\\](javascript:y)'
+    >>> escape_markdown("# 1.2M *net*")
+    '\\# 1.2M \\*net\\*'
     """
     flat = " ".join(str(text).split())
-    return html.escape(_MARKDOWN_PUNCTUATION.sub(r"\\\1", flat), quote=False)
+    flat = _MARKDOWN_INLINE.sub(r"\\\1", flat)
+    flat = _MARKDOWN_BLOCK.sub(lambda m: f"{m[3] or ''}\\{m[2] or m[4]}", flat)
+    return html.escape(flat, quote=False)
 
 
 def show_note(text: str):
