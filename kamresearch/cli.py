@@ -377,7 +377,7 @@ def report(
     if n_reused:
         summary += f" ({n_reused} unchanged, reused)"
     if failed:
-        summary += f", {len(failed)} failed: " + ", ".join(r.region for r in failed)
+        summary += f", {len(failed)} failed: " + ", ".join(r.label for r in failed)
     click.echo(summary, err=True)
     click.echo(f"open {result.index}")
     sys.exit(result.exit_code)

@@ -128,8 +128,16 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
         Columns ``figure``, ``label``, ``value``, ``display``, ``reading``; rows
         ``revenue``, ``customers``, ``top10_share``, ``top20pct_share``,
         ``customers_for_80pct``, ``hhi``, ``gini``, ``n_major_customers``.
+
+    Notes
+    -----
+    ``customers`` counts every customer of the summary's window (``n_customers``
+    with positive net revenue plus ``n_nonpositive``), the count the report's
+    opening line gives (customers with a line up to ``as_of``); its reading says
+    how many of them have positive net revenue, the base of every share.
     """
     n = int(summary["n_customers"])
+    n_all = n + int(summary.get("n_nonpositive", 0) or 0)
     rows = [
         _row(
             "revenue",
@@ -144,21 +152,16 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
             _row(
                 "customers",
                 "Customers",
-                0.0,
-                "0",
+                float(n_all),
+                f"{n_all:,}",
                 "No customer has positive net revenue: no concentration to measure",
             )
         )
         return _frame(rows)
-    rows.append(
-        _row(
-            "customers",
-            "Customers",
-            float(n),
-            f"{n:,}",
-            f"{customers_phrase(n)} with positive net revenue",
-        )
-    )
+    positive = f"{customers_phrase(n)} with positive net revenue"
+    if n_all > n:
+        positive = f"{customers_phrase(n_all)}, {n:,} of them with positive net revenue"
+    rows.append(_row("customers", "Customers", float(n_all), f"{n_all:,}", positive))
     top10 = float(summary["top10_share"])
     if n == 1:
         reading = "A single customer makes all the revenue"

@@ -15,7 +15,9 @@ column          dtype          meaning
                                has it); never missing
 ``amount``      float64        net revenue of the line in the source currency;
                                negative for returns, cancellations and credit notes
-``region``      str (object)   sales region; ``"All"`` when the source has none
+``region``      str (object)   sales region; ``"All"`` when the source has no region
+                               column; :func:`blank_region_label` (``"(no region)"``)
+                               for lines whose region cell is empty
 ``invoice_id``  str, optional  invoice / order number (one order = one invoice)
 ``product_id``  str, optional  product / SKU code
 ``quantity``    float, opt.    units on the line (negative for returns)
@@ -34,6 +36,13 @@ Conventions used throughout the package:
   shows it as a table.
 * The region of a customer that bought in several regions is the region of
   most of its net revenue (ties: alphabetically first).
+* The *customers* of a report (its headline, its opening line, the index page)
+  are the distinct customer ids with at least one line up to ``as_of``, whatever
+  the sign of their net revenue; concentration measures rank the subset with
+  positive net revenue and say so.
+* The whole-company report is keyed :data:`COMPANY` (``None``), which no region
+  can be (regions are text); it is shown as :data:`COMPANY_LABEL` and written
+  to files named :data:`COMPANY_STEM`, a stem no region's file can take.
 """
 
 from __future__ import annotations
@@ -49,6 +58,11 @@ __all__ = [
     "CANONICAL",
     "ALL_REGIONS",
     "MAX_AMOUNT",
+    "COMPANY",
+    "COMPANY_LABEL",
+    "COMPANY_STEM",
+    "BLANK_REGION",
+    "blank_region_label",
     "check_transactions",
     "attribute_columns",
 ]
@@ -56,11 +70,50 @@ __all__ = [
 REQUIRED = ("customer_id", "date", "amount", "region")
 OPTIONAL = ("invoice_id", "product_id", "quantity", "unit_price")
 CANONICAL = REQUIRED + OPTIONAL
+#: The region of every line when the source has no region column.
 ALL_REGIONS = "All"
 #: Largest absolute amount (and quantity, unit price) a line may have: beyond it a
 #: value is an overflow, a misplaced column or a placeholder such as 1e308, and sums
 #: of millions of lines would lose every cent or overflow to inf.
 MAX_AMOUNT = 1e15
+#: Key of the whole-company report (reports, manifest, notebook parameter ``region``):
+#: None, so that no region of the data -- always text, "All" included -- can take it.
+COMPANY = None
+#: How the whole-company report is shown (index page, page title).
+COMPANY_LABEL = "All (whole company)"
+#: File stem of the whole-company report (``All.html``); a region named "All" gets "All_".
+COMPANY_STEM = "All"
+#: The label of lines whose region cell is empty, unless a real region has that name.
+BLANK_REGION = "(no region)"
+
+
+def blank_region_label(regions) -> str:
+    """The region label of lines with an empty region cell, distinct from every real region.
+
+    Parameters
+    ----------
+    regions : iterable of str
+        The (non-empty) region names of the data.
+
+    Returns
+    -------
+    str
+        :data:`BLANK_REGION` (``"(no region)"``), or ``"(no region 2)"``,
+        ``"(no region 3)"``, ... when the data has a region of that name (compared
+        ignoring case and surrounding spaces), so blank cells never merge into a
+        real region such as ``"Unknown"``.
+
+    >>> blank_region_label(["North", "Unknown"])
+    '(no region)'
+    >>> blank_region_label(["(No Region)", "(no region 2)"])
+    '(no region 3)'
+    """
+    taken = {str(r).strip().casefold() for r in regions}
+    label, i = BLANK_REGION, 1
+    while label.casefold() in taken:
+        i += 1
+        label = f"{BLANK_REGION[:-1]} {i})"
+    return label
 
 
 def attribute_columns(tx: pd.DataFrame) -> list[str]:

@@ -394,7 +394,7 @@ def test_region_absent_is_all_and_empty_cell_is_unknown():
     tx = read_transactions(
         _tx(customer=["A", "B"], date=["2021-01-01"] * 2, amount=[1.0, 2.0], region=["North", ""])
     )
-    assert list(tx["region"]) == ["North", "Unknown"]
+    assert list(tx["region"]) == ["North", "(no region)"]
     assert tx.attrs["quality"]["lines_without_region"] == 1
 
 

@@ -310,3 +310,20 @@ def test_values_from_the_data_are_escaped_in_every_section(shown, sample_tx):
     assert name in text  # shown as written, in the overview
     assert any(v in text for v in hostile_ids.values())  # customer ids in the tables
     assert "**bold** & `code` # heading" in text  # Markdown shown as text, not markup
+
+
+def test_headline_and_opening_line_count_the_same_customers(shown, sample_tx):
+    # defect 7: the headline said "Customers 25" (positive net revenue only) while the
+    # opening line said "26 customers" (every customer with a line); one definition now:
+    # every customer with a line up to as_of; the reading says how many have revenue
+    tx = _region(sample_tx)
+    refund = tx["customer_id"].iloc[0]
+    tx.loc[tx["customer_id"] == refund, "amount"] = -tx["amount"].abs()  # net negative
+    rep = rs.RegionReport(RegionData(tx, "R", sample_tx["date"].max()))
+    n_all = tx["customer_id"].nunique()  # independent: distinct ids of the region's lines
+    rep.overview()
+    head = rep.headline()
+    assert head.loc["customers", "value"] == n_all
+    assert head.loc["customers", "display"] == f"{n_all:,}"
+    assert f"{n_all - 1:,} of them with positive net revenue" in head.loc["customers", "reading"]
+    assert f"{n_all:,} customers." in "".join(_rendered(shown).text)

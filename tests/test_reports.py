@@ -9,6 +9,7 @@ Expected values come from plain pandas in the test, or from the definitions
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -17,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -316,7 +318,7 @@ def test_load_region_filters_customers_of_the_region(tiny_tx, tmp_path):
     assert len(data.tx) == int(tiny_tx["customer_id"].isin(ids).sum())  # all their lines
     # as_of: the last date of the whole data, not of the region
     assert data.as_of == tiny_tx["date"].max().normalize()
-    assert len(reports.load_region(path, "All").tx) == len(tiny_tx)
+    assert len(reports.load_region(path, None).tx) == len(tiny_tx)  # None: the whole company
     with pytest.raises(ConfigError, match="region 'Nowhere' has no customer"):
         reports.load_region(path, "Nowhere")
 
@@ -493,38 +495,17 @@ def test_run_refuses_a_locked_folder(tmp_path, tiny_tx):
         reports.run(tiny_tx, out=out, template=TINY)
 
 
-_KILL_SCRIPT = """
-import sys, pandas as pd
-from kamresearch import reports
-tx = pd.read_parquet(sys.argv[1])
-reports.run(tx, out=sys.argv[2], regions=["华东", "A_B", "Export", "A/B"], template=sys.argv[3],
-            jobs=2, params={"delay": float(sys.argv[4])})
-"""
+KILL_REGIONS = ["华东", "A_B", "Export"]
 
 
-def test_kill_mid_run_leaves_no_partial_file(tmp_path, tiny_tx):
-    data = tmp_path / "tx.parquet"
-    tiny_tx.to_parquet(data)
-    out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _KILL_SCRIPT, str(data), str(out), str(TINY), "1.5"],
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 90
-    try:
-        while time.monotonic() < deadline and not list(out.glob("*.html")):
-            assert proc.poll() is None, "the run ended before it could be killed"
-            time.sleep(0.05)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the run, its workers and their kernels
-        proc.wait()
-    assert list(out.glob("*.html")), "no region finished within 90 s"
-    time.sleep(0.5)
-    finals = [p for p in out.iterdir() if p.name not in ("_data",) and not p.name.startswith(".")]
-    for p in finals:
-        assert ".tmp-" not in p.name
+def _assert_complete(out: Path) -> None:
+    """Every file under its final name parses; temp names are only '.<name>.tmp-...'."""
+    import nbformat
+
+    for p in [*out.iterdir(), *(out / "_data").glob("*")] if (out / "_data").is_dir() else []:
+        if p.name.startswith(".") and ".tmp-" in p.name or p.is_dir():
+            continue  # a temp file (removed by the next run), _data, .staging
+        assert ".tmp-" not in p.name, p.name
         if p.suffix == ".html":
             _parse_complete(p)
         elif p.suffix == ".json":
@@ -532,23 +513,78 @@ def test_kill_mid_run_leaves_no_partial_file(tmp_path, tiny_tx):
         elif p.suffix == ".xlsx":
             openpyxl.load_workbook(p)
         elif p.suffix == ".ipynb":
-            import nbformat
-
             nbformat.read(p, as_version=4)
-    assert (out / "manifest.json").exists() and (out / LOCK_NAME).exists()  # the stale lock
-    # The next run takes the stale lock over, removes temp files and completes.
-    again = reports.run(
-        tiny_tx,
-        out=out,
-        regions=["华东", "A_B", "Export", "A/B"],
-        template=TINY,
-        jobs=2,
-        params={"delay": 1.5},
-    )
+        elif p.suffix == ".parquet":
+            pd.read_parquet(p)
+
+
+def _tiny_figures(tx: pd.DataFrame, region) -> list:
+    """Independent: the tiny template's headline of a region (None: the whole company)."""
+    from kamresearch import narrative, pareto
+
+    if region is not None:
+        owner = _majority_region(tx)
+        tx = tx[tx["customer_id"].isin(owner.index[owner == region])]
+    head = narrative.concentration_readings(pareto.concentration_summary(tx))
+    return [(f, pytest.approx(v, nan_ok=True), d) for f, v, d in
+            zip(head["figure"], head["value"], head["display"], strict=True)]  # fmt: skip
+
+
+def _cli_run(data: Path, out: Path, *, delay: float) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "kamresearch", "report", "--data", str(data), "--out", str(out),
+           "--template", str(TINY), "--jobs", "2", "--region", "All"]  # fmt: skip
+    for r in KILL_REGIONS:
+        cmd += ["--region", r]
+    cfg = out.parent / "kill.toml"
+    cfg.write_text(f"[params]\ndelay = {delay}\n", encoding="utf-8")
+    return subprocess.Popen([*cmd, "--config", str(cfg)], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+
+def test_kill_at_random_points_leaves_complete_files_and_the_rerun_agrees(
+    tmp_path, tiny_tx, tiny_run
+):
+    """SIGTERM (the run's process, as a scheduler sends it) and SIGKILL (the whole process
+    group: run, workers, kernels) at 4 points drawn from a seeded RNG over the length of a
+    run (the tiny_run fixture's, plus the CLI's start), one after the other on the same
+    folder. After each: every file present parses. The rerun then completes with the
+    figures an uninterrupted run gives (computed here from the data).
+    """
+    import random
+
+    data = tmp_path / "tx.parquet"
+    tiny_tx.to_parquet(data)
+    out = tmp_path / "out"
+    length = tiny_run[0].duration_s + 2.0
+    rng = random.Random(20261202)
+    points = [(sig, rng.uniform(0.2, length)) for sig in
+              (signal.SIGKILL, signal.SIGTERM, signal.SIGKILL, signal.SIGTERM)]  # fmt: skip
+    for sig, delay in points:
+        proc = _cli_run(data, out, delay=0.5)
+        try:
+            proc.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            if sig == signal.SIGTERM:
+                proc.send_signal(sig)  # the CLI stops its workers and marks the manifest
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=60)
+            os.killpg(proc.pid, signal.SIGKILL)  # SIGKILL; after SIGTERM: stray kernels
+            proc.wait()
+        time.sleep(0.3)
+        if out.exists():
+            _assert_complete(out)
+    again = reports.run(data, out=out, regions=["All", *KILL_REGIONS], template=TINY,
+                        jobs=2, params={"delay": 0.5})  # fmt: skip
     assert again.exit_code == 0
-    assert _leftovers(out) == []
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["status"] == "ok"
+    assert _leftovers(out) == [] and not (out / LOCK_NAME).exists()
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["status"] == "ok"
+    assert {r.region for r in again.regions} == {None, *KILL_REGIONS}
+    for r in again.regions:
+        doc = json.loads((out / r.files["headline"]).read_text(encoding="utf-8"))
+        got = [(f["figure"], f["value"], f["display"]) for f in doc["figures"]]
+        assert got == _tiny_figures(tiny_tx, r.region), r.label
+        sheet = pd.read_excel(out / r.files["xlsx"], sheet_name="Headline")
+        assert sheet["display"].tolist() == [d for _, _, d in got]
 
 
 def test_end_to_end_real_template_on_sample_file(tmp_path, sample_tx):
@@ -636,3 +672,129 @@ def test_as_of_before_the_data_is_a_data_error_not_a_failed_report(tmp_path, tin
     before = first - pd.Timedelta(days=400)
     with pytest.raises(DataError, match=f"as_of {before.date()} is before the first date"):
         reports.run(tiny_tx, out=tmp_path / "o", as_of=before, template=TINY)
+
+
+# --------------------------------------------------------------------------- issue 11: hostile names
+
+# Path parts, Windows devices, HTML and Markdown, emoji, the whole company's name in two
+# cases (names differing only by case), a blank cell beside a real "Unknown", 300 characters.
+HOSTILE_REGIONS = [
+    "../a/b", "CON .txt", "COM\u00b9", "<script>alert(1)</script>[x](javascript:alert(1))",
+    "\U0001f680 Région", "All", "ALL", "", "Unknown", "R" * 150 + "区" * 150,
+]  # fmt: skip
+
+
+def _tree(folder: Path) -> set:
+    return {p.resolve() for p in folder.rglob("*")}
+
+
+def test_run_over_hostile_region_names(tmp_path, tiny_tx):
+    """One report per region, every file inside the folder, every name escaped.
+
+    150 customers dealt round-robin to 10 hostile region names (15 each; "" is a
+    blank cell), read from a CSV as a client file would be; the tiny template shows
+    the real report's opening line (RegionReport.overview) with the region's name.
+    """
+    ids = sorted(tiny_tx["customer_id"].unique())
+    owner = {c: HOSTILE_REGIONS[i % len(HOSTILE_REGIONS)] for i, c in enumerate(ids)}
+    tx = tiny_tx[["customer_id", "date", "amount", "invoice_id", "product_id"]].copy()
+    tx["region"] = tx["customer_id"].map(owner)
+    path = tmp_path / "hostile.csv"
+    tx.to_csv(path, index=False, encoding="utf-8")
+    out = tmp_path / "out"
+    before = _tree(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. regions differing only by case are flagged
+        result = reports.run(path, out=out, template=TINY, jobs=2)
+    assert result.exit_code == 0, [(r.region, r.error) for r in result.failed]
+    # only inside the output folder
+    assert {p for p in _tree(tmp_path) - before if out.resolve() not in p.parents} == {
+        out.resolve()
+    }
+    # one report per region, plus the whole company under its own key, label and stem
+    blank = "(no region)"
+    expected = {blank if r == "" else r for r in HOSTILE_REGIONS}
+    regions = {r.region: r for r in result.regions}
+    assert set(regions) == expected | {None}
+    company = regions.pop(None)
+    assert company.stem == "All" and company.label == "All (whole company)"
+    assert regions["All"].stem != "All" and regions["ALL"].stem != "All"
+    stems = [r.stem.casefold() for r in result.regions]
+    assert len(set(stems)) == len(stems)  # distinct even on a case-insensitive disk
+    assert all(len(s.encode()) <= 90 for s in stems)  # 80-byte budget + "-<hash>"
+    htmls = sorted(p.name for p in out.glob("*.html") if p.name != "index.html")
+    assert len(htmls) == len(expected) + 1
+    # the figures of each region are its own customers' (blank cells: their own label,
+    # not merged into "Unknown"; "All" and "ALL": not merged into the whole company)
+    for region, r in regions.items():
+        doc = json.loads((out / r.files["headline"]).read_text(encoding="utf-8"))
+        fig = {f["figure"]: f["value"] for f in doc["figures"]}
+        mine = [c for c, o in owner.items() if (o or blank) == region]
+        assert doc["region"] == region and fig["customers"] == len(mine), region
+        revenue = tx.loc[tx["customer_id"].isin(mine)].groupby("customer_id")["amount"].sum()
+        assert fig["revenue"] == pytest.approx(revenue.clip(lower=0).sum())
+    doc = json.loads((out / company.files["headline"]).read_text(encoding="utf-8"))
+    assert doc["region"] is None
+    assert {f["figure"]: f["value"] for f in doc["figures"]}["customers"] == len(ids)
+    # every name escaped: shown as text, never markup, in each report and the index
+    for r in [company, *regions.values()]:
+        raw = (out / r.files["html"]).read_text(encoding="utf-8")
+        assert "<script>alert(1)" not in raw and 'href="javascript' not in raw, r.label
+        text = " ".join("".join(_parse_complete(out / r.files["html"]).text).split())
+        name = " ".join(r.label.split())
+        who = "the whole company" if r.region is None else f"region {name}"
+        assert f"Report for {who}, as of" in text, r.label
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "<script" not in index and 'href="javascript' not in index
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index
+    assert "All (whole company)" in index
+
+
+# --------------------------------------------------------------------------- issue 11: write failures
+
+
+def test_a_region_that_cannot_write_fails_alone_and_keeps_its_earlier_files(
+    tmp_path, tiny_tx, monkeypatch
+):
+    # defect 9: one region's write failure (here 华东.xlsx open in Excel on Windows:
+    # it cannot be moved) raised a raw PermissionError, left a new .ipynb beside the
+    # old .html and never ran the other regions
+    out = tmp_path / "out"
+    first = reports.run(tiny_tx, out=out, regions=["华东", "A_B"], template=TINY)
+    assert first.exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.glob("华东*")}
+    assert set(before) == {"华东.ipynb", "华东.html", "华东.xlsx", "华东.headline.json"}
+    ab_html = (out / "A_B.html").stat().st_mtime_ns
+    real_replace = os.replace
+
+    def locked(src, dst):
+        if any(Path(p).parent == out and Path(p).name == "华东.xlsx" for p in (src, dst)):
+            raise PermissionError(13, "Permission denied", str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", locked)  # jobs=1: publishing runs in this process
+    again = reports.run(tiny_tx, out=out, regions=["华东", "A_B"], template=TINY, force=True)
+    monkeypatch.undo()
+    assert again.exit_code == 1
+    (failed,) = again.failed
+    assert failed.region == "华东" and "PermissionError" in failed.error
+    assert failed.files == {}
+    # all or nothing: the earlier report, unchanged, and no new file beside it
+    assert {p.name: p.read_bytes() for p in out.glob("华东*")} == before
+    assert _leftovers(out) == []
+    # the other region ran and was published
+    ok = {r.region: r for r in again.regions}["A_B"]
+    assert ok.status == "ok" and (out / "A_B.html").stat().st_mtime_ns != ab_html
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    entry = {e["region"]: e for e in m["regions"]}["华东"]
+    assert m["status"] == "failed" and entry["status"] == "failed"
+    assert "could not write the report's files: PermissionError" in entry["error"]
+
+
+def test_an_unwritable_output_folder_is_a_clear_error_before_any_work(tmp_path, tiny_tx):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "_data").write_text("a file where the run keeps its data")  # cannot be a folder
+    with pytest.raises(ConfigError, match=r"cannot write to .*_data: .*choose another output"):
+        reports.run(tiny_tx, out=out, template=TINY)
+    assert sorted(p.name for p in out.iterdir()) == ["_data"]  # no manifest, no lock, no report

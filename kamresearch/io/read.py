@@ -69,7 +69,8 @@ lines must have a valid date and amount, else ``DataError``; returns keep their
 negative amounts; dates after today are kept, counted and warned about
 (:class:`~kamresearch.DataWarning`); an empty result raises ``DataError``. A
 missing region column gives region ``"All"``; an empty region cell on a line
-gives ``"Unknown"`` (counted).
+gives :func:`kamresearch.schema.blank_region_label` (``"(no region)"``, never the
+name of a real region; counted).
 
 ``tx.attrs["quality"]`` keys
 ----------------------------
@@ -117,7 +118,7 @@ key                         meaning
 ``likely_duplicate_names``  name-only data: groups of names that look like one
                             company (``上海华东电器有限公司 / 华东电器``)
 ``regions``                 distinct regions
-``lines_without_region``    kept lines whose region cell was empty ("Unknown")
+``lines_without_region``    kept lines whose region cell was empty ("(no region)")
 ``date_min`` ``date_max``   first and last date (Timestamps)
 ``today``                   the date used for the future-date check
 ``future_dates``            kept lines dated after today (flagged, kept)
@@ -192,7 +193,6 @@ logger = logging.getLogger("kamresearch")
 ALIASES = _aliases.ALIASES
 _ORDER = ORDER
 _NUMBERS = ("amount", "quantity", "unit_price")
-UNKNOWN_REGION = "Unknown"
 
 
 def _today() -> pd.Timestamp:
@@ -726,7 +726,9 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.D
         )[0]
         _report_variants(found, "region", cols["region"], src, info, opts["unify_regions"])
         info["lines_without_region"] = int((pd.isna(region) & keep).sum())
-        out["region"] = np.where(pd.isna(region), UNKNOWN_REGION, region).astype(object)
+        blank = pd.isna(region)
+        label = schema.blank_region_label(pd.unique(region[~blank])) if blank.any() else None
+        out["region"] = np.where(blank, label, region).astype(object)
     else:
         out["region"] = np.full(len(sub), schema.ALL_REGIONS, dtype=object)
         info["lines_without_region"] = info["region_variants"] = 0

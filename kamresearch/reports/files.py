@@ -30,6 +30,7 @@ __all__ = [
     "write_json_atomic",
     "sha256_file",
     "clean_temp_files",
+    "check_writable",
     "RunLock",
     "LOCK_NAME",
 ]
@@ -38,8 +39,9 @@ logger = logging.getLogger("kamresearch")
 
 LOCK_NAME = ".kamresearch.lock"
 TMP_MARK = ".tmp-"
-#: Stems a region may not take: the run's own files.
-_RUN_STEMS = {"index", "manifest", "_data"}
+#: Stems a region may not take: the run's own files (``all``: the whole-company report,
+#: :data:`kamresearch.schema.COMPANY_STEM`).
+_RUN_STEMS = {"index", "manifest", "_data", "all"}
 #: Windows device names: a file whose name before the first dot (trailing spaces
 #: ignored) is one of these opens the device, whatever its extension ("CON .txt",
 #: "nul.tar.gz"); the digits of COM and LPT include 0 and the superscripts ¹ ² ³.
@@ -69,7 +71,8 @@ def safe_name(region) -> str:
         format characters are dropped; runs of whitespace become one space;
         leading dots and spaces and trailing dots and spaces are removed (so
         ``..`` and ``.hidden`` cannot escape or hide); the run's own stems
-        (``index``, ``manifest``, ``_data``) get a trailing ``_``; a Windows
+        (``index``, ``manifest``, ``_data``, and ``All`` of the whole-company
+        report), in any case, get a trailing ``_``; a Windows
         device name before the first dot (``CON``, ``PRN``, ``AUX``, ``NUL``,
         ``COM0``-``COM9``, ``COM¹``-``COM³``, ``LPT`` likewise, ``CONIN$``,
         ``CONOUT$``, ``CLOCK$``, any case, trailing spaces ignored) gets ``_``
@@ -209,6 +212,29 @@ def clean_temp_files(folder) -> int:
     if n:
         logger.info("removed %d temporary file(s) left by an interrupted run in %s", n, folder)
     return n
+
+
+def check_writable(folder) -> None:
+    """Check, before any work, that files can be created in ``folder`` and its ``_data``.
+
+    Raises
+    ------
+    ConfigError
+        When either cannot be created or written (no permission, read-only disk, a
+        file in the way), naming the folder and the system's reason.
+    """
+    folder = Path(folder)
+    for sub in (folder, folder / "_data"):
+        probe = sub / f".write-probe{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            sub.mkdir(parents=True, exist_ok=True)
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write to {sub}: {exc.strerror or exc}; make the folder writable or "
+                "choose another output folder (--out)"
+            ) from None
 
 
 def _pid_alive(pid: int) -> bool:

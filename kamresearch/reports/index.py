@@ -5,6 +5,8 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import quote
 
+from ..schema import COMPANY, COMPANY_LABEL
+
 __all__ = ["render_index"]
 
 _CSS = """
@@ -38,7 +40,8 @@ def render_index(manifest: dict, headlines: dict) -> str:
     ----------
     manifest : dict
         The run manifest (see :func:`kamresearch.reports.run`): ``regions`` (list of
-        dicts with ``region``, ``status``, ``error``, ``files``), ``parameters``,
+        dicts with ``region`` (None: the whole company), ``label``, ``status``,
+        ``error``, ``files``), ``parameters``,
         ``input``, ``versions``, ``started``, ``finished``.
     headlines : dict
         ``{region: headline dict}`` as written by
@@ -67,7 +70,7 @@ def render_index(manifest: dict, headlines: dict) -> str:
     for entry in regions:
         files = entry.get("files") or {}
         name = entry["region"]
-        title = "All (whole company)" if name == "All" else name
+        title = str(entry.get("label") or (COMPANY_LABEL if name is COMPANY else name))
         cell = _link(files["html"], title) if "html" in files else escape(title)
         doc = headlines.get(name) or {}
         values = {f["figure"]: f.get("display", "") for f in doc.get("figures", [])}
@@ -84,7 +87,7 @@ def render_index(manifest: dict, headlines: dict) -> str:
             for k, txt in (("xlsx", "Excel"), ("notebook", "notebook"))
             if k in files
         )
-        cls = "failed" if status == "failed" else ("company" if name == "All" else "")
+        cls = "failed" if status == "failed" else ("company" if name is COMPANY else "")
         rows.append(
             f'<tr class="{cls}"><td>{cell}</td><td>{status_html}</td>{nums}'
             f'<td class="files">{links}</td></tr>'

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import ConfigError, DataError
-from ..schema import ALL_REGIONS
+from ..schema import ALL_REGIONS, COMPANY, COMPANY_LABEL, COMPANY_STEM
 from .config import (
     CONFIG_KEYS,
     READ_OPTIONS,
@@ -25,6 +25,7 @@ from .config import (
 from .files import (
     RunLock,
     atomic_path,
+    check_writable,
     clean_temp_files,
     safe_name,
     safe_names,
@@ -83,13 +84,14 @@ _CACHE_VERSION = 2
 class RegionResult:
     """Outcome of one region in a run."""
 
-    region: str
+    region: str | None  # None (schema.COMPANY): the whole company
     stem: str
     status: str  # "ok" or "failed"
     error: str | None = None
     duration_s: float | None = None
     reused: bool = False
     files: dict = field(default_factory=dict)
+    label: str = ""  # how the report is named to a reader ("All (whole company)", "North")
 
 
 @dataclass
@@ -101,7 +103,7 @@ class RunResult:
     out : Path
         The run folder.
     regions : list of RegionResult
-        In report order ("All" first).
+        In report order (the whole company first).
     index, manifest : Path
         The overview page and the manifest.
     duration_s : float
@@ -275,8 +277,10 @@ def run(
     mapping : str or dict, optional
         Column mapping / preset for :func:`kamresearch.read_transactions`.
     regions : "all", str or list of str, optional
-        ``"all"`` (default): ``"All"`` (the whole company) plus every region with a
-        customer; or the regions to report (``"All"`` included only if listed).
+        ``"all"`` (default): the whole company plus every region with a customer; or
+        the regions to report, where ``"All"`` stands for the whole company (included
+        only if listed). A region of the data named "All" is a region like any other
+        (its files are ``All_.*``): a full run reports it beside the whole company.
     as_of : date-like, optional
         Analysis date shared by every region. Default: the last date in the data.
     out : str or path, optional
@@ -322,7 +326,8 @@ def run(
     DataError
         The input cannot be read or validated.
     ConfigError
-        Bad options, an unknown region, or another run holds the folder's lock.
+        Bad options, an unknown region, another run holds the folder's lock, or the
+        folder (or its ``_data``) cannot be written -- all before any report runs.
 
     Notes
     -----
@@ -369,6 +374,7 @@ def run(
     out = Path(opts["out"]).resolve()
     with RunLock(out):
         clean_temp_files(out)
+        check_writable(out)  # a clear error before any work, not a PermissionError later
         try:
             return _run_locked(opts, template, out, t0, progress)
         finally:
@@ -378,7 +384,9 @@ def run(
 def _plan_regions(tx, opts, as_of, out: Path):
     """Write the customer -> region sidecar; return (regions to report, every region).
 
-    Both lists start with "All"; regions are ordered by net revenue, largest first.
+    Both lists start with :data:`~kamresearch.schema.COMPANY` (None, the whole company);
+    regions are ordered by net revenue, largest first. Data without a region column
+    (every line in region "All") has no region report: it would repeat the company's.
     """
     from .files import atomic_path
 
@@ -391,16 +399,38 @@ def _plan_regions(tx, opts, as_of, out: Path):
             frame.to_parquet(tmp)
     revenue = tx.groupby(tx["customer_id"].map(assignment))["amount"].sum()
     known = revenue.sort_values(ascending=False, kind="stable").index.tolist()
-    every = [ALL_REGIONS] + [r for r in known if r != ALL_REGIONS]
+    if known == [ALL_REGIONS]:  # read_transactions' region when the source has none
+        known = []
+    every = [COMPANY, *known]
     if opts["regions"] == "all":
         return every, every
-    missing = [r for r in opts["regions"] if r != ALL_REGIONS and r not in revenue.index]
+    # In a list of regions, "All" (the CLI's --region All) stands for the whole company.
+    wanted = list(dict.fromkeys(COMPANY if r == ALL_REGIONS else r for r in opts["regions"]))
+    missing = [r for r in wanted if r is not COMPANY and r not in revenue.index]
     if missing:
         raise ConfigError(
             f"region(s) {missing} have no customer in the data (up to as_of "
             f"{as_of.date()}); regions: {sorted(map(str, known))}"
         )
-    return opts["regions"], every
+    if COMPANY in wanted and ALL_REGIONS in revenue.index:
+        logger.warning(
+            "the data has a region named %r: in a list of regions it means the whole "
+            "company; the region's own report is written by a full run (regions 'all')",
+            ALL_REGIONS,
+        )
+    return wanted, every
+
+
+def _label(region) -> str:
+    """How a report is named to a reader: the region, or the whole company's label."""
+    return COMPANY_LABEL if region is COMPANY else str(region)
+
+
+def _stems(regions) -> dict:
+    """File stems: :data:`COMPANY_STEM` for the whole company, :func:`safe_names` for regions."""
+    stems = safe_names(r for r in regions if r is not COMPANY)
+    stems[COMPANY] = COMPANY_STEM  # no region gets it: safe_name reserves it
+    return stems
 
 
 def _carried_over(previous: dict, source: dict, parameters: dict, names, stems, out) -> list:
@@ -451,7 +481,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
     del tx
     # Stems over every region of the data: a run of a few regions names their files as
     # a run of all would, and never takes another region's file names.
-    stems = safe_names(every + names)
+    stems = _stems(every + names)
     versions = _versions()
     parameters = {
         "mapping": opts["mapping"],
@@ -505,6 +535,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
         entries.append(
             {
                 "region": name,
+                "label": _label(name),
                 "stem": stems[name],
                 "status": "pending",
                 "fingerprint": fp,
@@ -529,6 +560,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
         tasks.append(
             {
                 "region": name,
+                "label": _label(name),
                 "stem": stems[name],
                 "out": str(out),
                 "template": str(run_template),
@@ -603,6 +635,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
             duration_s=e["duration_s"],
             reused=bool(e.get("reused")),
             files=dict(e["files"]),
+            label=_label(e["region"]),
         )
         for e in entries
     ]

@@ -28,7 +28,7 @@ import pandas as pd
 from .. import churn, cohorts, keyaccounts, narrative, pareto
 from ..errors import DataError, InsufficientDataWarning, KamError
 from ..plotting import format_money, format_pct
-from ..schema import ALL_REGIONS
+from ..schema import COMPANY
 from .sections_story import StorySections
 
 __all__ = [
@@ -226,7 +226,7 @@ class RegionReport(StorySections):
         self.notes: list[str] = []
 
     @classmethod
-    def load(cls, data_path=None, region: str = ALL_REGIONS, *, mapping=None, as_of=None,
+    def load(cls, data_path=None, region: str | None = COMPANY, *, mapping=None, as_of=None,
              **options) -> RegionReport:  # fmt: skip
         """Load a region's data with :func:`kamresearch.reports.load_region` and wrap it."""
         from .tables import load_region
@@ -375,7 +375,7 @@ class RegionReport(StorySections):
         """The opening line: region, as-of date, window, lines and customers."""
         from IPython.display import Markdown
 
-        company = self.region == ALL_REGIONS
+        company = self.region is COMPANY
         if len(self.tx) == 0:
             who = "the whole company" if company else f"region {self.region}"
             _display(show_note(f"No transactions for {who} up to {self.as_of.date()}."))

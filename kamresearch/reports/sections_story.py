@@ -22,7 +22,7 @@ from .. import keyaccounts
 from ..errors import DataError, KamError
 from ..i18n import N_, _, label
 from ..plotting import format_money, format_pct
-from ..schema import ALL_REGIONS
+from ..schema import COMPANY
 
 __all__ = ["StorySections", "LABELS"]
 
@@ -250,7 +250,7 @@ class StorySections:
     @cached_property
     def company_tx(self) -> pd.DataFrame | None:
         """The whole company's transactions (the region's own when unavailable)."""
-        if self.region == ALL_REGIONS:
+        if self.region is COMPANY:
             return self.tx
         data = self.data
         if getattr(data, "company", None) is not None:

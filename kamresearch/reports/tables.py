@@ -13,7 +13,8 @@ A region report covers the customers *of* the region, with all their lines:
 a customer belongs to the region with most of its net revenue up to ``as_of``
 (ties: alphabetically first), the convention of
 :func:`kamresearch.engine.facts.customer_summary`. So the customers and revenue of the
-region reports add up to the company's ("All").
+region reports add up to the company's (the whole-company report, region
+:data:`kamresearch.schema.COMPANY`, i.e. None).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from ..schema import ALL_REGIONS, check_transactions
+from ..schema import COMPANY, check_transactions
 from .files import atomic_path, write_json_atomic
 
 __all__ = [
@@ -52,8 +53,8 @@ class RegionData:
     ----------
     tx : DataFrame
         Canonical transactions of the region's customers (all their lines).
-    region : str
-        The region (``"All"``: the whole company).
+    region : str or None
+        The region (None, :data:`kamresearch.schema.COMPANY`: the whole company).
     as_of : Timestamp
         The analysis date: the one given, else the last date of the *whole* data
         (not of the region), so every region of a run shares it.
@@ -62,14 +63,14 @@ class RegionData:
         :func:`kamresearch.read_transactions`), empty when unknown.
     company : DataFrame, optional
         The whole company's transactions when they were loaded anyway (the
-        company's tier standard is set on them); None for ``"All"``.
+        company's tier standard is set on them); None for the whole company.
     source : Path, optional
         The run's cache the region was read from, to read the company's lines
         when ``company`` is None.
     """
 
     tx: pd.DataFrame
-    region: str
+    region: str | None
     as_of: pd.Timestamp
     quality: dict = field(default_factory=dict)
     company: pd.DataFrame | None = field(default=None, repr=False)
@@ -122,11 +123,14 @@ def _region_ids(regions: pd.Series, region: str):
     ids = regions.index[regions.to_numpy() == region]
     if len(ids) == 0:
         known = sorted(map(str, regions.unique()))
-        raise ConfigError(f"region {region!r} has no customer in the data; regions: {known}")
+        raise ConfigError(
+            f"region {region!r} has no customer in the data; regions: {known} "
+            "(region=None is the whole company)"
+        )
     return ids
 
 
-def load_region(data_path=None, region: str = ALL_REGIONS, *, mapping=None, as_of=None):
+def load_region(data_path=None, region: str | None = COMPANY, *, mapping=None, as_of=None):
     """Load the transactions of one region for a report.
 
     Parameters
@@ -135,8 +139,9 @@ def load_region(data_path=None, region: str = ALL_REGIONS, *, mapping=None, as_o
         A run's cache (``_data/transactions.parquet``, written by
         :func:`kamresearch.reports.run`), any file :func:`kamresearch.read_transactions`
         reads, or None for the built-in sample (:func:`kamresearch.load_sample`).
-    region : str
-        A region of the data, or ``"All"`` for the whole company.
+    region : str or None
+        A region of the data (``"All"`` too is a region name), or None
+        (:data:`kamresearch.schema.COMPANY`, the default) for the whole company.
     mapping : str or dict, optional
         Column mapping for :func:`kamresearch.read_transactions` (ignored for a cache).
     as_of : date-like, optional
@@ -166,8 +171,8 @@ def load_region(data_path=None, region: str = ALL_REGIONS, *, mapping=None, as_o
         qpath = path.with_name("quality.json")
         if qpath.exists():
             quality = json.loads(qpath.read_text(encoding="utf-8"))
-        region = str(region)
-        if region != ALL_REGIONS and as_of is not None:
+        region = None if region is COMPANY else str(region)
+        if region is not COMPANY and as_of is not None:
             # The pipeline's case: read only the region's customers (pyarrow filter).
             as_of = resolve_as_of(pd.DataFrame(), as_of)
             sidecar = path.with_name(f"regions-{as_of.date()}.parquet")
@@ -186,9 +191,9 @@ def load_region(data_path=None, region: str = ALL_REGIONS, *, mapping=None, as_o
         quality = dict(tx.attrs.get("quality", {}))
     check_transactions(tx, where=str(data_path or "sample"))
     as_of = resolve_as_of(tx, as_of)
-    region = str(region)
+    region = None if region is COMPANY else str(region)
     company = None
-    if region != ALL_REGIONS:
+    if region is not COMPANY:
         company = tx
         sidecar = None if path is None else path.with_name(f"regions-{as_of.date()}.parquet")
         if sidecar is not None and sidecar.exists():

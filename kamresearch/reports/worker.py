@@ -4,10 +4,11 @@
 process pool: papermill executes the template notebook with the region's
 parameters in a fresh kernel, working in a private staging folder of the run;
 on success the executed notebook, the client HTML (no code, no prompts), the
-Excel tables and the headline JSON are moved to their final names, each with an
-atomic :func:`os.replace`. On failure only papermill's failed notebook (with its
-error marker) is moved, and older outputs of the region are removed so that the
-folder never shows a stale report next to a failed run.
+Excel tables and the headline JSON replace the region's earlier files, all or
+none (each file with an atomic :func:`os.replace`; on an error the earlier files
+are put back and the region fails). On failure only papermill's failed notebook
+(with its error marker) is moved, and older outputs of the region are removed so
+that the folder never shows a stale report next to a failed run.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import shutil
 import time
 import traceback
 from pathlib import Path
+from secrets import token_hex
 
-from .files import _fsync
+from .files import TMP_MARK, _fsync
 
 __all__ = ["execute_region", "run_tasks", "export_html", "OUTPUT_SUFFIXES", "KERNEL_NAME"]
 
@@ -112,6 +114,7 @@ def execute_region(task: dict) -> dict:
     staged_nb = staging / f"{stem}.ipynb"
     result = {
         "region": task["region"],
+        "label": task.get("label") or str(task["region"]),
         "stem": stem,
         "status": "ok",
         "error": None,
@@ -148,7 +151,7 @@ def execute_region(task: dict) -> dict:
         _relative_paths(nb, template_name, f"{stem}.ipynb")
         nbformat.write(nb, staged_nb)
         html = export_html(
-            nb, title=f"{task.get('title_prefix', 'Key accounts')}: {task['region']}"
+            nb, title=f"{task.get('title_prefix', 'Key accounts')}: {result['label']}"
         )
         (staging / f"{stem}.html").write_text(html, encoding="utf-8")
         result["timings"]["html_s"] = round(time.perf_counter() - t_exec, 3)
@@ -161,6 +164,9 @@ def execute_region(task: dict) -> dict:
         result["files"] = _publish(
             staging, out, stem, ok=result["status"] == "ok", parent_pid=task.get("parent_pid")
         )
+    except OSError as exc:  # this region's failure: its earlier files are back in place
+        result.update(status="failed", files={}, traceback=traceback.format_exc())
+        result["error"] = f"could not write the report's files: {type(exc).__name__}: {exc}"
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if result["status"] == "ok":
@@ -195,28 +201,56 @@ def _relative_metadata(path: Path, template_name: str, final_name: str) -> None:
 
 
 def _publish(staging: Path, out: Path, stem: str, *, ok: bool, parent_pid) -> dict:
-    """Move staged outputs to their final names (atomically, one by one)."""
+    """Replace the region's outputs in ``out`` by the staged ones, all or nothing.
+
+    Each earlier output of the region is first moved aside (a temporary name that
+    :func:`~kamresearch.reports.files.clean_temp_files` removes), then each staged
+    file is moved to its final name (:func:`os.replace`: a reader sees the old file,
+    no file, or the new one, never a part). When any move fails (a file open in
+    Excel on Windows, a read-only file, a directory in the way), the new files are
+    removed, the earlier ones are put back and the error is raised: the region is
+    never left with a new ``.ipynb`` beside an old ``.html``. A failed run's outputs
+    (``ok=False``: papermill's notebook only) replace all of the earlier ones.
+    """
     if parent_pid is not None and os.getppid() != parent_pid:
         return {}  # the run was killed: publish nothing, the next run redoes the region
-    files = {}
+    moves = []
     for kind, suffix in OUTPUT_SUFFIXES.items():
         src = staging / f"{stem}{suffix}"
-        dst = out / f"{stem}{suffix}"
-        if src.exists() and (ok or kind == "notebook"):
-            _fsync(src)
-            os.replace(src, dst)
-            files[kind] = dst.name
-        else:
-            # A rerun must not leave an older run's output next to this run's result.
-            with contextlib.suppress(FileNotFoundError):
+        keep = src.exists() and (ok or kind == "notebook")
+        moves.append((kind, src if keep else None, out / f"{stem}{suffix}"))
+    aside, placed = [], []
+    try:
+        for _, src, dst in moves:
+            if src is not None:
+                _fsync(src)
+            if dst.exists() or dst.is_symlink():
+                old = dst.with_name(f".{dst.name}{TMP_MARK}{os.getpid()}-{token_hex(4)}-old")
+                os.replace(dst, old)
+                aside.append((old, dst))
+        for kind, src, dst in moves:
+            if src is not None:
+                os.replace(src, dst)
+                placed.append((kind, dst))
+    except BaseException:
+        for _, dst in placed:
+            with contextlib.suppress(OSError):
                 dst.unlink()
-    return files
+        for old, dst in reversed(aside):
+            with contextlib.suppress(OSError):
+                os.replace(old, dst)
+        raise
+    for old, _ in aside:  # the earlier outputs, now replaced or withdrawn
+        with contextlib.suppress(OSError):
+            shutil.rmtree(old) if old.is_dir() and not old.is_symlink() else old.unlink()
+    return {kind: dst.name for kind, dst in placed}
 
 
 def _crashed(task: dict, exc: BaseException) -> dict:
     """The result of a task whose worker process died (killed, out of memory, ...)."""
     return {
         "region": task["region"],
+        "label": task.get("label") or str(task["region"]),
         "stem": task["stem"],
         "status": "failed",
         "error": f"the worker process died ({type(exc).__name__}: {exc}); rerun to retry",
@@ -277,15 +311,16 @@ def run_tasks(tasks: list, jobs: int, *, progress=None):
     with redirect:
         try:
             for i, result in enumerate(_results(tasks, jobs), 1):
+                label = result.get("label") or str(result["region"])
                 if result["status"] == "ok":  # on a terminal the bar shows progress
                     log.log(logging.DEBUG if bar is not None else logging.INFO,
-                            "[%d/%d] %s: done in %.1f s", i, n, result["region"],
+                            "[%d/%d] %s: done in %.1f s", i, n, label,
                             result["duration_s"])  # fmt: skip
                 else:
-                    log.error("[%d/%d] %s: FAILED after %.1f s: %s", i, n, result["region"],
+                    log.error("[%d/%d] %s: FAILED after %.1f s: %s", i, n, label,
                               result["duration_s"], result["error"])  # fmt: skip
                 if bar is not None:
-                    bar.set_postfix_str(str(result["region"])[:30], refresh=False)
+                    bar.set_postfix_str(label[:30], refresh=False)
                     bar.update(1)
                 yield result
         finally:
