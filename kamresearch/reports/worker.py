@@ -68,7 +68,12 @@ def _error_text(exc: BaseException, timeout=None) -> str:
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
-        if exc.ename == "KeyboardInterrupt" and timeout:
+        # The timeout's interrupt surfaces as the cell's KeyboardInterrupt or, when the
+        # kernel is slow to answer it (a loaded machine), as nbclient's own error.
+        timed_out = exc.ename == "KeyboardInterrupt" or (
+            exc.ename in ("CellExecutionError", "CellTimeoutError") and not str(exc.evalue).strip()
+        )
+        if timed_out and timeout:
             return f"cell {exc.exec_count} ran longer than the timeout of {timeout} s"
         evalue = str(exc.evalue).strip().splitlines()
         first = evalue[0] if evalue else ""
