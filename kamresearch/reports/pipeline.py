@@ -412,7 +412,7 @@ def _plan_regions(tx, opts, as_of, out: Path):
             f"region(s) {missing} have no customer in the data (up to as_of "
             f"{as_of.date()}); regions: {sorted(map(str, known))}"
         )
-    if COMPANY in wanted and ALL_REGIONS in revenue.index:
+    if COMPANY in wanted and ALL_REGIONS in known:
         logger.warning(
             "the data has a region named %r: in a list of regions it means the whole "
             "company; the region's own report is written by a full run (regions 'all')",
