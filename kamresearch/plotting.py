@@ -145,6 +145,9 @@ def apply_style() -> None:
             "font.family": ["DejaVu Sans", *fallback],
             "font.sans-serif": ["DejaVu Sans", *fallback],
             "axes.unicode_minus": False,
+            # labels come from the data (region names, "$1M - $2M"): shown as written,
+            # never parsed as TeX math, which fails on names such as "$\\x$"
+            "text.parse_math": False,
             "axes.spines.top": False,
             "axes.spines.right": False,
             "axes.grid": True,

@@ -327,3 +327,21 @@ def test_headline_and_opening_line_count_the_same_customers(shown, sample_tx):
     assert head.loc["customers", "display"] == f"{n_all:,}"
     assert f"{n_all - 1:,} of them with positive net revenue" in head.loc["customers", "reading"]
     assert f"{n_all:,} customers." in "".join(_rendered(shown).text)
+
+
+def test_names_from_the_data_are_drawn_as_written_not_as_tex(sample_tx):
+    # a region named like TeX math broke the company report's Cox chart (matplotlib's
+    # ParseFatalException at drawing) and "$1M – $2M" lost its dollar signs
+    import io
+
+    from kamresearch import churn
+
+    tx = sample_tx.copy()
+    tx["region"] = tx["region"].replace({"West": r"$\undefined$", "East": "a $1M – $2M b"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lt = churn.customer_lifetimes(tx, as_of=tx["date"].max())
+        ax = churn.plot_hazard_ratios(churn.hazard_ratio_table(lt, covariates=["region"]))
+        ax.figure.savefig(io.BytesIO(), format="png")  # draws: no ParseFatalException
+    labels = {t.get_text() for t in ax.get_yticklabels()}
+    assert any(r"$\undefined$" in t for t in labels) and any("$1M – $2M" in t for t in labels)
