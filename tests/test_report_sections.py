@@ -286,9 +286,12 @@ HOSTILE = ["<script>alert(1)</script>", "[x](javascript:alert(1))",
            "<img src=x onerror=alert(1)>", "**bold** & `code`\n# heading"]  # fmt: skip
 
 
-def test_values_from_the_data_are_escaped_in_every_section(shown, sample_tx):
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_values_from_the_data_are_escaped_in_every_section(shown, sample_tx, lang):
     # defect 10: a region named <script>alert(1)</script> reached the HTML as a tag
     # through the Markdown of the overview; names also reach notes, tables and captions
+    from kamresearch.i18n import use_language
+
     tx = _region(sample_tx).copy()
     ids = tx["customer_id"].drop_duplicates().tolist()
     hostile_ids = {c: f"{HOSTILE[i % len(HOSTILE)]} {c}" for i, c in enumerate(ids[:40])}
@@ -297,11 +300,12 @@ def test_values_from_the_data_are_escaped_in_every_section(shown, sample_tx):
     tx["region"] = name
     other = _region(sample_tx, "East").assign(region=HOSTILE[2])  # a second level for Cox
     tx = pd.concat([tx, other], ignore_index=True)
-    rep = rs.RegionReport(RegionData(tx, name, sample_tx["date"].max()))
-    for section in SECTIONS:
-        getattr(rep, section)()
-    rep.notes.append(f"{HOSTILE[2]}: {HOSTILE[0]}")  # a note quoting the data
-    rep.data_quality()
+    with use_language(lang):
+        rep = rs.RegionReport(RegionData(tx, name, sample_tx["date"].max()))
+        for section in SECTIONS:
+            getattr(rep, section)()
+        rep.notes.append(f"{HOSTILE[2]}: {HOSTILE[0]}")  # a note quoting the data
+        rep.data_quality()
     shown.append(rs.show_note(" ".join(HOSTILE)))
     page = _rendered(shown)
     assert not {"script", "img", "a"} & set(page.tags), set(page.tags)
