@@ -349,3 +349,15 @@ def test_names_from_the_data_are_drawn_as_written_not_as_tex(sample_tx):
         ax.figure.savefig(io.BytesIO(), format="png")  # draws: no ParseFatalException
     labels = {t.get_text() for t in ax.get_yticklabels()}
     assert any(r"$\undefined$" in t for t in labels) and any("$1M – $2M" in t for t in labels)
+
+
+def test_a_region_without_lines_gets_a_sentence_in_every_section(shown, sample_tx, tmp_path):
+    rep = rs.RegionReport(RegionData(sample_tx.iloc[:0], "R", sample_tx["date"].max()))
+    for name in SECTIONS:
+        before = len(shown)
+        getattr(rep, name)()  # never raises
+        assert len(shown) > before, f"{name} showed nothing"
+    text = " ".join("".join(_rendered(shown).text).split())
+    assert "No transactions for region R up to" in text
+    assert "Insufficient data for revenue bridge in this report: no transaction up to" in text
+    assert rep.headline().empty and rep.save(tmp_path, "R")["headline"].exists()

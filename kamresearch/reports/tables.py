@@ -223,11 +223,13 @@ def save_tables(tables: dict, path) -> Path:
 
     Sheet names are cut to Excel's 31 characters and stripped of ``[]:*?/\\``;
     Periods (columns, index or column labels) are written as text (``2010Q4``),
-    timezone-aware dates as naive dates, infinite numbers as empty cells.
-    Returns the path.
+    timezone-aware dates as naive dates, infinite numbers as empty cells. With no
+    table, the workbook holds one sheet saying so. Returns the path.
     """
     path = Path(path)
     used: set = set()
+    if not tables:  # a workbook needs a sheet: say why there is no table
+        tables = {"Report": pd.DataFrame({"note": ["No table: too little data in this report"]})}
     with atomic_path(path) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for name, table in tables.items():
