@@ -51,7 +51,7 @@ def test_planted_loss_of_the_largest_customer_leads_the_executive_summary(shown)
     tx.loc[tx["customer_id"] == big, "amount"] *= 6
     share = tx.loc[tx["customer_id"] == big, "amount"].sum() / tx["amount"].sum()
     assert share > 0.15  # the planted story: a dominant customer
-    rep = rs.RegionReport(RegionData(tx, "All", pd.Timestamp("2024-12-31")))
+    rep = rs.RegionReport(RegionData(tx, None, pd.Timestamp("2024-12-31")))
     first = rep.readings.iloc[0]
     assert rep.readings.index[0] == "largest_loss"
     assert first["display"] == big
@@ -139,14 +139,14 @@ def test_data_ending_on_30_december_give_a_full_last_year(sample_tx):
     tx = sample_tx[sample_tx["date"] <= "2024-12-30"].reset_index(drop=True)
     assert ka.sale_day_gap(tx) == 1.0
     assert ka.period_as_of(tx, freq="Y") == pd.Timestamp("2024-12-31")
-    rep = rs.RegionReport(RegionData(tx, "All", tx["date"].max()))
+    rep = rs.RegionReport(RegionData(tx, None, tx["date"].max()))
     assert not rep.retention["partial"].iloc[-1]
     assert rep.readings.loc["nrr", "label"] == "Net revenue retention 2024"
     assert not rep.scorecard_table["partial"].iloc[-1]
     assert not rep.trend["partial"].iloc[-1]
     cut = sample_tx[sample_tx["date"] <= "2024-11-15"].reset_index(drop=True)
     assert ka.period_as_of(cut, freq="Y") == pd.Timestamp("2024-11-15")
-    rep = rs.RegionReport(RegionData(cut, "All", cut["date"].max()))
+    rep = rs.RegionReport(RegionData(cut, None, cut["date"].max()))
     assert rep.retention["partial"].iloc[-1]
     assert rep.readings.loc["nrr", "label"] == "Net revenue retention 2023"
 
