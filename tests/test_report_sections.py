@@ -216,10 +216,10 @@ def test_a_region_of_returns_only_gets_a_sentence_in_every_section(shown, sample
         assert (f"Insufficient data for {section} in this report: no customer has positive "
                 "net revenue") in notes, section  # fmt: skip
     assert not any(type(o).__name__ == "Figure" for o in shown)  # no empty or negative chart
-    # the headline says why there is no figure instead of reading a 0 -> 0 key-account pool
+    # the headline says why there is no concentration or retention figure
     head = rep.headline()
     assert head.loc["customers", "reading"].startswith("No customer has positive net revenue")
-    assert "key_pool" not in head.index and "nrr" not in head.index
+    assert "nrr" not in head.index
     written = rep.save(tmp_path, "R")
     assert written["headline"].exists() and written["xlsx"].exists()
 
