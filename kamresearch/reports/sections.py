@@ -347,7 +347,8 @@ class RegionReport(StorySections):
                 log.debug("%s: %s: %s", name, w.category.__name__, w.message)
 
     def _readings(self) -> pd.DataFrame:
-        parts = self._story_readings()  # the largest loss and the dominant failure lead
+        # the largest loss and the dominant failure lead; a region without lines has none
+        parts = self._story_readings() if len(self.tx) else []
         for build in (
             lambda: narrative.concentration_readings(self.summary),
             # no revenue (only returns): no retention to read, only the note above

@@ -265,6 +265,8 @@ class StorySections:
     @cached_property
     def standard(self) -> keyaccounts.TierStandard:
         """The company's tier thresholds (whole window, report periods and years)."""
+        if len(self.company_tx) == 0 or len(self.tx) == 0:
+            raise DataError(f"no transaction up to {self.as_of.date()}: no key accounts to rank")
         freqs = sorted({self.bridge_freq, "Y"})
         return keyaccounts.tier_standard(self.company_tx, as_of=self.as_of, key=self.key_share,
                                          major=self.major_share, freqs=freqs)  # fmt: skip
