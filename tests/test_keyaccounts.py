@@ -391,7 +391,7 @@ def test_account_card_statuses_on_planted_accounts():
 
 
 def test_report_has_an_account_card_per_key_account(shown):
-    data = kam.reports.load_region(None, "All")
+    data = kam.reports.load_region(None, None)  # None: the whole company
     rep = rs.RegionReport(data)
     rep.account_cards()
     fig = next(o for o in shown if type(o).__name__ == "Figure")
