@@ -3,7 +3,8 @@
 How concentrated a company's revenue is in a few key accounts
 (:mod:`kamresearch.pareto`), how long accounts last
 (:mod:`kamresearch.churn`), whether acquisition cohorts grow or leak
-(:mod:`kamresearch.cohorts`), per sales region (:mod:`kamresearch.reports`).
+(:mod:`kamresearch.cohorts`), whether the data support the key-account claims
+(:mod:`kamresearch.evidence`), per sales region (:mod:`kamresearch.reports`).
 
 Start with::
 
@@ -44,14 +45,16 @@ __all__ = [
     "plotting",
     "narrative",
     "reports",
+    "evidence",
     "__version__",
 ]
 
 
 def __getattr__(name):
-    # kamresearch.reports pulls in papermill and nbconvert: imported on first use only
-    if name == "reports":
+    # kamresearch.reports pulls in papermill and nbconvert, kamresearch.evidence statsmodels:
+    # imported on first use only
+    if name in ("reports", "evidence"):
         import importlib
 
-        return importlib.import_module(".reports", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'kamresearch' has no attribute {name!r}")

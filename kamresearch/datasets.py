@@ -109,6 +109,8 @@ def simulate(
     return_rate: float = 0.02,
     regions: dict | None = None,
     id_prefix: str = "C",
+    price_dispersion: float = 0.0,
+    concentration_trend: float = 0.0,
 ) -> Simulation:
     """Simulate a B2B transaction log with known lifetimes and hazard ratios.
 
@@ -142,6 +144,28 @@ def simulate(
         Region name -> probability weight.
     id_prefix : str
         Prefix of the customer ids (``C00001`` ...).
+    price_dispersion : float
+        Standard deviation of a per-account log-price effect (accounts negotiate their
+        own prices around the tier premium), so lines of one account are correlated and
+        a test of the premium must cluster by account. 0 (default): none, and no
+        random draw is made, so the default data are unchanged.
+    concentration_trend : float
+        Yearly growth, in calendar time, of the order quantities of key and major
+        accounts against general ones (``(1 + g) ** years since start``): the revenue
+        share of the largest accounts then rises year after year. 0: none.
+
+    Notes
+    -----
+    The planted truths and the evidence tests that recover them
+    (``tests/test_evidence_recovery.py``): ``price_premium`` per tier on the same
+    products (:func:`kamresearch.evidence.key_account_tests`, price premium row);
+    ``key_boost`` / ``lines_per_order`` (order size) and ``mean_gap_days``
+    (repurchase); ``concentration_trend``
+    (:func:`kamresearch.evidence.concentration_trend_test`); ``hazard_ratios``: a
+    proportional hazard of the latent lifetime, whose log ratios are approximately
+    the logit coefficients of a monthly churn hazard (small monthly hazards) --
+    recovered by :func:`kamresearch.evidence.fit_churn_risk` when the tiers share a
+    buying rhythm (otherwise the recency covariates absorb part of the tier effect).
 
     Returns
     -------
@@ -226,7 +250,14 @@ def simulate(
     base_qty = size[line_c] * 4.0 * (1 + growth_per_year) ** tenure_years
     quantity = np.maximum(1, np.round(base_qty * rng.lognormal(0, 0.4, m))).astype(float)
     premium = np.array([prem[t] for t in tier[line_c]])
-    unit_price = np.round(list_price[product] * premium * rng.lognormal(0, 0.05, m), 2)
+    if concentration_trend:  # key and major accounts grow faster in calendar time
+        top = np.isin(tier[line_c], ["key", "major"])
+        quantity = np.where(top, np.maximum(1, np.round(quantity * (1 + concentration_trend)
+                                          ** (line_day / 365.25))), quantity)  # fmt: skip
+    noise = rng.lognormal(0, 0.05, m)
+    if price_dispersion:  # no draw when 0, so the default data do not change
+        noise = noise * np.exp(rng.normal(0, price_dispersion, n))[line_c]
+    unit_price = np.round(list_price[product] * premium * noise, 2)
     amount = quantity * unit_price
 
     invoice = np.array([f"INV{i:07d}" for i in line_order + 1], dtype=object)
@@ -295,6 +326,8 @@ def simulate(
         "n_products": n_products,
         "return_rate": return_rate,
         "regions": dict(reg_w),
+        "price_dispersion": price_dispersion,
+        "concentration_trend": concentration_trend,
     }
     frame.attrs["quality"] = {
         "source": f"kamresearch.datasets.simulate(seed={seed})",

@@ -1,11 +1,12 @@
 """The engine: the only code that touches transaction lines.
 
-Line-level reductions (per customer, customer x day, customer x period) run here;
+Line-level reductions (per customer, customer x day, customer x period; the
+model tables of :mod:`kamresearch.engine.panels`) run here;
 the analyses (:mod:`kamresearch.pareto`, :mod:`kamresearch.churn`,
 :mod:`kamresearch.cohorts`) work on the small tables they return.
 """
 
-from . import facts, windows
+from . import facts, panels, windows
 from .facts import (
     AS_OF_MAX_DAYS_AFTER,
     FREQS,
@@ -15,6 +16,7 @@ from .facts import (
     parse_freq,
     resolve_as_of,
 )
+from .panels import churn_panel, customer_product_prices, order_cells
 from .windows import customer_entry, customer_orders, customer_windows, sale_days
 
 __all__ = [
@@ -24,6 +26,10 @@ __all__ = [
     "customer_entry",
     "customer_orders",
     "sale_days",
+    "panels",
+    "customer_product_prices",
+    "order_cells",
+    "churn_panel",
     "resolve_as_of",
     "AS_OF_MAX_DAYS_AFTER",
     "customer_summary",

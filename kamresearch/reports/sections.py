@@ -29,6 +29,7 @@ from .. import churn, cohorts, keyaccounts, narrative, pareto
 from ..errors import DataError, InsufficientDataWarning, KamError
 from ..plotting import format_money, format_pct
 from ..schema import COMPANY
+from .sections_evidence import EvidenceSections  # evidence sections, at-risk list
 from .sections_story import StorySections
 
 __all__ = [
@@ -191,7 +192,7 @@ def _show_figure(fig):
     plt.close(fig)
 
 
-class RegionReport(StorySections):
+class RegionReport(StorySections, EvidenceSections):
     """The analyses and sections of one region report.
 
     Parameters
@@ -232,6 +233,9 @@ class RegionReport(StorySections):
         from .tables import load_region
 
         return cls(load_region(data_path, region, mapping=mapping, as_of=as_of), **options)
+
+    def _show(self, obj):  # how the evidence mixin displays (tests capture _display)
+        _display(obj)
 
     # ------------------------------------------------------------------ analyses (lazy)
     @cached_property
@@ -520,17 +524,6 @@ class RegionReport(StorySections):
                     "baseline level); ph_ok: proportional-hazards check passed",
                 )
             )
-
-    def at_risk_list(self, *, top: int = 20):
-        """Live key and major accounts silent for longer than their usual rhythm."""
-        with self.section("At-risk accounts"):
-            risk = self.at_risk
-            if risk.empty:
-                _display(show_note("No live key or major account is silent for longer than "
-                                   "its usual rhythm."))  # fmt: skip
-                return
-            _display(show_table(risk.head(top), caption=f"{len(risk)} at-risk accounts, "
-                                "largest revenue at stake first"))  # fmt: skip
 
     def cohort_retention(self):
         """Logo and revenue retention heatmaps by acquisition cohort."""
