@@ -315,6 +315,8 @@ def child_kam(path: Path, *, scan: bool = True) -> dict:
 
     base = _rss()
     st = Steps()
+    if scan and not hasattr(kam, "scan_transactions"):  # the engine's lazy table is not on main yet
+        raise SystemExit("scan_transactions is not available in this kamresearch (issue 12)")
     if scan:
         tx = kam.scan_transactions(path)
         st.mark("scan_transactions")
