@@ -1,19 +1,8 @@
-"""Survival-based churn: unbiased customer lifetimes, Kaplan–Meier and Cox (lifelines).
+"""Customer lifetimes under the inactivity rule: the suggested window, the lifetimes
+table with its censoring, and the at-risk accounts.
 
-In non-contractual B2B sales nobody announces that they have left: churn is
-inferred from inactivity. This module derives, from canonical transactions
-(see :mod:`kamresearch.schema`), one lifetime per customer with the event flag
-and the right-censoring done correctly (:data:`CENSORING_CONVENTION`), then
-hands durations and events to lifelines for the estimates.
-
-The line-level work (purchase days, gaps between them, revenue, region) runs in
-DuckDB: 10M lines take a couple of seconds. The Cox model lives in
-:mod:`kamresearch.churn.cox`, plots in :mod:`kamresearch.churn.plots`; both
-are re-exported here.
-
-Vocabulary (as in :mod:`kamresearch.schema`): a *purchase* is a line with
-``amount > 0``; *purchase days* are the distinct calendar days with a purchase;
-*gaps* are the day differences between consecutive purchase days of a customer.
+The churn definition and the censoring convention are in the package docstring,
+:mod:`kamresearch.churn`.
 """
 
 from __future__ import annotations

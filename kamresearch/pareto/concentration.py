@@ -1,30 +1,8 @@
-"""Revenue concentration: Pareto, Lorenz, HHI/Gini/Theil, tiers, key accounts, trend.
+"""The concentration measures: customer revenue, Lorenz curve, the summary (top-N shares,
+HHI, Gini, Theil), ABC/pyramid classes, tiers and the trend per period.
 
-How much of the revenue do the few largest customers make, who are the key
-accounts and what marks them out, and is concentration rising?
-
-Conventions shared by every function here:
-
-* Input is the canonical transactions (:mod:`kamresearch.schema`); it is never
-  modified. ``start`` / ``end`` (keyword-only, inclusive calendar days) restrict
-  the window; ``None`` means the first / last day in the data.
-* A customer's *revenue* is its net revenue in the window (returns included);
-  a net revenue within ``ZERO_TOLERANCE`` (1e-6) of 0 is rounding noise of
-  returns that cancel purchases and counts as 0. Concentration measures use
-  only the ``n`` customers with revenue > 0; the others are counted in
-  ``n_nonpositive`` and left out of every share.
-* Customers are ranked by revenue, largest first, ties by ``customer_id`` (as
-  text). Revenues that agree to ``ZERO_TOLERANCE`` (rounded to whole millionths
-  of the currency unit) are ties: 0.1 + 0.2 and 0.3 differ in the last binary
-  digit, and DuckDB's parallel sums vary there between runs, so ranking on the
-  exact floats would order equal customers (and tiers at a boundary) by
-  rounding noise. Revenues, shares and measures use the exact sums.
-* Line-level aggregation runs in DuckDB; the measures are vectorised numpy, so
-  10M lines and 1M customers take about a second.
-
-Plots (``plot_pareto``, ``plot_lorenz``, ``plot_concentration_trend``) live in
-:mod:`kamresearch.pareto.plots` and are re-exported here; so do the key-account
-profile and comparison, from :mod:`kamresearch.pareto.accounts`.
+The conventions every function here follows (window, net revenue, ranking and ties)
+are in the package docstring, :mod:`kamresearch.pareto`.
 """
 
 from __future__ import annotations
