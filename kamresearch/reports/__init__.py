@@ -56,24 +56,17 @@ the sections; :func:`load_region` and :func:`save_outputs` live in
 writes and the lock in :mod:`kamresearch.reports.files`.
 """
 
-from .pipeline import (
+from .config import (
     CONFIG_KEYS,
     TEMPLATE_PARAMETERS,
-    RegionData,
-    RegionReport,
-    RegionResult,
-    RunResult,
-    customer_regions,
     default_template,
     load_config,
-    load_region,
     resolve_options,
-    run,
-    safe_name,
-    safe_names,
-    save_outputs,
-    save_tables,
 )
+from .files import safe_name, safe_names
+from .pipeline import RegionResult, RunResult, run
+from .sections import RegionReport
+from .tables import RegionData, customer_regions, load_region, save_outputs, save_tables
 
 __all__ = [
     "run",

@@ -15,11 +15,8 @@ from pathlib import Path
 from ..errors import ConfigError, DataError
 from ..schema import ALL_REGIONS, COMPANY, COMPANY_LABEL, COMPANY_STEM
 from .config import (
-    CONFIG_KEYS,
     READ_OPTIONS,
-    TEMPLATE_PARAMETERS,
     default_template,
-    load_config,
     resolve_options,
 )
 from .files import (
@@ -27,42 +24,19 @@ from .files import (
     atomic_path,
     check_writable,
     clean_temp_files,
-    safe_name,
     safe_names,
     sha256_file,
     write_json_atomic,
     write_text_atomic,
 )
-from .sections import RegionReport
 from .tables import (
     CACHE_MARK,
-    RegionData,
     customer_regions,
-    load_region,
     read_headline,
-    save_outputs,
-    save_tables,
 )
 from .worker import run_tasks
 
-__all__ = [
-    "run",
-    "RunResult",
-    "RegionResult",
-    "load_config",
-    "resolve_options",
-    "default_template",
-    "TEMPLATE_PARAMETERS",
-    "CONFIG_KEYS",
-    "RegionData",
-    "RegionReport",
-    "load_region",
-    "customer_regions",
-    "save_tables",
-    "save_outputs",
-    "safe_name",
-    "safe_names",
-]
+__all__ = ["run", "RunResult", "RegionResult"]
 
 logger = logging.getLogger("kamresearch")
 
