@@ -271,10 +271,21 @@ def _terminate(pool) -> None:
     """Stop a process pool's workers now (Ctrl-C / SIGTERM of the run)."""
     # ProcessPoolExecutor has no public "terminate": its worker processes are in
     # ``_processes``; their kernels notice the dead parent and exit by themselves.
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
         with contextlib.suppress(Exception):
             proc.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:  # a worker that ignores SIGTERM is killed
+        with contextlib.suppress(Exception):
+            proc.join(5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(5)
+    # Wait for the pool's manager thread: with its workers gone it ends at once. Not
+    # waiting raced with the interpreter's exit hook (concurrent.futures'
+    # _python_exit writing to the wake-up pipe the manager thread had just closed:
+    # "OSError: Bad file descriptor" printed as a traceback after the clean exit).
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_tasks(tasks: list, jobs: int, *, progress=None):
