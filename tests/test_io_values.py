@@ -87,11 +87,15 @@ def test_leading_zero_and_case_variants_are_counted_and_warned():
         }
     )
     tx, warned = _read(src)
-    assert sorted(set(tx["customer_id"])) == ["0012583", "12583", "AB", "ab"]  # kept apart
+    # kept apart, surrounding spaces included (" ab " is not silently "ab")
+    assert sorted(set(tx["customer_id"])) == [" ab ", "0012583", "12583", "AB", "ab"]
+    assert sorted(set(tx["region"])) == [" South", "North", "South", "north"]
     q = tx.attrs["quality"]
-    assert q["customer_id_variants"] == 2 and q["region_variants"] == 1
+    # groups: 0012583/12583, ab/AB (case), ab/" ab " (spaces); North/north, South/" South"
+    assert q["customer_id_variants"] == 3 and q["region_variants"] == 2
     assert any("'0012583' / '12583'" in w and "unify_ids=True" in w for w in warned)
     assert any("'North' / 'north'" in w and "unify_regions=True" in w for w in warned)
+    assert any("surrounding spaces" in w and "' ab '" in w for w in warned)
 
     tx, warned = _read(src, unify_ids=True, unify_regions=True)
     # merged under the variant that sorts first: 0012583 (1 + 2), AB (3 + 4 + 5)
@@ -185,3 +189,39 @@ def test_cli_validate_takes_decimal_and_unify(tmp_path):
     assert result.exit_code == 0, result.output
     assert re.search(r"net revenue +3,734\.00\n", result.output)  # 1234 + 2500
     assert re.search(r"customers +1\n", result.output)  # ab and AB merged
+
+
+def test_ids_and_regions_differing_only_in_surrounding_spaces_are_kept_apart_and_warned():
+    # defect 3: "AB " / " AB" / "AB" were stripped into one customer without a word
+    src = pd.DataFrame(
+        {
+            "customer": ["AB", "AB ", " AB", "CD", "CD"],
+            "date": pd.to_datetime(["2011-01-01"] * 5),
+            "amount": [1.0, 2.0, 3.0, 4.0, 5.0],
+            "region": ["N", "N ", "N", "S", "S"],
+        }
+    )
+    tx, warned = _read(src)
+    assert tx.groupby("customer_id")["amount"].sum().to_dict() == {
+        "AB": 1.0, "AB ": 2.0, " AB": 3.0, "CD": 9.0,
+    }  # fmt: skip
+    assert tx.attrs["quality"]["customer_id_variants"] == 1
+    assert tx.attrs["quality"]["region_variants"] == 1
+    assert sum("surrounding spaces" in w and "count as different" in w for w in warned) == 2
+    tx, warned = _read(src, unify_ids=True, unify_regions=True)
+    assert tx.groupby("customer_id")["amount"].sum().to_dict() == {"AB": 6.0, "CD": 9.0}
+    assert set(tx["region"]) == {"N", "S"}
+    assert any("surrounding spaces merged" in w for w in warned)
+
+
+def test_uniformly_padded_ids_are_stripped_without_a_warning():
+    # a fixed-width export pads every id: stripping merges nothing, so nothing to say
+    src = pd.DataFrame(
+        {
+            "customer": ["AB  ", "CD  ", "AB  "],
+            "date": pd.to_datetime(["2011-01-01"] * 3),
+            "amount": [1.0, 2.0, 3.0],
+        }  # fmt: skip
+    )
+    tx, warned = _read(src)
+    assert sorted(set(tx["customer_id"])) == ["AB", "CD"] and warned == []

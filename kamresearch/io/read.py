@@ -43,7 +43,9 @@ labels for a DataFrame) and the fix:
   (``1.23457E+11``: digits lost) is a DataError; customer ids differing only in
   case or leading zeros (``0012583`` / ``12583``), and regions differing only in
   case, are counted and warned about, and merged only with ``unify_ids=True`` /
-  ``unify_regions=True``;
+  ``unify_regions=True``; so are ids and regions differing only in surrounding
+  spaces (``"AB "`` / ``"AB"``: kept apart, spaces included, unless unified; text
+  padded uniformly, as in a fixed-width export, is simply stripped);
 * numbers: currency signs (¥ ￥ $ € £, RMB, CNY...), spaces and apostrophes
   removed; ``(12.50)`` and ``12.50-`` are negative; the decimal separator is
   decided once per file from every text value of the number columns
@@ -181,6 +183,7 @@ from .values import (
     _decimal,
     _ids,
     _numbers,
+    _space_variants,
     _text,
     _variant_examples,
     _variants,
@@ -429,7 +432,7 @@ def _id_column(sub, cols, key, rows, src, info, unify):
     def parse(u):
         ids, sci = _ids(u)
         if unify is not None:
-            ids = _unify(ids, found, digits=True, merge=unify)
+            ids = _unify(_apart(u, ids, found, unify), found, digits=True, merge=unify)
         return ids, sci
 
     ids, sci, _ = _by_unique(sub[column], parse)
@@ -450,6 +453,20 @@ def _id_column(sub, cols, key, rows, src, info, unify):
     return ids
 
 
+def _apart(u, text, found, merge):
+    """Stripped text of distinct values ``u``; those differing only in surrounding
+    spaces keep their spaces (so count as different) unless ``merge``; notes them."""
+    spaced = _space_variants(u)
+    found["spaces"] = spaced
+    if merge or not spaced:
+        return text
+    raw = u.to_numpy(dtype=object)
+    keep = np.fromiter((isinstance(v, str) and v in spaced for v in raw), bool, len(raw))
+    out = np.asarray(text, dtype=object).copy()
+    out[keep] = raw[keep]
+    return out
+
+
 def _unify(values, found, *, digits, merge):
     """Distinct values -> the same, variants merged when ``merge``; notes them in ``found``."""
     found["mapping"] = mapping = _variants(values, digits=digits)
@@ -461,14 +478,18 @@ def _unify(values, found, *, digits, merge):
 
 def _report_variants(found, key, column, src, info, merged):
     mapping = found.get("mapping") or {}
-    groups = len(set(mapping.values()))
+    spaces = found.get("spaces") or {}
+    groups = len(set(mapping.values())) + len(set(spaces.values()))
     info[f"{key}_variants"] = groups
     if not groups:
         return
-    what = "letter case or leading zeros" if found["digits"] else "letter case"
+    what = ["letter case or leading zeros" if found["digits"] else "letter case"]
+    if spaces:
+        what = ([what[0]] if mapping else []) + ["surrounding spaces"]
+    what = " or ".join(what)
     option = {"customer_id": "unify_ids", "region": "unify_regions"}[key]
     label = key.replace("_", " ")
-    examples = _variant_examples(mapping)
+    examples = "; ".join(e for e in (_variant_examples(spaces), _variant_examples(mapping)) if e)
     if merged:
         message = (
             f"{groups:,} group(s) of {label}s differing only in {what} merged "
@@ -722,7 +743,14 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.D
         found = {}
         region = _by_unique(
             sub[cols["region"]],
-            lambda u: (_unify(_text(u)[0], found, digits=False, merge=opts["unify_regions"]),),
+            lambda u: (
+                _unify(
+                    _apart(u, _text(u)[0], found, opts["unify_regions"]),
+                    found,
+                    digits=False,
+                    merge=opts["unify_regions"],
+                ),
+            ),
         )[0]
         _report_variants(found, "region", cols["region"], src, info, opts["unify_regions"])
         info["lines_without_region"] = int((pd.isna(region) & keep).sum())

@@ -122,7 +122,7 @@ def describe_quality(tx) -> list[str]:
             else "kept apart: pass unify_ids=True to merge them"
         )
         out.append(
-            f"Customer ids written two ways (letter case or leading zeros, 0003 / 3): "
+            f"Customer ids written two ways (letter case, leading zeros or surrounding spaces, 0003 / 3): "
             f"{q['customer_id_variants']:,} group(s), {done}"
         )
     if q.get("likely_duplicate_names"):

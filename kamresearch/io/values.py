@@ -106,6 +106,26 @@ def _variants(ids: np.ndarray, *, digits: bool) -> dict[str, str]:
     return dict(zip(groups["id"], first, strict=True))
 
 
+def _space_variants(u: pd.Series) -> dict[str, str]:
+    """Distinct text values that differ from another only in surrounding spaces.
+
+    Returns ``{raw value: stripped value}`` for every member of such a group
+    (``"AB "``, ``" AB"`` and ``"AB"``: three ids or one?); an empty dict when
+    there is none. ``u`` holds distinct raw values (as :func:`_by_unique` passes
+    them), so a stripped value seen twice comes from values that differ only in
+    surrounding whitespace. Text padded uniformly (every id of a fixed-width
+    export) forms no group: stripping it merges nothing.
+    """
+    text = u[u.map(lambda v: isinstance(v, str)).astype(bool)]
+    if text.empty:
+        return {}
+    stripped = text.str.strip()
+    stripped = stripped[stripped != ""]
+    size = stripped.map(stripped.value_counts())
+    group = stripped[size > 1]
+    return dict(zip(text[group.index], group, strict=True))
+
+
 def _variant_examples(mapping: dict[str, str], n=3) -> str:
     groups: dict[str, list[str]] = {}
     for variant, rep in mapping.items():
