@@ -22,8 +22,8 @@ column          dtype          meaning
 ``product_id``  str, optional  product / SKU code
 ``quantity``    float, opt.    units on the line (negative for returns)
 ``unit_price``  float, opt.    price per unit
-*extra*         any, optional  attribute columns the user mapped (``segment``,
-                               ``industry``, ``sales_rep``, ...), kept as read
+*extra*         any, optional  attribute columns mapped or recognised (``segment``,
+                               ``owner``, ``channel``, ``industry``), kept as read
 =============== ============== ==========================================================
 
 Conventions used throughout the package:

@@ -18,7 +18,7 @@ import kamresearch.io.read as kio
 from kamresearch.cli import main
 from kamresearch.errors import ConfigError, DataError, DataWarning
 from kamresearch.io import describe_quality, read_transactions
-from kamresearch.io.aliases import ALIASES, REMARKS, TAX
+from kamresearch.io.aliases import ALIASES, ATTRIBUTE_ALIASES, REMARKS, TAX
 from kamresearch.io.headers import find_header, flatten
 from kamresearch.io.ledger import closing_rows, similar_names
 
@@ -335,7 +335,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_alias_table_in_the_docs_lists_every_alias():
     doc = (ROOT / "docs" / "erp_exports.md").read_text(encoding="utf-8")
-    names = {a for v in ALIASES.values() for a in v} | set(TAX) | set(REMARKS)
+    names = {a for v in (ALIASES | ATTRIBUTE_ALIASES).values() for a in v} | set(TAX) | set(REMARKS)
     missing = sorted(a for a in names if f"`{a}`" not in doc)
     assert not missing, f"docs/erp_exports.md misses {missing}"
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

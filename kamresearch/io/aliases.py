@@ -20,6 +20,7 @@ import re
 
 __all__ = [
     "ALIASES",
+    "ATTRIBUTE_ALIASES",
     "CUSTOMER_CODES",
     "CUSTOMER_NAMES",
     "GROSS",
@@ -92,6 +93,18 @@ ALIASES: dict[str, tuple[str, ...]] = {
                  "开票数量", "主数量"),
     "unit_price": ("unit price", "price", "无税单价", "单价", "销售单价", "价格",
                    "含税单价"),
+}
+#: Attribute columns kept without a mapping (a customer's owner, channel, industry,
+#: segment: the report's views per owner / channel / industry), best first.
+ATTRIBUTE_ALIASES: dict[str, tuple[str, ...]] = {
+    "owner": ("owner", "account owner", "sales rep", "sales_rep", "salesperson",
+              "sales person", "sales representative", "account manager",
+              "key account manager", "业务员", "销售员", "销售代表", "客户经理",
+              "大客户经理", "销售人员", "业务负责人", "业务员名称"),
+    "channel": ("channel", "sales channel", "distribution channel", "渠道", "销售渠道",
+                "渠道类型", "分销渠道"),
+    "industry": ("industry", "sector", "vertical", "行业", "所属行业", "行业分类", "客户行业"),
+    "segment": ("segment", "customer segment", "客户分类", "客户类型"),
 }
 # fmt: on
 

@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import ConfigError, DataError
 from .aliases import (
     ALIASES,
+    ATTRIBUTE_ALIASES,
     CUSTOMER_CODES,
     CUSTOMER_NAMES,
     REMARKS,
@@ -41,7 +42,7 @@ PRESETS: dict[str, dict] = {
     },
 }
 #: Attribute columns kept (under these names) when present, even without a mapping.
-ATTRIBUTES = ("segment", "industry", "sales_rep", "channel")
+ATTRIBUTES = tuple(ATTRIBUTE_ALIASES)  # owner, channel, industry, segment
 ORDER = (
     "customer_id",
     "date",
@@ -134,8 +135,12 @@ def resolve(columns: list[str], mapping, src, skipped=(), *, basis="net", strict
         if out[key]:
             used.add(out[key])
     for key in ATTRIBUTES:  # well-known attribute columns are kept without a mapping
-        if key not in out and norm(key) in by_norm and by_norm[norm(key)] not in used:
-            out[key] = by_norm[norm(key)]
+        if key not in out:
+            found = _candidates(columns, ATTRIBUTE_ALIASES[key], used)
+            if found:
+                out[key] = found[0]
+                used.add(found[0])
+                _note_rivals(notes, key, found)
     missing = [k for k in ("customer_id", "date") if out[k] is None]
     if out["amount"] is None and not (out["quantity"] and out["unit_price"]):
         missing.append("amount")

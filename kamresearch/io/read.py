@@ -27,8 +27,9 @@ a pandas DataFrame (never modified; only read).
 Columns: a ``mapping`` (preset name or dict) says where each canonical column
 is; canonical columns it does not name are recognised from common English and
 Chinese header names (:data:`ALIASES`, case, spaces and ``_-./`` ignored), and
-columns named like the attributes in :data:`ATTRIBUTES` (``segment``,
-``industry``, ``sales_rep``, ``channel``) are kept. Other columns are dropped
+attribute columns are kept under their names in :data:`ATTRIBUTES` when a header
+reads as one (``owner``: 业务员, sales rep, ...; ``channel``: 渠道; ``industry``:
+行业; ``segment``; see ``aliases.ATTRIBUTE_ALIASES``). Other columns are dropped
 (but still count when comparing lines for duplicates).
 
 Parsing is done here, vectorised, so that every failure is a

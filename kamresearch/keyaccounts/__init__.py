@@ -40,6 +40,7 @@ from .scorecard import (
 )
 from .tiers import TIER_ORDER, TierStandard, apply_tiers, period_tiers, tier_standard
 from .value import cumulative_value
+from .views import GROUP_VIEW_COLUMNS, NO_VALUE, VIEWS, group_view, view_columns
 from .window import REACTIVATIONS_HIGH, WINDOW_QUANTILE, window_check
 
 __all__ = [
@@ -73,6 +74,11 @@ __all__ = [
     "card_months",
     "plot_account_card",
     "concentration_drivers",
+    "VIEWS",
+    "GROUP_VIEW_COLUMNS",
+    "NO_VALUE",
+    "group_view",
+    "view_columns",
     "concentration_change_readings",
     "window_readings",
     "REACTIVATIONS_HIGH",
