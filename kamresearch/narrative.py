@@ -18,6 +18,30 @@ Thresholds used in the readings
   decimals (1,800.4), so the number shown agrees with its band.
 * A customer with >= 10% of revenue is a single-customer dependency (disclosed
   under US GAAP ASC 280).
+
+Small data: what a reading needs before it judges
+-------------------------------------------------
+* :data:`MIN_CUSTOMERS` (5) customers with positive net revenue. Below it no
+  concentration figure is given (top-10 and top-20% shares, customers for 80%,
+  HHI, Gini): one row ``top10_share`` with no value says the data are too few to
+  judge. Five is the smallest base whose top 20% is a whole customer; with fewer,
+  every customer is a large share by arithmetic, not by dependence.
+* Concentration bands account for the number of customers ``n``. With equal
+  shares the top 10 make ``min(10, n) / n`` of revenue and the HHI is
+  ``10,000 / n`` -- the *floor* no real split can go below. The top-10 band is
+  decided on the share above that floor, ``(share - floor) / (1 - floor)``, and
+  for fewer than :data:`NORMALISE_HHI_BELOW` (100) customers, where the floor is
+  100 or more (a tenth of the first edge), the HHI band on the normalised HHI
+  ``(HHI - 10,000/n) / (1 - 1/n)`` (:func:`normalised_hhi`), both against the edges above: 12 equal customers
+  (top 10 = 83%, HHI 833) read as *broadly spread* / *unconcentrated*, not highly
+  concentrated. With thousands of customers the floor is negligible and the bands
+  are the plain ones; when the floor changes the band, the reading names it.
+* :data:`FEW_CUSTOMERS` (30): every share quoted for fewer customers carries a
+  warning that one account moves it a lot (one of 12 customers is 8% of them).
+* :data:`MIN_PERIODS` (3) periods up to the one read. A retention or key-pool
+  verdict (grow/shrink, reservoir/funnel) needs two period-on-period comparisons;
+  with two periods there is a single change, which cannot tell a trend from a
+  one-off, so the reading says the data are too short instead of giving a figure.
 * NRR above 100%: the retained accounts grow; 100.0% as displayed: flat;
   below: read against the growth of the accounts *kept*,
   ``(start - churned - contraction + expansion) / (start - churned)``: when they
@@ -44,12 +68,20 @@ import math
 
 import pandas as pd
 
+from .i18n import N_, _, format_number, ngettext
 from .pareto.concentration import HHI_EDGES  # the band edges of concentration_summary
 from .plotting import format_money, format_pct
 
 __all__ = [
     "READING_COLUMNS",
     "LEAK_RATE_HIGH",
+    "MIN_CUSTOMERS",
+    "FEW_CUSTOMERS",
+    "MIN_PERIODS",
+    "equal_share_floor",
+    "normalised_hhi",
+    "few_customers_warning",
+    "small_base_note",
     "concentration_readings",
     "retention_readings",
     "key_pool_readings",
@@ -68,6 +100,82 @@ LEAK_RATE_HIGH = 0.25
 
 #: Fewer customers than this: the top-20% share is not compared with the 80/20 rule.
 MIN_CUSTOMERS_FOR_SHAPE = 10
+
+#: Fewer customers with positive net revenue than this: no concentration figure at all.
+MIN_CUSTOMERS = 5
+#: Fewer customers than this: every share quoted carries :func:`few_customers_warning`.
+FEW_CUSTOMERS = 30
+#: Fewer customers than this: the HHI band is decided on :func:`normalised_hhi`.
+NORMALISE_HHI_BELOW = 100
+#: Fewer periods than this up to the period read: no retention or key-pool verdict.
+MIN_PERIODS = 3
+
+#: Bands of the top-10 share (decided on the share above the equal-shares floor).
+_TOP10_BANDS = ((0.5, N_("highly concentrated")), (0.25, N_("concentrated")),
+                (-math.inf, N_("broadly spread")))  # fmt: skip
+
+
+def equal_share_floor(n: int, top: int = 10) -> float:
+    """Share of the ``top`` largest of ``n`` customers when all buy the same: ``min(top, n) / n``.
+
+    >>> equal_share_floor(12), equal_share_floor(3000), equal_share_floor(4)
+    (0.8333333333333334, 0.0033333333333333335, 1.0)
+    """
+    return min(top, n) / n if n > 0 else math.nan
+
+
+def normalised_hhi(hhi: float, n: int) -> float:
+    """HHI above its equal-shares floor, rescaled to 0-10,000: ``(HHI - 10,000/n) / (1 - 1/n)``.
+
+    0 when all ``n`` customers buy the same, 10,000 when one buys everything; NaN for
+    fewer than two customers (no spread to measure).
+
+    >>> round(normalised_hhi(10_000 / 12, 12), 6), normalised_hhi(10_000, 2)
+    (0.0, 10000.0)
+    """
+    if n < 2 or _isnan(hhi):
+        return math.nan
+    return (float(hhi) - 10_000 / n) / (1 - 1 / n)
+
+
+def few_customers_warning(n: int) -> str:
+    """The warning a share quoted for fewer than :data:`FEW_CUSTOMERS` customers carries
+    (empty from that number up)."""
+    if n >= FEW_CUSTOMERS:
+        return ""
+    return ngettext(" (only {n} customer: one account moves this share a lot)",
+                    " (only {n} customers: one account moves this share a lot)",
+                    n).format(n=format_number(n))  # fmt: skip
+
+
+def small_base_note(n: int) -> str:
+    """A note for a section that shows shares of ``n`` customers: empty from
+    :data:`FEW_CUSTOMERS` up; below :data:`MIN_CUSTOMERS`, that the shares are too few to judge."""
+    if n >= FEW_CUSTOMERS:
+        return ""
+    if n < MIN_CUSTOMERS:
+        return ngettext("Only {n} customer with positive net revenue: too few to judge "
+                        "concentration (it takes at least {min}); the shares here follow from "
+                        "the count, not from dependence on a few accounts.",
+                        "Only {n} customers with positive net revenue: too few to judge "
+                        "concentration (it takes at least {min}); the shares here follow from "
+                        "the count, not from dependence on a few accounts.",
+                        n).format(n=format_number(n), min=MIN_CUSTOMERS)  # fmt: skip
+    return _(
+        "Only {n} customers with positive net revenue: one account moves every share in "
+        "this section a lot."
+    ).format(n=format_number(n))
+
+
+def _hhi_band_of(hhi: float) -> str:
+    low, high = HHI_EDGES
+    hhi = round(hhi, 6)
+    return (N_("unconcentrated") if hhi < low else N_("moderately concentrated") if hhi <= high
+            else N_("highly concentrated"))  # fmt: skip
+
+
+def _top10_band(share: float) -> str:
+    return next(band for edge, band in _TOP10_BANDS if share >= edge)
 
 
 def customers_phrase(n: int) -> str:
@@ -162,16 +270,41 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
     if n_all > n:
         positive = f"{customers_phrase(n_all)}, {n:,} of them with positive net revenue"
     rows.append(_row("customers", "Customers", float(n_all), f"{n_all:,}", positive))
+    warn = few_customers_warning(n)
+    if n < MIN_CUSTOMERS:
+        # too few to judge: no share, HHI or Gini, only the dependency count below
+        rows.append(
+            _row(
+                "top10_share",
+                "Top 10 customers' share",
+                math.nan,
+                "–",
+                ngettext(
+                    "Only {n} customer with positive net revenue: too few to judge concentration "
+                    "(it takes at least {min})",
+                    "Only {n} customers with positive net revenue: too few to judge concentration "
+                    "(it takes at least {min})",
+                    n,
+                ).format(n=format_number(n), min=MIN_CUSTOMERS),
+            )
+        )
+        rows.append(_major_row(summary, warn))
+        return _frame(rows)
     top10 = float(summary["top10_share"])
-    if n == 1:
-        reading = "A single customer makes all the revenue"
-    elif n <= 10:
+    if n <= 10:
         reading = f"All {n} customers are in the top 10: every account weighs heavily"
     else:
-        band = ("highly concentrated" if top10 >= 0.5 else
-                "concentrated" if top10 >= 0.25 else "broadly spread")  # fmt: skip
-        reading = f"Top 10 customers make {format_pct(top10)} of revenue: {band}"
-    rows.append(_row("top10_share", "Top 10 customers' share", top10, format_pct(top10), reading))
+        floor = equal_share_floor(n)
+        band = _top10_band((top10 - floor) / (1 - floor))
+        if band != _top10_band(top10):  # the floor decides: say so
+            reading = _("Top 10 customers make {share} of revenue, against {floor} if all {n} "
+                        "bought the same: {band}").format(
+                share=format_pct(top10), floor=format_pct(floor), n=format_number(n),
+                band=_(band))  # fmt: skip
+        else:
+            reading = f"Top 10 customers make {format_pct(top10)} of revenue: {_(band)}"
+    rows.append(_row("top10_share", "Top 10 customers' share", top10, format_pct(top10),
+                     reading + warn))  # fmt: skip
     t20 = float(summary["top20pct_share"])
     shape = ("the classic 80/20 Pareto pattern" if 0.7 <= t20 <= 0.9 else
              "more concentrated than 80/20" if t20 > 0.9 else "flatter than 80/20")  # fmt: skip
@@ -183,7 +316,7 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
             "Top 20% of customers' share",
             t20,
             format_pct(t20),
-            f"The top 20% of customers make {format_pct(t20)} of revenue: {shape}",
+            f"The top 20% of customers make {format_pct(t20)} of revenue: {shape}" + warn,
         )
     )
     c80 = float(summary["customers_for_80pct"])
@@ -195,19 +328,21 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
             c80,
             f"{format_pct(c80)} ({k80:,})",
             f"{customers_phrase(k80)} ({format_pct(c80)}) make{'s' if k80 == 1 else ''} 80% "
-            "of revenue",
+            "of revenue" + warn,
         )
     )
     hhi = float(summary["hhi"])
-    rows.append(
-        _row(
-            "hhi",
-            "HHI",
-            hhi,
-            format_hhi(hhi),
-            f"HHI {format_hhi(hhi)}: {summary['hhi_band']} (above 1,800 is highly concentrated)",
-        )
-    )
+    norm = normalised_hhi(hhi, n)
+    band = _hhi_band_of(norm) if n < NORMALISE_HHI_BELOW else summary["hhi_band"]
+    if band != summary["hhi_band"]:  # the equal-shares floor 10,000/n decides: say so
+        reading = _("HHI {hhi} with {n} customers, where equal shares give {floor}: normalised "
+                    "HHI {norm}, {band}").format(
+            hhi=format_hhi(hhi), n=format_number(n), floor=format_hhi(10_000 / n),
+            norm=format_hhi(max(norm, 0.0)), band=_(band))  # fmt: skip
+    else:
+        reading = (f"HHI {format_hhi(hhi)}: {summary['hhi_band']} (above 1,800 is highly "
+                   "concentrated)")  # fmt: skip
+    rows.append(_row("hhi", "HHI", hhi, format_hhi(hhi), reading))
     gini = float(summary["gini"])
     rows.append(
         _row(
@@ -215,9 +350,15 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
             "Gini",
             gini,
             f"{gini:.2f}",
-            f"Gini {gini:.2f} (0: all customers buy the same, 1: one buys everything)",
+            f"Gini {gini:.2f} (0: all customers buy the same, 1: one buys everything)" + warn,
         )
     )
+    rows.append(_major_row(summary, warn))
+    return _frame(rows)
+
+
+def _major_row(summary: pd.Series, warn: str) -> dict:
+    """The row of customers with >= 10% of revenue (a dependency to disclose at any size)."""
     k = int(summary["n_major_customers"])
     if k == 1:
         reading = (
@@ -231,10 +372,8 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
         )
     else:
         reading = "No single customer makes 10% or more of revenue"
-    rows.append(
-        _row("n_major_customers", "Customers with >= 10% of revenue", float(k), f"{k}", reading)
-    )
-    return _frame(rows)
+    return _row("n_major_customers", "Customers with >= 10% of revenue", float(k), f"{k}",
+                reading + warn)  # fmt: skip
 
 
 def _last_period(table: pd.DataFrame) -> tuple[pd.DataFrame, str, bool]:
@@ -263,7 +402,26 @@ def _last_period(table: pd.DataFrame) -> tuple[pd.DataFrame, str, bool]:
 _NOT_OVER = "the period is not over, so this is not comparable with a full period"
 
 
-def retention_readings(retention: pd.DataFrame) -> pd.DataFrame:
+def _too_short(
+    table: pd.DataFrame, period, min_periods: int, figure: str, label: str, what: str
+) -> pd.DataFrame | None:
+    """The "too few periods" row when the data up to ``period`` span fewer than ``min_periods``.
+
+    ``table`` has one row per period-on-period comparison (its first row compares the
+    data's second period with the first), so the data up to ``period`` span the rows
+    up to it plus one.
+    """
+    n = int((table.index <= period).sum()) + 1
+    if n >= min_periods:
+        return None
+    reading = _("Only {n} periods of data up to {period}: too few to judge {what} (it takes "
+                "at least {min}; one change between two periods cannot tell a trend from a "
+                "one-off)").format(n=format_number(n), period=period, what=what,
+                                   min=format_number(min_periods))  # fmt: skip
+    return _frame([_row(figure, label, math.nan, "–", reading)])
+
+
+def retention_readings(retention: pd.DataFrame, *, min_periods: int = MIN_PERIODS) -> pd.DataFrame:
     """Readings of :func:`kamresearch.cohorts.revenue_retention` (its last full period).
 
     NRR reads as growing above 100%, flat at 100.0% and shrinking below, judged
@@ -271,6 +429,15 @@ def retention_readings(retention: pd.DataFrame) -> pd.DataFrame:
     accounts with positive net revenue in the previous period (the base of
     ``start_revenue``). When the only period with a ratio is a partial one, the
     readings say so and draw no verdict.
+
+    Parameters
+    ----------
+    retention : DataFrame
+        :func:`kamresearch.cohorts.revenue_retention` (one row per period after the
+        data's first).
+    min_periods : int
+        Periods of data, up to the period read, below which the reading is one row
+        ``nrr`` saying the data are too short (:data:`MIN_PERIODS`).
 
     Returns
     -------
@@ -280,8 +447,8 @@ def retention_readings(retention: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> rr = pd.DataFrame({"grr": [0.9], "nrr": [1.0], "partial": [False]},
-    ...                   index=pd.period_range("2023", periods=1, freq="Y"))
+    >>> rr = pd.DataFrame({"grr": [0.8, 0.9], "nrr": [1.1, 1.0], "partial": [False, False]},
+    ...                   index=pd.period_range("2022", periods=2, freq="Y"))
     >>> for r in retention_readings(rr)["reading"]:  # doctest: +NORMALIZE_WHITESPACE
     ...     print(r)
     Net revenue retention 100.0% in 2023: the retained accounts hold level (neither
@@ -295,6 +462,10 @@ def retention_readings(retention: pd.DataFrame) -> pd.DataFrame:
     if last.empty:
         return _frame([])
     period = last.index[0]
+    short = _too_short(retention, period, min_periods, "nrr", f"Net revenue retention {label}",
+                       _("revenue retention"))  # fmt: skip
+    if short is not None:
+        return short
     nrr, grr = float(last["nrr"].iloc[0]), float(last["grr"].iloc[0])
     shown = round(100 * nrr, 1)  # the figure as format_pct(nrr, 1) displays it
     kept = _kept_growth(last.iloc[0])
@@ -355,11 +526,19 @@ def _kept_growth(row) -> float | None:
     return (base - contraction + expansion) / base - 1
 
 
-def key_pool_readings(flow: pd.DataFrame) -> pd.DataFrame:
+def key_pool_readings(flow: pd.DataFrame, *, min_periods: int = MIN_PERIODS) -> pd.DataFrame:
     """Readings of :func:`kamresearch.cohorts.key_account_flow` (its last full period).
 
     When the only period is a partial one, the reading labels it so and draws
     no reservoir/funnel verdict.
+
+    Parameters
+    ----------
+    flow : DataFrame
+        One row per period after the data's first.
+    min_periods : int
+        Periods of data, up to the period read, below which the reading says the data
+        are too short (:data:`MIN_PERIODS`).
 
     Returns
     -------
@@ -369,6 +548,10 @@ def key_pool_readings(flow: pd.DataFrame) -> pd.DataFrame:
     last, label, partial = _last_period(flow)
     if last.empty:
         return _frame([])
+    short = _too_short(flow, last.index[0], min_periods, "key_pool",
+                       f"Key-account pool {label}", _("the key-account pool"))  # fmt: skip
+    if short is not None:
+        return short
     r = last.iloc[0]
     entered = int(r["entered_new"] + r["entered_upgraded"])
     left = int(r["left_downgraded"] + r["left_lost"])

@@ -423,6 +423,9 @@ class RegionReport(StorySections, EvidenceSections):
                                      "value": [_fmt_value(c, s[c]) for c in cols]})  # fmt: skip
             _display(show_table(measures, caption="Concentration measures (customers with "
                                 "positive net revenue)"))  # fmt: skip
+            small = narrative.small_base_note(int(s["n_customers"]))
+            if small:  # too few customers: the shares above say little (narrative.FEW_CUSTOMERS)
+                _display(show_note(small))
 
     def largest_customers(self, *, top: int = 15):
         """The largest customers, and those with 10% or more of revenue."""
