@@ -145,6 +145,24 @@ LABELS = {
         "Land and expand: the key accounts' median order a year after their first order is "
         "{ratio} their first order ({n} accounts with orders then)"
     ),
+    "view.owner": N_("Account owner"),
+    "view.channel": N_("Channel"),
+    "view.industry": N_("Industry"),
+    "view.revenue": N_("Revenue in the period"),
+    "view.revenue_share": N_("Share of the period's revenue"),
+    "view.key_accounts": N_("Number of key accounts"),
+    "view.key_won": N_("Key accounts won"),
+    "view.key_kept": N_("Key accounts kept"),
+    "view.key_lost": N_("Key accounts lost"),
+    "view.key_downgraded": N_("Key accounts fallen to a lower tier"),
+    "view.key_nrr": N_("Key-account net revenue retention"),
+    "view.customer_retention": N_("Customers retained"),
+    "view.nrr": N_("Net revenue retention"),
+    "view.no_value": N_("(not given)"),
+    "caption.view": N_(
+        "Win, grow, keep by {what} in {period} (each account counted under the {what} with "
+        "most of its revenue; tiers as in the scorecard; retention against {previous})"
+    ),
     "note.region_standard": N_(
         "The company's data were not available, so tiers here are set on "
         "this region's own customers."
@@ -377,6 +395,7 @@ class StorySections:
             _display(_table(table, caption=_l("caption.scorecard",
                 key=format_pct(self.key_share))))  # fmt: skip
             period = self._last_full_period()
+            self._group_views(period)
             moves = self.scorecard_moves
             moves = moves[moves["period"] == period]
             if moves.empty:
@@ -397,6 +416,36 @@ class StorySections:
                 if len(part):
                     _display(_table(labelled(part, cols, currency=self.currency),
                                         caption=_l(cap, period=period)))  # fmt: skip
+
+    def _group_views(self, period) -> None:
+        """The scorecard per owner, channel and industry, when the data has such columns."""
+        for by in keyaccounts.view_columns(self.tx):
+            view = keyaccounts.group_view(self.tx, by, freq=self.scorecard_table.attrs["freq"],
+                                          as_of=self.period_as_of, standard=self.standard)  # fmt: skip
+            view = view[view["period"] == period].sort_values("revenue", ascending=False)
+            if view.empty:
+                continue
+            shown = pd.DataFrame(
+                {
+                    _l(f"view.{by}"): [
+                        _l("view.no_value") if g == keyaccounts.NO_VALUE else str(g)
+                        for g in view[by]
+                    ]
+                }
+            )
+            shown[_l("customers")] = view["customers"].map("{:,}".format).to_numpy()
+            for c in keyaccounts.GROUP_VIEW_COLUMNS[1:]:
+                v = view[c].to_numpy()
+                if c == "revenue":
+                    text = [format_money(x, self.currency) for x in v]
+                elif c in ("revenue_share", "key_nrr", "customer_retention", "nrr"):
+                    text = ["–" if pd.isna(x) else format_pct(x, 1) for x in v]
+                else:
+                    text = [f"{int(x):,}" for x in v]
+                shown[_l(f"view.{c}")] = text
+            what = _l(f"view.{by}").lower()
+            _display(_table(shown, caption=_l("caption.view", what=what, period=period,
+                                              previous=period - 1)))  # fmt: skip
 
     def lost_key_accounts(self, *, top: int = 30):
         """Lost and fading key and major accounts, named, largest first."""
