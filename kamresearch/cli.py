@@ -283,6 +283,13 @@ def sample(out, seed):
     help="Accept an --as-of more than a year after the last date in the data.",
 )
 @click.option(
+    "--lang",
+    default=None,
+    metavar="LANG",
+    help="Report language: en or zh (headings, readings, tables, charts, Excel, index) "
+    "[default: en].",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress bar [default: when stderr is a terminal].",
@@ -314,6 +321,7 @@ def report(
     tz,
     outlying_dates,
     force_as_of,
+    lang,
     progress,
 ):
     """Write one report per region (+ All), an index.html and a manifest.json.
@@ -363,6 +371,7 @@ def report(
             unit=unit,
             amount_basis=amount_basis,
             returns_from=returns_from,
+            lang=lang,
         )
     except KamError as exc:
         _fail(exc)

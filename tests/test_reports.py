@@ -234,7 +234,7 @@ def test_resolve_options_precedence_defaults_config_arguments(tmp_path):
     cfg = tmp_path / "kam.toml"
     cfg.write_text(
         '[report]\ndata = "sales.csv"\nout = "out"\njobs = 3\nregions = ["North"]\n'
-        'key_share = 0.02\ninactivity_days = 180\n[report.params]\nlang = "de"\n',
+        'key_share = 0.02\ninactivity_days = 180\nlang = "zh"\n[report.params]\ncurrency = "¥"\n',
         encoding="utf-8",
     )
     opts = reports.resolve_options(config=cfg, jobs=2)
@@ -243,7 +243,9 @@ def test_resolve_options_precedence_defaults_config_arguments(tmp_path):
     assert opts["jobs"] == 2  # argument overrides config
     assert opts["regions"] == ["North"] and opts["key_share"] == 0.02
     assert opts["major_share"] == 0.20 and opts["inactivity_days"] == 180  # default / config
-    assert opts["params"] == {"lang": "de"}
+    assert opts["params"] == {"currency": "¥"}
+    assert opts["lang"] == "zh" and reports.resolve_options("x.csv")["lang"] == "en"
+    assert reports.resolve_options(config=cfg, lang="EN")["lang"] == "en"  # argument wins
     assert reports.resolve_options("x.csv", regions=["all"])["regions"] == "all"
     assert reports.resolve_options("x.csv")["regions"] == "all"  # the default
     assert reports.resolve_options("x.csv", timeout=2.5)["timeout"] == 3  # whole seconds
@@ -257,6 +259,8 @@ def test_resolve_options_precedence_defaults_config_arguments(tmp_path):
     [
         ({}, "no input data"),
         ({"data": "x", "jobs": 0}, "jobs must be a positive integer"),
+        ({"data": "x", "lang": "de"}, "no report language 'de'"),
+        ({"data": "x", "params": {"lang": "zh"}}, "params may not set"),
         ({"data": "x", "jobs": "2"}, "jobs must be a positive integer"),
         ({"data": "x", "key_share": 0.3}, "tier thresholds"),
         ({"data": "x", "key_share": "a"}, "key_share must be a number"),

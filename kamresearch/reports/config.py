@@ -34,6 +34,7 @@ TEMPLATE_PARAMETERS = (
     "major_share",
     "output_dir",
     "output_name",
+    "lang",
 )
 #: Keys accepted in a TOML config file (top level or a ``[report]`` table).
 CONFIG_KEYS = (
@@ -63,6 +64,7 @@ CONFIG_KEYS = (
     "amount_basis",
     "returns_from",
     "timeout",
+    "lang",
 )
 _PATH_KEYS = ("data", "out", "template")
 #: Options passed to :func:`kamresearch.read_transactions` by the report run.
@@ -90,7 +92,8 @@ def load_config(path) -> dict:
     Keys (top level or under ``[report]``): ``data``, ``mapping``, ``regions``
     (a list, or ``"all"``), ``as_of``, ``out``, ``jobs``, ``force``, ``key_share``,
     ``major_share``, ``inactivity_days``, ``template``, ``params`` (a table of extra
-    notebook parameters), ``timeout`` (seconds per notebook cell), and the reading
+    notebook parameters), ``timeout`` (seconds per notebook cell), ``lang`` (the
+    report language: ``"en"``, the default, or ``"zh"``), and the reading
     options of :func:`kamresearch.read_transactions` ``sheet`` (a name, a list or
     ``"all"``), ``keep_duplicates``, ``dayfirst``, ``header_row``, ``unit``,
     ``amount_basis``, ``returns_from``, ``decimal``, ``unify_ids``, ``unify_regions``,
@@ -189,6 +192,7 @@ def _options(data, cfg: dict, given: dict) -> dict:
         "unit": None,
         "amount_basis": None,
         "returns_from": None,
+        "lang": "en",
     }
     opts.update({k: v for k, v in cfg.items() if v is not None})
     opts.update({k: v for k, v in given.items() if v is not None})
@@ -243,6 +247,9 @@ def _options(data, cfg: dict, given: dict) -> dict:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
             raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}")
         opts["timeout"] = max(1, math.ceil(timeout))  # nbclient takes whole seconds
+    from ..i18n import check_language
+
+    opts["lang"] = check_language(opts["lang"])  # ConfigError naming the languages there are
     regions = opts["regions"]
     if isinstance(regions, str):
         regions = [regions]

@@ -240,6 +240,7 @@ def run(
     unit=None,
     amount_basis=None,
     returns_from=None,
+    lang=None,
 ) -> RunResult:
     """Run the report notebook for each region and write the run folder.
 
@@ -285,6 +286,10 @@ def run(
         returns as signed in the file).
     decimal, unify_ids, unify_regions, tz, outlying_dates : optional
         Passed to :func:`kamresearch.read_transactions` likewise.
+    lang : str, optional
+        The report language: ``"en"`` (default) or ``"zh"`` -- headings, readings,
+        table headers, charts, the index page and the Excel workbook
+        (:mod:`kamresearch.i18n`).
     force_as_of : bool, optional
         Accept an ``as_of`` more than :data:`kamresearch.engine.AS_OF_MAX_DAYS_AFTER`
         days after the last date in the data (refused by default: every customer
@@ -307,7 +312,7 @@ def run(
     -----
     A region is skipped (``reused=True``) when the manifest records it as finished
     with the same fingerprint: SHA-256 of the input, mapping, region, as_of,
-    thresholds, extra parameters, template SHA-256 and package versions, and its
+    thresholds, language, extra parameters, template SHA-256 and package versions, and its
     files still exist. A failed region keeps papermill's failed notebook and the
     run continues with the others.
     """
@@ -340,6 +345,7 @@ def run(
         unit=unit,
         amount_basis=amount_basis,
         returns_from=returns_from,
+        lang=lang,
     )
     template = Path(opts["template"]) if opts["template"] else default_template()
     if not template.is_file():
@@ -395,9 +401,14 @@ def _plan_regions(tx, opts, as_of, out: Path):
     return wanted, every
 
 
-def _label(region) -> str:
+def _label(region, lang: str | None = None) -> str:
     """How a report is named to a reader: the region, or the whole company's label."""
-    return COMPANY_LABEL if region is COMPANY else str(region)
+    from ..i18n import gettext, use_language
+
+    if region is not COMPANY:
+        return str(region)
+    with use_language(lang):
+        return gettext(COMPANY_LABEL)
 
 
 def _stems(regions) -> dict:
@@ -443,7 +454,12 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
     # during the run (the fingerprints name this copy's SHA-256).
     run_template = out / "_data" / "template.ipynb"
     with atomic_path(run_template) as tmp:
-        shutil.copyfile(template, tmp)
+        if opts["lang"] == "en":
+            shutil.copyfile(template, tmp)
+        else:  # the template's Markdown (headings, explanations) in the report's language
+            from .language import translate_notebook_file
+
+            translate_notebook_file(template, tmp, lang=opts["lang"])
     # as_of before the data, or far after it (unless forced): a DataError naming the file
     try:
         as_of = resolve_as_of(
@@ -471,6 +487,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
         "jobs": opts["jobs"],
         "force": bool(opts["force"]),
         "timeout": opts["timeout"],
+        "lang": opts["lang"],
     }
     manifest_path = out / "manifest.json"
     previous_manifest = _load_manifest(manifest_path)
@@ -489,6 +506,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
             major=opts["major_share"],
             inactivity=opts["inactivity_days"],
             params=opts["params"],
+            lang=opts["lang"],
             template=parameters["template_sha256"],
             versions=versions,
         )
@@ -509,7 +527,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
         entries.append(
             {
                 "region": name,
-                "label": _label(name),
+                "label": _label(name, opts["lang"]),
                 "stem": stems[name],
                 "status": "pending",
                 "fingerprint": fp,
@@ -529,12 +547,13 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
             "inactivity_days": opts["inactivity_days"],
             "key_share": opts["key_share"],
             "major_share": opts["major_share"],
+            "lang": opts["lang"],
             **opts["params"],
         }
         tasks.append(
             {
                 "region": name,
-                "label": _label(name),
+                "label": _label(name, opts["lang"]),
                 "stem": stems[name],
                 "out": str(out),
                 "template": str(run_template),
@@ -542,6 +561,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
                 "parameters": notebook_params,
                 "parent_pid": os.getpid() if opts["jobs"] > 1 else None,
                 "timeout": opts["timeout"],
+                "lang": opts["lang"],
             }
         )
     manifest = {
@@ -609,7 +629,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
             duration_s=e["duration_s"],
             reused=bool(e.get("reused")),
             files=dict(e["files"]),
-            label=_label(e["region"]),
+            label=_label(e["region"], opts["lang"]),
         )
         for e in entries
     ]

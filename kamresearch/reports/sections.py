@@ -15,7 +15,9 @@ are captured (too-little-data warnings become notes, others go to the
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
+import inspect
 import logging
 import math
 import re
@@ -27,6 +29,7 @@ import pandas as pd
 
 from .. import churn, cohorts, keyaccounts, narrative, pareto
 from ..errors import DataError, InsufficientDataWarning, KamError
+from ..i18n import check_language, use_language
 from ..plotting import format_money, format_pct
 from ..schema import COMPANY
 from .sections_evidence import EvidenceSections  # evidence sections, at-risk list
@@ -206,6 +209,10 @@ class RegionReport(StorySections, EvidenceSections):
         Customer pyramid thresholds (:func:`kamresearch.pareto.customer_tiers`).
     currency : str
         Symbol shown before money amounts ("$", "¥", ...).
+    lang : str
+        The report's language, ``"en"`` (default) or ``"zh"``: every section, table
+        header, chart and reading is written in it (each public method runs in
+        :func:`kamresearch.i18n.use_language`).
 
     Examples
     --------
@@ -215,7 +222,8 @@ class RegionReport(StorySections, EvidenceSections):
     """
 
     def __init__(self, data, *, inactivity_days=None, key_share: float = 0.01,
-                 major_share: float = 0.20, currency: str = ""):  # fmt: skip
+                 major_share: float = 0.20, currency: str = "", lang: str = "en"):  # fmt: skip
+        self.lang = check_language(lang or "en")
         self.data = data
         self.region = data.region
         self.as_of = pd.Timestamp(data.as_of)
@@ -683,6 +691,30 @@ class RegionReport(StorySections, EvidenceSections):
             region=self.region,
             as_of=self.as_of,
         )
+
+
+def _speaking(method):
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with use_language(getattr(self, "lang", None)):
+            return method(self, *args, **kwargs)
+
+    wrapper._speaking = True
+    return wrapper
+
+
+def _in_report_language(cls):
+    """Run every public method of ``cls`` (its mixins' too) in the report's language."""
+    for name in dir(cls):
+        if name.startswith("_"):
+            continue
+        attr = inspect.getattr_static(cls, name)
+        if inspect.isfunction(attr) and not getattr(attr, "_speaking", False):
+            setattr(cls, name, _speaking(attr))
+    return cls
+
+
+_in_report_language(RegionReport)
 
 
 class InsufficientData(KamError):

@@ -21,6 +21,7 @@ import traceback
 from pathlib import Path
 from secrets import token_hex
 
+from ..i18n import _, use_language
 from .files import TMP_MARK, _fsync
 
 __all__ = ["execute_region", "run_tasks", "export_html", "OUTPUT_SUFFIXES", "KERNEL_NAME"]
@@ -37,8 +38,11 @@ OUTPUT_SUFFIXES = {
 }
 
 
-def export_html(nb, *, title: str) -> str:
+def export_html(nb, *, title: str, lang: str = "en") -> str:
     """Client-ready HTML of an executed notebook: outputs and Markdown only.
+
+    ``lang`` is the page's ``<html lang=...>`` (so browsers pick CJK fonts and
+    screen readers the right voice).
 
     Code cells' inputs and all prompts are excluded, and ``stderr`` stream
     outputs (warnings, progress noise) are dropped; the executed ``.ipynb``
@@ -57,7 +61,10 @@ def export_html(nb, *, title: str) -> str:
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
     exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        language_code=lang,
     )
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     return body
@@ -155,9 +162,10 @@ def execute_region(task: dict) -> dict:
         result["timings"]["execute_s"] = round(t_exec - t0, 3)
         _relative_paths(nb, template_name, f"{stem}.ipynb")
         nbformat.write(nb, staged_nb)
-        html = export_html(
-            nb, title=f"{task.get('title_prefix', 'Key accounts')}: {result['label']}"
-        )
+        lang = task.get("lang") or "en"
+        with use_language(lang):
+            prefix = task.get("title_prefix") or _("Key accounts")
+        html = export_html(nb, title=f"{prefix}: {result['label']}", lang=lang)
         (staging / f"{stem}.html").write_text(html, encoding="utf-8")
         result["timings"]["html_s"] = round(time.perf_counter() - t_exec, 3)
     except Exception as exc:  # noqa: BLE001 - any failure is this region's failure
