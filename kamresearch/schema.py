@@ -121,6 +121,11 @@ def attribute_columns(tx: pd.DataFrame) -> list[str]:
     return [c for c in tx.columns if c not in CANONICAL]
 
 
+def _is_lazy_table(tx) -> bool:
+    # duck-typed so that the schema does not import the engine (imports flow one way)
+    return type(tx).__name__ == "LazyTable" and hasattr(tx, "expr")
+
+
 def check_transactions(tx, *, where: str = "transactions") -> pd.DataFrame:
     """Cheap structural check of a table passed to an analysis.
 
@@ -137,7 +142,12 @@ def check_transactions(tx, *, where: str = "transactions") -> pd.DataFrame:
         ±:data:`MAX_AMOUNT`, or when the dates carry a time zone. Missing ids in a text (object) column are not
         checked here: that would cost more than the analyses on 10M lines, and
         :func:`kamresearch.read_transactions` removes such lines.
+
+    A lazy table of the engine (:class:`kamresearch.engine.table.LazyTable`) passes
+    as it is: it was validated when it was scanned.
     """
+    if _is_lazy_table(tx):
+        return tx
     if not isinstance(tx, pd.DataFrame):
         raise DataError(
             f"{where} must be a pandas DataFrame of canonical transactions, got {type(tx).__name__}",

@@ -5,8 +5,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parent.parent / "kamresearch"
 
 
@@ -84,7 +82,6 @@ def test_no_import_cycles():
     assert _cycles(_imports(_modules())) == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: pareto, cohorts and reports still run DuckDB SQL")
 def test_analyses_do_not_import_engines():
     """Only kamresearch.engine (and io, which reads files) may import duckdb, ibis or pyspark."""
     engines = {"duckdb", "ibis", "pyspark"}

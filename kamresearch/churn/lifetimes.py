@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..engine.facts import _connect as _connect_lines
 from ..engine.facts import resolve_as_of
+from ..engine.purchases import gap_percentiles, purchase_facts
 from ..errors import ConfigError, DataError
 from ..pareto.concentration import customer_tiers
 from ..schema import attribute_columns, check_transactions
@@ -79,98 +79,7 @@ AT_RISK_COLUMNS = tuple(
 )
 
 _TIER_ORDER = ("key", "major", "general")
-_GAP_PERCENTILES = (0.5, 0.75, 0.9, 0.95, 0.99)
 _LIFETIME_COLUMNS = ("duration_days", "churned", "observable")
-
-
-# --------------------------------------------------------------------------- DuckDB facts
-
-
-def _q(name) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _connect(tx: pd.DataFrame, as_of: pd.Timestamp, attrs=()):
-    """DuckDB connection with the tables every churn fact comes from.
-
-    ``tx``: view of the lines up to ``as_of``; ``cdr``: one row per customer x day x
-    region (net revenue ``rev``, largest line ``top``, attributes of the latest
-    line); ``regs``: net revenue (all time and last 365 days) and attributes per
-    customer x region; ``cd``: one row per
-    customer x day (``cdr`` itself unless a customer bought in several regions);
-    ``pdays``: purchase days (``top > 0``) with net revenue, rank ``k`` and ``gap``
-    to the previous purchase day. The lines are scanned once (the scan of the
-    pandas string column dominates the cost); the rest runs on DuckDB tables.
-    """
-    con, n_after = _connect_lines(tx, as_of)  # view ``tx``: the lines up to as_of
-    a_sql = "".join(f", arg_max({_q(a)}, date) AS {_q('attr_' + a)}" for a in attrs)
-    a_ts = ", max(date) AS last_ts" if attrs else ""
-    con.execute(
-        f"""
-        CREATE TEMP TABLE cdr AS
-        SELECT customer_id, date::DATE AS day, region, sum(amount) AS rev, max(amount) AS top
-               {a_ts}{a_sql}
-        FROM tx GROUP BY ALL
-        """
-    )
-    since = (as_of - pd.Timedelta(days=364)).date()
-    a_sql = "".join(f", arg_max({_q('attr_' + a)}, last_ts) AS {_q('attr_' + a)}" for a in attrs)
-    a_ts = ", max(last_ts) AS last_ts" if attrs else ""
-    con.execute(
-        f"""
-        CREATE TEMP TABLE regs AS
-        SELECT customer_id, region, sum(rev) AS rrev,
-               coalesce(sum(rev) FILTER (WHERE day >= DATE '{since}'), 0) AS r12 {a_ts}{a_sql}
-        FROM cdr GROUP BY customer_id, region
-        """
-    )
-    multi, collide = con.execute(
-        "SELECT count(*) - count(DISTINCT customer_id), "
-        "count(DISTINCT customer_id) - count(DISTINCT hash(customer_id)) FROM regs"
-    ).fetchone()
-    if multi:  # some customer bought in several regions: collapse to customer x day
-        con.execute(
-            """
-            CREATE TEMP TABLE cd AS
-            SELECT customer_id, day, sum(rev) AS rev, max(top) AS top
-            FROM cdr GROUP BY customer_id, day
-            """
-        )
-    else:
-        con.execute("CREATE TEMP VIEW cd AS SELECT * FROM cdr")
-    # partitioning on the 64-bit hash of the id is faster than on the string; exact
-    # unless two ids share a hash (checked above), then the string is used
-    part = "customer_id" if collide else "hash(customer_id)"
-    con.execute(
-        f"""
-        CREATE TEMP TABLE pdays AS
-        SELECT customer_id, day, rev,
-               row_number() OVER w AS k,
-               day - lag(day) OVER w AS gap
-        FROM cd WHERE top > 0
-        WINDOW w AS (PARTITION BY {part} ORDER BY day)
-        """
-    )
-    return con, int(n_after)
-
-
-def _gap_percentiles(con, percentile: float) -> tuple[pd.Series, int, int]:
-    probs = sorted(set(_GAP_PERCENTILES) | {float(percentile)})
-    row = con.execute(
-        f"""
-        SELECT quantile_cont(gap, {probs}) AS q, count(gap) AS n_gaps,
-               count(*) FILTER (WHERE k = 2) AS n_rep
-        FROM pdays
-        """
-    ).fetchone()
-    q = pd.Series(
-        row[0] if row[0] is not None else [np.nan] * len(probs),
-        index=probs,
-        name="gap_days",
-        dtype=float,
-    )
-    q.index.name = "percentile"
-    return q, int(row[1]), int(row[2])
 
 
 # --------------------------------------------------------------------------- inactivity window
@@ -303,11 +212,7 @@ def suggest_inactivity_window(
     check_transactions(tx)
     _check_window_args(percentile, round_to, min_days, max_days)
     as_of = resolve_as_of(tx, as_of)
-    con, _ = _connect(tx, as_of)
-    try:
-        q, n_gaps, n_rep = _gap_percentiles(con, percentile)
-    finally:
-        con.close()
+    q, n_gaps, n_rep = gap_percentiles(tx, as_of=as_of, percentile=percentile)
     return _window_from_percentiles(
         q,
         n_gaps,
@@ -426,20 +331,25 @@ def customer_lifetimes(
                 f"inactivity_days must be a positive number of days, got {inactivity_days!r}"
             )
     attrs = attribute_columns(tx)
-    con, n_after = _connect(tx, as_of, attrs)
-    try:
-        window = None
-        if inactivity_days is None:
-            q, n_gaps, n_rep = _gap_percentiles(con, 0.9)
+    window = None
+    if inactivity_days is None:
+
+        def suggest(q, n_gaps, n_rep):
+            nonlocal window
             window = _window_from_percentiles(
                 q, n_gaps, n_rep, percentile=0.9, round_to=30, min_days=30, max_days=730
             )
-            inactivity_days = window.days
             logger.info("churn: inactivity window %s days (%s)", window.days, window.rule)
-        w = int(inactivity_days)
-        facts, n_without = _customer_facts(con, w, attrs)
-    finally:
-        con.close()
+            return window.days
+
+        inactivity_days = suggest
+    got = purchase_facts(tx, as_of=as_of, inactivity_days=inactivity_days, percentile=0.9)
+    facts, n_without, n_after = (
+        got["facts"],
+        got["customers_without_purchase"],
+        got["lines_after_as_of"],
+    )
+    w = got["inactivity_days"]
     if len(facts) == 0 and n_without == 0:
         raise DataError(
             f"no transactions up to as_of={as_of.date()}", fix="check as_of and the data window"
@@ -493,50 +403,6 @@ def _tier_thresholds(tier_thresholds) -> tuple[float, float]:
             f"tier_thresholds must satisfy 0 < key <= major <= 1, got {tier_thresholds!r}"
         )
     return key, major
-
-
-def _customer_facts(con, w: int, attrs: list[str]):
-    """Per-customer purchase facts from the tables made by :func:`_connect` (DuckDB)."""
-    attr_sel = "".join(f", arg_max({_q('attr_' + a)}, last_ts) AS {_q(a)}" for a in attrs)
-    df = con.execute(
-        f"""
-        WITH p AS (
-            SELECT customer_id, min(day) AS first_purchase, max(day) AS last_purchase,
-                   count(*) AS n_purchases,
-                   coalesce(sum(rev) FILTER (WHERE gap IS NOT NULL), 0) AS repeat_revenue,
-                   median(gap) AS median_gap_days, max(gap) AS longest_gap_days,
-                   count(*) FILTER (WHERE gap > {w}) AS n_reactivations
-            FROM pdays GROUP BY customer_id
-        ),
-        c AS (
-            SELECT customer_id, sum(rrev) AS revenue, sum(r12) AS revenue_12m {attr_sel}
-            FROM regs GROUP BY customer_id
-        ),
-        r AS (
-            SELECT customer_id, region FROM (
-                SELECT customer_id, region,
-                       row_number() OVER (PARTITION BY customer_id
-                                          ORDER BY rrev DESC, region ASC) AS rn
-                FROM regs
-            ) WHERE rn = 1
-        )
-        SELECT c.customer_id, p.first_purchase, p.last_purchase, p.n_purchases, c.revenue,
-               c.revenue_12m, r.region, p.median_gap_days, p.longest_gap_days,
-               p.n_reactivations, p.repeat_revenue {"".join(", c." + _q(a) for a in attrs)}
-        FROM c LEFT JOIN p USING (customer_id) JOIN r USING (customer_id)
-        ORDER BY c.customer_id
-        """
-    ).df()
-    has = df["first_purchase"].notna()
-    n_without = int((~has).sum())
-    df = df[has].set_index("customer_id")
-    for c in ("first_purchase", "last_purchase"):
-        df[c] = pd.to_datetime(df[c]).astype("datetime64[ns]")
-    for c in ("n_purchases", "n_reactivations"):
-        df[c] = df[c].astype("int64")
-    for c in ("median_gap_days", "longest_gap_days", "revenue", "revenue_12m", "repeat_revenue"):
-        df[c] = df[c].astype(float)
-    return df, n_without
 
 
 def _require(lifetimes, columns, where):

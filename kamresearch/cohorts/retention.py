@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from ..engine import facts
+from ..engine import revenue as _engine
+from ..engine.lines import date_bounds
 from ..errors import ConfigError, DataError
 from ..pareto.concentration import ZERO_TOLERANCE
 from ..schema import check_transactions
@@ -91,7 +92,7 @@ def _base(tx: pd.DataFrame, freq, as_of) -> _Base:
     periods = pd.PeriodIndex.from_ordinals(first + np.arange(n), freq=pfreq)
     periods.name = "period"
     partial = bool(as_of_ts < last.end_time.normalize())
-    partial_first = bool(tx["date"].min().normalize() > periods[0].start_time)
+    partial_first = bool(date_bounds(tx)[0].normalize() > periods[0].start_time)
     log.debug("cohorts: %d customer-periods, %d customers, %d periods", len(cp), len(ids), n)
     return _Base(
         np.asarray(ids, dtype=object),
@@ -210,43 +211,16 @@ def retention_matrix(
 
 
 def _cohort_cells(tx: pd.DataFrame, freq, as_of):
-    """Cohort x period cells straight from DuckDB (only these few rows reach pandas).
+    """Cohort x period cells from the engine (only these few rows reach pandas).
 
     Returns the cells (``cohort`` and ``k`` as indexes into the periods from the
     first cohort to the one containing ``as_of``; ``active`` customers, net
     ``revenue``), those periods, and the attrs.
     """
     check_transactions(tx)
-    pfreq, part = facts.parse_freq(freq, allowed=FREQS)
+    pfreq, _ = facts.parse_freq(freq, allowed=FREQS)
     as_of_ts = facts.resolve_as_of(tx, as_of)
-    cutoff = as_of_ts + pd.Timedelta(days=1)
-    con = duckdb.connect()
-    try:
-        con.register("tx_raw", tx)
-        cells = con.execute(
-            f"""
-            WITH cp AS MATERIALIZED (
-                SELECT customer_id, date_trunc('{part}', date)::DATE AS period_start,
-                       sum(amount) AS revenue, bool_or(amount > 0) AS bought
-                FROM tx_raw WHERE date < TIMESTAMP '{cutoff}'
-                GROUP BY customer_id, period_start
-            ),
-            coh AS (
-                SELECT customer_id, min(period_start) AS cohort
-                FROM cp WHERE bought GROUP BY customer_id
-            )
-            SELECT cohort, period_start, count(*) FILTER (WHERE bought) AS active,
-                   sum(revenue) AS revenue
-            FROM cp JOIN coh USING (customer_id) WHERE period_start >= cohort
-            GROUP BY cohort, period_start
-            """
-        ).df()
-        if cells.empty:
-            n_lines = con.execute(
-                f"SELECT count(*) FROM tx_raw WHERE date < TIMESTAMP '{cutoff}'"
-            ).fetchone()[0]
-    finally:
-        con.close()
+    cells, n_lines = _engine.cohort_cells(tx, as_of=as_of_ts, pfreq=pfreq)
     if cells.empty and n_lines == 0:
         raise DataError(
             f"no transactions on or before as_of={as_of_ts.date()}",

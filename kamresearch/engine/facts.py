@@ -1,9 +1,10 @@
-"""Line-level aggregation in DuckDB: the small tables every analysis builds on.
+"""Line-level aggregation in the engine: the small tables every analysis builds on.
 
 The canonical transactions (see :mod:`kamresearch.schema`) can have tens of
 millions of lines; the analyses need one row per customer, per customer-day or
-per customer x period. Those aggregations run here, in DuckDB over the pandas
-table (no copy of the data into a database), so 10M lines take seconds.
+per customer x period. Those aggregations are Ibis expressions (see
+:mod:`kamresearch.engine.lines`) run by DuckDB over a pandas table (no copy of
+the data into a database) or by the backend of a LazyTable (DuckDB, Spark).
 
 Conventions
 -----------
@@ -18,10 +19,10 @@ from __future__ import annotations
 
 import re
 
-import duckdb
 import pandas as pd
 
 from ..schema import attribute_columns, check_transactions
+from .lines import date_bounds, day_number, from_day_number, open_lines, slim
 
 __all__ = [
     "resolve_as_of",
@@ -51,14 +52,12 @@ FREQS = {
 AS_OF_MAX_DAYS_AFTER = 366
 
 
-def resolve_as_of(
-    tx: pd.DataFrame, as_of=None, *, max_days_after=None, force=False
-) -> pd.Timestamp:
+def resolve_as_of(tx, as_of=None, *, max_days_after=None, force=False) -> pd.Timestamp:
     """The analysis date: ``as_of`` normalised to midnight, or the last date in ``tx``.
 
     Parameters
     ----------
-    tx : DataFrame
+    tx : DataFrame or LazyTable
         Canonical transactions.
     as_of : date-like or year-first str, optional
         Default: the last date in ``tx``.
@@ -77,13 +76,14 @@ def resolve_as_of(
     """
     from ..errors import DataError
 
+    first, last, n = date_bounds(tx)
     if as_of is None:
-        if len(tx) == 0:
+        if n == 0:
             raise DataError(
                 "no transactions, so there is no last date to use as as_of",
                 fix="pass as_of explicitly or check the data window",
             )
-        return pd.Timestamp(tx["date"].max()).normalize()
+        return last.normalize()
     ts = parse_date(as_of)
     if ts is None:
         raise DataError(
@@ -91,9 +91,9 @@ def resolve_as_of(
             fix="pass as_of as 'YYYY-MM-DD' (01/02/2011 could be 1 February or 2 January)",
         )
     ts = ts.tz_localize(None).normalize() if ts.tzinfo else ts.normalize()
-    if len(tx) == 0:
+    if n == 0:
         return ts
-    first = pd.Timestamp(tx["date"].min()).normalize()
+    first = first.normalize()
     if ts < first:
         raise DataError(
             f"as_of {ts.date()} is before the first date in the data ({first.date()}): "
@@ -101,7 +101,7 @@ def resolve_as_of(
             fix=f"pass an as_of on or after {first.date()}, or leave it out for the last date",
         )
     if max_days_after is not None and not force:
-        last = pd.Timestamp(tx["date"].max()).normalize()
+        last = last.normalize()
         if (ts - last).days > max_days_after:
             raise DataError(
                 f"as_of {ts.date()} is {(ts - last).days:,} days after the last date in the "
@@ -157,27 +157,30 @@ def parse_freq(freq, *, allowed=("M", "Q", "Y", "D", "W")) -> tuple[str, str]:
     return FREQS[key]
 
 
-def _connect(tx: pd.DataFrame, as_of: pd.Timestamp):
-    con = duckdb.connect()
-    con.register("tx_raw", tx)
-    cutoff = as_of + pd.Timedelta(days=1)
-    con.execute(f"CREATE TEMP VIEW tx AS SELECT * FROM tx_raw WHERE date < TIMESTAMP '{cutoff}'")
-    n_after = con.execute(
-        f"SELECT count(*) FROM tx_raw WHERE date >= TIMESTAMP '{cutoff}'"
-    ).fetchone()[0]
-    return con, int(n_after)
+def _cut(lines, tx, as_of):
+    """(resolved as_of, lines up to it, lines after it)."""
+    as_of = resolve_as_of(tx, as_of)
+    t, n_after = lines.cut(as_of)
+    return as_of, t, n_after
 
 
-def _quote(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
+def region_of(t):
+    """Ibis: ``customer_id``, ``region`` -- the region of most of each customer's net
+    revenue in ``t`` (ties: alphabetically first)."""
+    import ibis
+
+    cr = t.group_by(["customer_id", "region"]).aggregate(r=t.amount.sum())
+    w = ibis.window(group_by="customer_id", order_by=[ibis.desc("r"), ibis.asc("region")])
+    cr = cr.mutate(rn=ibis.row_number().over(w))
+    return cr.filter(cr.rn == 0).select("customer_id", "region")
 
 
-def customer_summary(tx: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
+def customer_summary(tx, *, as_of=None) -> pd.DataFrame:
     """One row per customer: purchase dates, purchase days, net revenue, region.
 
     Parameters
     ----------
-    tx : DataFrame
+    tx : DataFrame or LazyTable
         Canonical transactions.
     as_of : date-like, optional
         Lines after this day are ignored (and counted). Default: last date in ``tx``.
@@ -200,57 +203,44 @@ def customer_summary(tx: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
 
         ``attrs["as_of"]`` and ``attrs["lines_after_as_of"]`` record the cut.
     """
+    import ibis
+
     check_transactions(tx)
-    as_of = resolve_as_of(tx, as_of)
-    con, n_after = _connect(tx, as_of)
     attrs = attribute_columns(tx)
-    # attributes: the value on the latest line (per day, then over days)
-    attr_day = "".join(f", arg_max({_quote(a)}, date) AS {_quote(a)}" for a in attrs)
-    attr_day += ", max(date) AS last_ts" if attrs else ""
-    attr_cust = "".join(f", arg_max({_quote(a)}, last_ts) AS {_quote(a)}" for a in attrs)
-    try:
-        out = con.execute(
-            f"""
-            WITH d AS (
-                -- customer-day grain first: cheaper than count(DISTINCT day) per customer
-                SELECT customer_id, date::DATE AS day,
-                       sum(amount) AS rev,
-                       sum(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS gross,
-                       count(*) AS n, bool_or(amount > 0) AS buy
-                       {attr_day}
-                FROM tx GROUP BY customer_id, day
-            ),
-            base AS (
-                SELECT customer_id,
-                       min(CASE WHEN buy THEN day END) AS first_purchase,
-                       max(CASE WHEN buy THEN day END) AS last_purchase,
-                       min(day) AS first_seen,
-                       max(day) AS last_seen,
-                       count(*) FILTER (WHERE buy) AS n_purchase_days,
-                       sum(n) AS n_lines,
-                       sum(rev) AS revenue,
-                       sum(gross) AS gross_revenue
-                       {attr_cust}
-                FROM d GROUP BY customer_id
-            ),
-            reg AS (
-                SELECT customer_id, region FROM (
-                    SELECT customer_id, region,
-                           row_number() OVER (PARTITION BY customer_id
-                                              ORDER BY sum(amount) DESC, region ASC) AS rn
-                    FROM tx GROUP BY customer_id, region
-                ) WHERE rn = 1
-            )
-            SELECT base.*, reg.region FROM base JOIN reg USING (customer_id)
-            ORDER BY customer_id
-            """
-        ).df()
-    finally:
-        con.close()
+    with open_lines(tx) as lines:
+        as_of, t, n_after = _cut(lines, tx, as_of)
+        # customer-day grain first: cheaper than count(DISTINCT day) per customer
+        t = slim(t, attrs=attrs)
+        t = t.mutate(day=day_number(t.date), pos=t.amount > 0)
+        d = t.group_by(["customer_id", "day"]).aggregate(
+            rev=t.amount.sum(),
+            gross=ibis.ifelse(t.pos, t.amount, 0.0).sum(),
+            n=t.count(),
+            buy=t.pos.any(),
+            # attributes: the value on the latest line (per day, then over days)
+            **{f"a_{i}": t[f"a_{i}"].argmax(t.date) for i in range(len(attrs))},
+            **({"last_ts": t.date.max()} if attrs else {}),
+        )
+        base = d.group_by("customer_id").aggregate(
+            first_purchase=d.day.min(where=d.buy),
+            last_purchase=d.day.max(where=d.buy),
+            first_seen=d.day.min(),
+            last_seen=d.day.max(),
+            n_purchase_days=d.count(where=d.buy),
+            n_lines=d.n.sum(),
+            revenue=d.rev.sum(),
+            gross_revenue=d.gross.sum(),
+            **{f"a_{i}": d[f"a_{i}"].argmax(d.last_ts) for i in range(len(attrs))},
+        )
+        expr = base.join(region_of(t), "customer_id").order_by("customer_id")
+        out = lines.execute(expr)
     for c in ("first_purchase", "last_purchase", "first_seen", "last_seen"):
-        out[c] = pd.to_datetime(out[c]).astype("datetime64[ns]")
+        out[c] = from_day_number(out[c])
     out["n_purchase_days"] = out["n_purchase_days"].astype("int64")
     out["n_lines"] = out["n_lines"].astype("int64")
+    for c in ("revenue", "gross_revenue"):
+        out[c] = out[c].astype("float64")
+    out = out.rename(columns={f"a_{i}": a for i, a in enumerate(attrs)})
     cols = [
         "customer_id",
         "first_purchase",
@@ -269,7 +259,7 @@ def customer_summary(tx: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
     return out
 
 
-def customer_days(tx: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
+def customer_days(tx, *, as_of=None) -> pd.DataFrame:
     """One row per customer x calendar day with any line.
 
     Returns
@@ -280,25 +270,35 @@ def customer_days(tx: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
         customer and day. ``attrs`` as in :func:`customer_summary`.
     """
     check_transactions(tx)
-    as_of = resolve_as_of(tx, as_of)
-    con, n_after = _connect(tx, as_of)
-    try:
-        out = con.execute(
-            """
-            SELECT customer_id, date::DATE AS day, sum(amount) AS revenue,
-                   bool_or(amount > 0) AS purchase
-            FROM tx GROUP BY customer_id, day ORDER BY customer_id, day
-            """
-        ).df()
-    finally:
-        con.close()
-    out["day"] = pd.to_datetime(out["day"]).astype("datetime64[ns]")
+    with open_lines(tx) as lines:
+        as_of, t, n_after = _cut(lines, tx, as_of)
+        t = slim(t)
+        t = t.mutate(day=day_number(t.date))
+        expr = (
+            t.group_by(["customer_id", "day"])
+            .aggregate(revenue=t.amount.sum(), purchase=(t.amount > 0).any())
+            .order_by(["customer_id", "day"])
+        )
+        out = lines.execute(expr)
+    out["day"] = from_day_number(out["day"])
+    out["revenue"] = out["revenue"].astype("float64")
     out["purchase"] = out["purchase"].astype(bool)
     out.attrs = {"as_of": as_of, "lines_after_as_of": n_after}
     return out
 
 
-def customer_periods(tx: pd.DataFrame, *, freq: str = "M", as_of=None) -> pd.DataFrame:
+def period_start(ts, pfreq: str):
+    """Ibis: the day number of the first day of the calendar period of ``ts``
+    (weeks start on Monday)."""
+    return day_number(ts.truncate(pfreq))
+
+
+def to_periods(day_numbers, pfreq: str) -> pd.PeriodIndex:
+    """Pandas: day numbers of period starts to a PeriodIndex of ``pfreq``."""
+    return pd.PeriodIndex(pd.DatetimeIndex(from_day_number(day_numbers)), freq=pfreq)
+
+
+def customer_periods(tx, *, freq: str = "M", as_of=None) -> pd.DataFrame:
     """One row per customer x period with any line.
 
     Parameters
@@ -315,25 +315,28 @@ def customer_periods(tx: pd.DataFrame, *, freq: str = "M", as_of=None) -> pd.Dat
         ``n_lines``; sorted by customer and period. ``attrs`` as in
         :func:`customer_summary`.
     """
+    import ibis
+
     check_transactions(tx)
-    pfreq, part = parse_freq(freq)
-    as_of = resolve_as_of(tx, as_of)
-    con, n_after = _connect(tx, as_of)
-    try:
-        out = con.execute(
-            f"""
-            SELECT customer_id, date_trunc('{part}', date)::DATE AS period_start,
-                   sum(amount) AS revenue,
-                   sum(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS gross_revenue,
-                   bool_or(amount > 0) AS purchased,
-                   count(*) AS n_lines
-            FROM tx GROUP BY customer_id, period_start ORDER BY customer_id, period_start
-            """
-        ).df()
-    finally:
-        con.close()
-    starts = pd.to_datetime(out.pop("period_start"))
-    out.insert(1, "period", pd.PeriodIndex(starts, freq=pfreq))
+    pfreq, _ = parse_freq(freq)
+    with open_lines(tx) as lines:
+        as_of, t, n_after = _cut(lines, tx, as_of)
+        t = slim(t)
+        t = t.mutate(p=period_start(t.date, pfreq), pos=t.amount > 0)
+        expr = (
+            t.group_by(["customer_id", "p"])
+            .aggregate(
+                revenue=t.amount.sum(),
+                gross_revenue=ibis.ifelse(t.pos, t.amount, 0.0).sum(),
+                purchased=t.pos.any(),
+                n_lines=t.count(),
+            )
+            .order_by(["customer_id", "p"])
+        )
+        out = lines.execute(expr)
+    out.insert(1, "period", to_periods(out.pop("p"), pfreq))
+    for c in ("revenue", "gross_revenue"):
+        out[c] = out[c].astype("float64")
     out["purchased"] = out["purchased"].astype(bool)
     out["n_lines"] = out["n_lines"].astype("int64")
     out.attrs = {"as_of": as_of, "lines_after_as_of": n_after, "freq": pfreq}

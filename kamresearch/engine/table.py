@@ -16,9 +16,12 @@ a canonical pandas DataFrame (registered with DuckDB without a copy).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 __all__ = ["LazyTable", "is_lazy"]
+
+_frames = itertools.count()
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +51,44 @@ class LazyTable:
     def columns(self) -> list[str]:
         """The column names, canonical first."""
         return list(self.expr.columns)
+
+    @classmethod
+    def from_frame(cls, df, *, backend=None, source: str = "<DataFrame>") -> LazyTable:
+        """A LazyTable over a canonical DataFrame already in memory (tests, notebooks).
+
+        Parameters
+        ----------
+        df : DataFrame
+            Canonical transactions (as :func:`kamresearch.read_transactions` returns).
+        backend : ibis backend, optional
+            Where the lines go: default a new in-process DuckDB (the lines are
+            handed over as an Arrow table); an Ibis pyspark backend makes a Spark
+            DataFrame of them (session time zone UTC expected, as
+            :func:`kamresearch.engine.spark.local_session` sets).
+
+        Notes
+        -----
+        No validation: ``df`` is trusted to be canonical. ``df.attrs`` (the quality
+        summary) is carried over.
+        """
+        import pyarrow as pa
+
+        name = f"kam_frame_{next(_frames)}"
+        arrow = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
+        if backend is None:
+            import ibis
+
+            backend = ibis.duckdb.connect()
+        engine = backend.name
+        if engine == "duckdb":
+            backend.con.register(name, arrow)
+        elif engine == "pyspark":
+            engine = "spark"
+            session = backend._session
+            session.createDataFrame(df.reset_index(drop=True)).createOrReplaceTempView(name)
+        else:
+            backend.create_table(name, arrow)
+        return cls(backend.table(name), source, engine, dict(df.attrs))
 
     def __repr__(self) -> str:
         return f"LazyTable({self.source!r}, engine={self.engine!r}, columns={self.columns})"

@@ -1,4 +1,4 @@
-"""Line-level reductions over time windows per customer (DuckDB, like :mod:`.facts`).
+"""Line-level reductions over time windows per customer (Ibis, like :mod:`.facts`).
 
 The key-account story (:mod:`kamresearch.keyaccounts`) and the entry tier
 (:func:`kamresearch.pareto.entry_tiers`) need per-customer revenue in windows
@@ -15,7 +15,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..schema import check_transactions
-from .facts import _connect, resolve_as_of
+from .facts import resolve_as_of
+from .lines import day_number, from_day_number, open_lines, slim
 
 __all__ = ["customer_windows", "customer_entry", "customer_orders", "sale_days"]
 
@@ -28,12 +29,12 @@ def _days(days, name: str) -> int:
     return int(days)
 
 
-def customer_windows(tx: pd.DataFrame, *, as_of=None, days: int = 365) -> pd.DataFrame:
+def customer_windows(tx, *, as_of=None, days: int = 365) -> pd.DataFrame:
     """Net revenue per customer in the ``days`` up to ``as_of`` and in the ``days`` before.
 
     Parameters
     ----------
-    tx : DataFrame
+    tx : DataFrame or LazyTable
         Canonical transactions.
     as_of : date-like, optional
         Last day of the trailing window. Default: last date in ``tx``.
@@ -49,33 +50,31 @@ def customer_windows(tx: pd.DataFrame, *, as_of=None, days: int = 365) -> pd.Dat
         ``(as_of - 2 days, as_of - days]``), 0.0 when none. ``attrs``: ``as_of``,
         ``days``, ``lines_after_as_of``.
     """
+    import ibis
+
     check_transactions(tx)
     as_of = resolve_as_of(tx, as_of)
     d = _days(days, "days")
-    con, n_after = _connect(tx, as_of)
     end = as_of + pd.Timedelta(days=1)  # lines before the next midnight
-    mid = end - pd.Timedelta(days=d)
-    lo = mid - pd.Timedelta(days=d)
-    try:
-        out = con.execute(
-            f"""
-            SELECT customer_id,
-                   coalesce(sum(amount) FILTER (WHERE date >= TIMESTAMP '{mid}'), 0)
-                       AS revenue_trailing,
-                   coalesce(sum(amount) FILTER (WHERE date >= TIMESTAMP '{lo}'
-                                                  AND date < TIMESTAMP '{mid}'), 0)
-                       AS revenue_prior
-            FROM tx GROUP BY customer_id ORDER BY customer_id
-            """
-        ).df()
-    finally:
-        con.close()
+    mid = ibis.literal(end - pd.Timedelta(days=d)).cast("timestamp")
+    lo = ibis.literal(end - pd.Timedelta(days=2 * d)).cast("timestamp")
+    with open_lines(tx) as lines:
+        t, n_after = lines.cut(as_of)
+        expr = (
+            t.group_by("customer_id")
+            .aggregate(
+                revenue_trailing=t.amount.sum(where=t.date >= mid).coalesce(0.0),
+                revenue_prior=t.amount.sum(where=(t.date >= lo) & (t.date < mid)).coalesce(0.0),
+            )
+            .order_by("customer_id")
+        )
+        out = lines.execute(expr)
     out = out.set_index("customer_id").astype(float)
     out.attrs = {"as_of": as_of, "days": d, "lines_after_as_of": n_after}
     return out
 
 
-def customer_entry(tx: pd.DataFrame, *, as_of=None, days: int = 365) -> pd.DataFrame:
+def customer_entry(tx, *, as_of=None, days: int = 365) -> pd.DataFrame:
     """Each customer's revenue in its first ``days`` days from its first purchase.
 
     Returns
@@ -91,22 +90,21 @@ def customer_entry(tx: pd.DataFrame, *, as_of=None, days: int = 365) -> pd.DataF
     check_transactions(tx)
     as_of = resolve_as_of(tx, as_of)
     d = _days(days, "days")
-    con, n_after = _connect(tx, as_of)
-    try:
-        out = con.execute(
-            f"""
-            WITH f AS (SELECT customer_id, min(date)::DATE AS first_purchase
-                       FROM tx WHERE amount > 0 GROUP BY customer_id)
-            SELECT f.customer_id, f.first_purchase,
-                   coalesce(sum(tx.amount) FILTER (
-                       WHERE tx.date < f.first_purchase + INTERVAL {d} DAY), 0) AS entry_revenue
-            FROM f JOIN tx USING (customer_id)
-            GROUP BY f.customer_id, f.first_purchase ORDER BY f.customer_id
-            """
-        ).df()
-    finally:
-        con.close()
-    out["first_purchase"] = pd.to_datetime(out["first_purchase"]).astype("datetime64[ns]")
+    with open_lines(tx) as lines:
+        t, n_after = lines.cut(as_of)
+        t = slim(t)
+        t = t.mutate(day=day_number(t.date))
+        pos = t.filter(t.amount > 0)
+        f = pos.group_by("customer_id").aggregate(fp=pos.day.min())
+        j = t.join(f, "customer_id")
+        expr = (
+            j.group_by(["customer_id", "fp"])
+            .aggregate(entry_revenue=j.amount.sum(where=j.day < j.fp + d).coalesce(0.0))
+            .order_by("customer_id")
+        )
+        out = lines.execute(expr)
+    out = out.rename(columns={"fp": "first_purchase"})
+    out["first_purchase"] = from_day_number(out["first_purchase"])
     out["entry_revenue"] = out["entry_revenue"].astype(float)
     out["entry_complete"] = (
         out["first_purchase"] + pd.Timedelta(days=d) <= as_of + pd.Timedelta(days=1)
@@ -116,7 +114,7 @@ def customer_entry(tx: pd.DataFrame, *, as_of=None, days: int = 365) -> pd.DataF
     return out
 
 
-def customer_orders(tx: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
+def customer_orders(tx, *, as_of=None) -> pd.DataFrame:
     """One row per order with a purchase: its customer, day and value.
 
     An order is an invoice (``invoice_id``) of the customer; lines without an
@@ -127,45 +125,46 @@ def customer_orders(tx: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
     -------
     DataFrame
         Columns ``customer_id``, ``day`` (first day of the order), ``order_value``
-        (sum of the order's positive lines), sorted by customer and day.
+        (sum of the order's positive lines), sorted by customer, day and value.
         ``attrs``: ``as_of``, ``lines_after_as_of``, ``order_unit``
         (``"invoice"`` or ``"day"``).
     """
+    import ibis
+
     check_transactions(tx)
     as_of = resolve_as_of(tx, as_of)
     has_inv = "invoice_id" in tx.columns
-    key = (
-        "invoice_id AS inv, CASE WHEN invoice_id IS NULL THEN date::DATE END AS dy"
-        if has_inv
-        else "NULL AS inv, date::DATE AS dy"
-    )
-    con, n_after = _connect(tx, as_of)
-    try:
-        out = con.execute(
-            f"""
-            SELECT customer_id, min(d)::DATE AS day, sum(v) AS order_value FROM (
-                SELECT customer_id, {key}, date AS d, amount AS v FROM tx WHERE amount > 0
-            ) GROUP BY customer_id, inv, dy ORDER BY customer_id, day
-            """
-        ).df()
-    finally:
-        con.close()
-    out["day"] = pd.to_datetime(out["day"]).astype("datetime64[ns]")
+    with open_lines(tx) as lines:
+        t, n_after = lines.cut(as_of)
+        t = slim(t, *(["invoice_id"] if has_inv else []))
+        t = t.filter(t.amount > 0)
+        day = day_number(t.date)
+        if has_inv:
+            inv = t.invoice_id.cast("string")
+            t = t.mutate(inv=inv, dy=ibis.ifelse(inv.isnull(), day, ibis.null("int64")), d=day)
+        else:
+            t = t.mutate(inv=ibis.literal("", "string"), dy=day, d=day)
+        expr = (
+            t.group_by(["customer_id", "inv", "dy"])
+            .aggregate(day=t.d.min(), order_value=t.amount.sum())
+            .order_by(["customer_id", "day", "order_value", "inv"])
+            .select("customer_id", "day", "order_value")
+        )
+        out = lines.execute(expr)
+    out["day"] = from_day_number(out["day"])
     out["order_value"] = out["order_value"].astype(float)
     out.attrs = {"as_of": as_of, "lines_after_as_of": n_after,
                  "order_unit": "invoice" if has_inv else "day"}  # fmt: skip
     return out
 
 
-def sale_days(tx: pd.DataFrame, *, as_of=None) -> pd.DatetimeIndex:
+def sale_days(tx, *, as_of=None) -> pd.DatetimeIndex:
     """The distinct calendar days with a purchase (any customer) up to ``as_of``, sorted."""
     check_transactions(tx)
     as_of = resolve_as_of(tx, as_of)
-    con, _ = _connect(tx, as_of)
-    try:
-        days = con.execute(
-            "SELECT DISTINCT date::DATE AS d FROM tx WHERE amount > 0 ORDER BY d"
-        ).df()["d"]
-    finally:
-        con.close()
-    return pd.DatetimeIndex(pd.to_datetime(days).astype("datetime64[ns]"), name="day")
+    with open_lines(tx) as lines:
+        t, _ = lines.cut(as_of)
+        t = t.filter(t.amount > 0)
+        expr = t.select(d=day_number(t.date)).distinct().order_by("d")
+        days = lines.execute(expr)["d"]
+    return pd.DatetimeIndex(from_day_number(days), name="day")

@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..engine import revenue as _engine
 from ..errors import ConfigError, DataError
-from .concentration import _per_customer, _prepare, _ranked_tiers, _sql
+from .concentration import _per_customer, _prepare, _ranked_tiers
 from .entry import entry_tiers
 
 __all__ = ["key_account_profile", "key_account_comparison"]
@@ -96,51 +97,11 @@ def key_account_profile(
     if tier_basis not in ("window", "entry"):
         raise ConfigError(f"tier_basis={tier_basis!r} is not supported; use 'window' or 'entry'")
     per = _per_customer(tx, start, end, region=True).set_index("customer_id")
-    _, e, where = _prepare(tx, start, end)
-    buy_where = f"{where} AND amount > 0" if where else "WHERE amount > 0"
+    s, e = _prepare(tx, start, end)
+    buy, last_seen = _engine.customer_orders_profile(tx, start=s, end=e)
+    last = pd.Timestamp(e if e is not None else last_seen)
     has_inv = "invoice_id" in tx.columns
-    # an order: the invoice when the line has an id, else the customer-day (lines
-    # without an id must not all fall into one NULL "invoice")
-    order_key = (
-        "invoice_id AS inv, CASE WHEN invoice_id IS NULL THEN date::DATE END AS dy"
-        if has_inv
-        else "NULL AS inv, date::DATE AS dy"
-    )
     has_price = "product_id" in tx.columns and "unit_price" in tx.columns
-    price_sql = (
-        """
-        , med AS (SELECT product_id, quantile_cont(unit_price, 0.5) AS med FROM buy
-                  WHERE unit_price > 0 GROUP BY product_id)
-        , pp AS (SELECT customer_id, avg(unit_price / med) AS price_premium
-                 FROM buy JOIN med USING (product_id) WHERE unit_price > 0 AND med > 0
-                 GROUP BY customer_id)"""
-        if has_price
-        else ""
-    )
-    buy = _sql(
-        tx,
-        f"""
-        WITH buy AS (SELECT * FROM tx {buy_where}) {price_sql}
-        , om AS (SELECT customer_id, {order_key}, date_trunc('month', date) AS mo,
-                        sum(amount) AS v, min(date) AS d0
-                 FROM buy GROUP BY customer_id, inv, dy, mo)
-        , ords AS (SELECT customer_id, count(*) AS n_orders, sum(v) AS gross_revenue,
-                          min(d0)::DATE AS first_purchase
-                   FROM (SELECT customer_id, inv, dy, sum(v) AS v, min(d0) AS d0 FROM om
-                         GROUP BY customer_id, inv, dy)
-                   GROUP BY customer_id)
-        , mons AS (SELECT customer_id, count(*) AS months_with_purchase
-                   FROM (SELECT customer_id, mo FROM om GROUP BY customer_id, mo)
-                   GROUP BY customer_id)
-        , o AS (SELECT * FROM ords JOIN mons USING (customer_id))
-        SELECT o.customer_id, o.n_orders, o.gross_revenue, o.months_with_purchase,
-               o.first_purchase, {"pp.price_premium" if has_price else "NULL::DOUBLE"} AS pp
-        FROM o
-        {"LEFT JOIN pp USING (customer_id)" if has_price else ""}
-        """,
-    )
-    last = e if e is not None else _sql(tx, f"SELECT max(date) AS d FROM tx {where}")["d"][0]
-    last = pd.Timestamp(last)
     buy = buy.set_index("customer_id").reindex(per.index)
     first = pd.to_datetime(buy["first_purchase"])
     months_obs = (last.year - first.dt.year) * 12 + (last.month - first.dt.month) + 1

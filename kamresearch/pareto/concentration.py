@@ -11,10 +11,10 @@ import logging
 import math
 import warnings
 
-import duckdb
 import numpy as np
 import pandas as pd
 
+from ..engine import revenue as _engine
 from ..engine.facts import parse_freq
 from ..errors import ConfigError, DataError, InsufficientDataWarning
 from ..schema import check_transactions
@@ -73,16 +73,11 @@ def _denoise(r: np.ndarray) -> np.ndarray:
     return r
 
 
-def _rank_key_sql(col: str) -> str:
-    """DuckDB expression of the ranking key of revenue ``col``: see :func:`_rank_key`."""
-    return f"(CASE WHEN abs({col}) < {ZERO_TOLERANCE!r} THEN 0.0 ELSE round({col} * 1e6) END)"
-
-
 def _rank_key(r) -> np.ndarray:
     """Revenue in whole millionths (``round(r / ZERO_TOLERANCE)``), 0 for noise.
 
     Customers are ranked on this key (descending), ties by id, so revenues equal up
-    to rounding noise tie. It is the value of :func:`_rank_key_sql` in DuckDB,
+    to rounding noise tie. It is the value of :func:`kamresearch.engine.revenue.rank_key` in the engine,
     whose ``round`` rounds halves away from zero (numpy's ``rint`` to even).
     """
     r = np.asarray(r, dtype=float)
@@ -107,33 +102,21 @@ def _day(value, name: str):
 
 
 def _prepare(tx, start, end):
-    """Check ``tx`` once; return (start, end, SQL WHERE clause) for the window."""
+    """Check ``tx`` once; return (start, end) of the window as days (None: open)."""
     check_transactions(tx)  # also refuses missing amounts, as in every analysis
     s, e = _day(start, "start"), _day(end, "end")
     if s is not None and e is not None and s > e:
         raise ConfigError(f"start={s.date()} is after end={e.date()}")
-    conds = []
-    if s is not None:
-        conds.append(f"date >= TIMESTAMP '{s}'")
-    if e is not None:
-        conds.append(f"date < TIMESTAMP '{e + pd.Timedelta(days=1)}'")
-    return s, e, ("WHERE " + " AND ".join(conds)) if conds else ""
-
-
-def _sql(tx, sql: str) -> pd.DataFrame:
-    con = duckdb.connect()
-    try:
-        con.register("tx", tx)
-        return con.execute(sql).df()
-    finally:
-        con.close()
+    return s, e
 
 
 def _empty_window(tx, s, e) -> DataError:
+    from ..engine.lines import date_bounds
+
     window = f"{s.date() if s is not None else '…'} to {e.date() if e is not None else '…'}"
-    if len(tx) == 0:
+    lo, hi, n = date_bounds(tx)
+    if n == 0:
         return DataError("no transactions (the table is empty)", column="date")
-    lo, hi = tx["date"].min(), tx["date"].max()
     return DataError(
         f"no transactions in the window {window}; the data runs from {lo.date()} to {hi.date()}",
         column="date",
@@ -142,20 +125,10 @@ def _empty_window(tx, s, e) -> DataError:
 
 
 def _per_customer(tx, start, end, *, region: bool) -> pd.DataFrame:
-    """customer_id, revenue (and region) per customer in the window, ranked in DuckDB
-    (on :func:`_rank_key_sql`, ties by id as text)."""
-    s, e, where = _prepare(tx, start, end)
-    if region:
-        sql = f"""
-            WITH cr AS (SELECT customer_id, region, sum(amount) AS r FROM tx {where}
-                        GROUP BY customer_id, region)
-            SELECT customer_id, sum(r) AS revenue,
-                   first(region ORDER BY {_rank_key_sql("r")} DESC, region ASC) AS region
-            FROM cr GROUP BY customer_id"""
-    else:
-        sql = f"SELECT customer_id, sum(amount) AS revenue FROM tx {where} GROUP BY customer_id"
-    key = _rank_key_sql("revenue")
-    out = _sql(tx, f"SELECT * FROM ({sql}) ORDER BY {key} DESC, CAST(customer_id AS VARCHAR)")
+    """customer_id, revenue (and region) per customer in the window, ranked in the
+    engine (on :func:`_rank_key`, ties by id as text)."""
+    s, e = _prepare(tx, start, end)
+    out = _engine.customer_revenue(tx, start=s, end=e, region=region, tolerance=ZERO_TOLERANCE)
     if len(out) == 0:
         raise _empty_window(tx, s, e)
     out["revenue"] = _denoise(out["revenue"].to_numpy())
@@ -165,14 +138,8 @@ def _per_customer(tx, start, end, *, region: bool) -> pd.DataFrame:
 
 def _revenues(tx, start, end) -> tuple[np.ndarray, dict]:
     """Net revenue per customer in the window (no ids, any order): the fast path."""
-    s, e, where = _prepare(tx, start, end)
-    con = duckdb.connect()
-    try:
-        con.register("tx", tx)
-        sql = f"SELECT sum(amount) AS r FROM tx {where} GROUP BY customer_id"
-        r = con.execute(sql).fetchnumpy()["r"]
-    finally:
-        con.close()
+    s, e = _prepare(tx, start, end)
+    r = _engine.revenue_vector(tx, start=s, end=e)
     if len(r) == 0:
         raise _empty_window(tx, s, e)
     return _denoise(r), {"start": s, "end": e}
@@ -657,19 +624,12 @@ def concentration_trend(tx: pd.DataFrame, *, freq: str = "Y", start=None, end=No
     >>> [str(p) for p in trend.index]
     ['2021', '2022', '2023', '2024']
     """
-    pfreq, part = parse_freq(freq)
-    s, e, where = _prepare(tx, start, end)
-    con = duckdb.connect()
-    try:
-        con.register("tx", tx)
-        lo, hi = con.execute(f"SELECT min(date), max(date) FROM tx {where}").fetchone()
-        got = con.execute(f"""
-            SELECT date_trunc('{part}', date)::DATE AS p, sum(amount) AS r
-            FROM tx {where} GROUP BY p, customer_id ORDER BY p""").fetchnumpy()
-    finally:
-        con.close()
+    pfreq, _ = parse_freq(freq)
+    s, e = _prepare(tx, start, end)
+    lo, hi, cells = _engine.period_customer_revenue(tx, start=s, end=e, pfreq=pfreq)
     if lo is None:
         raise _empty_window(tx, s, e)
+    got = {"p": cells["p"].to_numpy(), "r": cells["r"].to_numpy(dtype=float)}
     # the observed span (Notes): a given start / end, else the data's own first / last day
     lo = s if s is not None else pd.Timestamp(lo).normalize()
     hi = e if e is not None else pd.Timestamp(hi).normalize()

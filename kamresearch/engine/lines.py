@@ -1,0 +1,175 @@
+"""The lines an engine reduction reads: one Ibis table for a DataFrame or a LazyTable.
+
+Every reduction of the engine (:mod:`.facts`, :mod:`.windows`, :mod:`.panels`,
+:mod:`.customers`) is written once, as an Ibis expression over the canonical
+columns, and runs on the backend that holds the lines:
+
+* a canonical pandas DataFrame is registered with an in-process DuckDB
+  connection (one per thread, reused) *without a copy* -- DuckDB scans the
+  pandas arrays in place -- and unregistered when the reduction is done;
+* a :class:`~kamresearch.engine.table.LazyTable` brings its own expression
+  (DuckDB over Parquet, Spark, ...).
+
+Only the small results come back to pandas (:meth:`Lines.execute`), with the
+dtypes the analyses expect: naive ``datetime64[ns]`` timestamps, ``int64``
+counts, ``float64`` money.
+
+Dates inside the expressions are handled as *day numbers* (days since
+1970-01-01, int64) where days are compared or subtracted: integer arithmetic is
+the same on every backend, whereas date/interval types and time zones are not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import threading
+import warnings
+import weakref
+
+import numpy as np
+import pandas as pd
+
+from .table import is_lazy
+
+__all__ = ["Lines", "open_lines", "slim", "day_number", "from_day_number", "date_bounds"]
+
+_local = threading.local()
+#: date_bounds of each LazyTable asked (a lazy table's lines do not change)
+_bounds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_names = itertools.count()
+
+
+def _duckdb_backend():
+    """This thread's in-process DuckDB backend (created once: connecting costs ~15 ms)."""
+    be = getattr(_local, "backend", None)
+    if be is None:
+        import ibis
+
+        be = ibis.duckdb.connect()
+        _local.backend = be
+    return be
+
+
+class Lines:
+    """The lines of one transaction table as an Ibis table on its backend.
+
+    Attributes
+    ----------
+    table : ibis.expr.types.Table
+        Every line (canonical columns and attributes).
+    engine : {"duckdb", "spark"}
+    columns : list of str
+    """
+
+    def __init__(self, table, engine: str):
+        self.table = table
+        self.engine = engine
+        self.columns = list(table.columns)
+
+    def cut(self, as_of: pd.Timestamp):
+        """The lines dated up to ``as_of`` (lines on that day included), and how many
+        lines lie after it (one count query)."""
+        import ibis
+
+        cutoff = ibis.literal(pd.Timestamp(as_of) + pd.Timedelta(days=1)).cast("timestamp")
+        t = self.table
+        n_after = int(self.scalar(t.count(where=t.date >= cutoff)) or 0)
+        return t.filter(t.date < cutoff), n_after
+
+    def execute(self, expr) -> pd.DataFrame:
+        """Run ``expr`` and return a DataFrame with naive ``datetime64[ns]`` timestamps."""
+        with warnings.catch_warnings():
+            # ibis 12 calls duckdb 2's deprecated fetch_arrow_table (harmless)
+            warnings.filterwarnings("ignore", "fetch_arrow_table", DeprecationWarning)
+            out = expr.execute()
+        if isinstance(out, pd.Series):
+            out = out.to_frame()
+        for c in out.columns:
+            dt = out[c].dtype
+            if isinstance(dt, pd.DatetimeTZDtype):
+                out[c] = out[c].dt.tz_convert("UTC").dt.tz_localize(None)
+            if pd.api.types.is_datetime64_any_dtype(out[c].dtype):
+                out[c] = out[c].astype("datetime64[ns]")
+        return out
+
+    def scalar(self, expr):
+        """Run a scalar expression; NaN/NaT/None come back as None."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "fetch_arrow_table", DeprecationWarning)
+            value = expr.execute()
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+        return value
+
+
+@contextlib.contextmanager
+def open_lines(tx):
+    """``with open_lines(tx) as lines:`` -- the :class:`Lines` of a DataFrame or LazyTable.
+
+    A DataFrame is registered with this thread's DuckDB connection under a fresh
+    name (no copy) for the duration of the block.
+    """
+    if is_lazy(tx):
+        yield Lines(tx.expr, tx.engine)
+        return
+    be = _duckdb_backend()
+    name = f"kam_lines_{next(_names)}"
+    raw = be.con
+    raw.register(name, tx)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "fetch_arrow_table", DeprecationWarning)
+            table = be.table(name)
+        yield Lines(table, "duckdb")
+    finally:
+        with contextlib.suppress(Exception):
+            raw.unregister(name)
+
+
+def slim(t, *optional, attrs=()):
+    """Ibis: the required canonical columns, the ``optional`` ones asked for, and the
+    attribute columns ``attrs`` renamed ``a_0``, ``a_1``, ... -- so that no attribute
+    name can clash with the names the reductions give their intermediate columns."""
+    cols = {c: t[c] for c in ("customer_id", "date", "amount", "region", *optional)}
+    cols.update({f"a_{i}": t[a] for i, a in enumerate(attrs)})
+    return t.select(**cols)
+
+
+def day_number(ts):
+    """Ibis: the day of a timestamp as days since 1970-01-01 (int64, floor)."""
+    return (ts.epoch_seconds() // 86400).cast("int64")
+
+
+def from_day_number(values) -> pd.Series | pd.DatetimeIndex:
+    """Pandas: day numbers (int, float with NaN, or nullable) to ``datetime64[ns]``."""
+    arr = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64").to_numpy()
+    out = np.full(len(arr), np.datetime64("NaT"), dtype="datetime64[ns]")
+    ok = ~np.isnan(arr)
+    out[ok] = (arr[ok].astype("int64") * 86400 * 10**9).astype("datetime64[ns]")
+    if isinstance(values, pd.Series):
+        return pd.Series(out, index=values.index, name=values.name)
+    return pd.Series(out)
+
+
+def date_bounds(tx) -> tuple[pd.Timestamp | None, pd.Timestamp | None, int]:
+    """First and last timestamp of the lines and their number (None, None, 0 when empty).
+
+    For a DataFrame this is pandas (fast, no engine); for a LazyTable one query.
+    """
+    if not is_lazy(tx):
+        if len(tx) == 0:
+            return None, None, 0
+        return pd.Timestamp(tx["date"].min()), pd.Timestamp(tx["date"].max()), len(tx)
+    cached = _bounds.get(tx)
+    if cached is not None:
+        return cached
+    with open_lines(tx) as lines:
+        t = lines.table
+        got = lines.execute(t.aggregate(lo=t.date.min(), hi=t.date.max(), n=t.count()))
+    n = int(got["n"].iloc[0])
+    lo = None if n == 0 else pd.Timestamp(got["lo"].iloc[0])
+    hi = None if n == 0 else pd.Timestamp(got["hi"].iloc[0])
+    out = (lo, hi, n)
+    _bounds[tx] = out
+    return out

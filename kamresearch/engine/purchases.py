@@ -1,0 +1,188 @@
+"""Purchase days and inter-purchase gaps per customer: the facts of the churn analysis.
+
+:func:`kamresearch.churn.customer_lifetimes` and
+:func:`kamresearch.churn.suggest_inactivity_window` read one row per customer
+(first and last purchase day, gaps, revenue, region, attributes) and the
+percentiles of the gaps between consecutive purchase days. Both are computed
+here, as Ibis expressions over the lines (see :mod:`kamresearch.engine.lines`).
+Conventions as in :mod:`kamresearch.engine.facts`: ``as_of`` is a day, a
+*purchase day* is a day on which the customer has a positive line, revenue is
+net.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..schema import attribute_columns, check_transactions
+from .lines import day_number, from_day_number, open_lines, slim
+
+__all__ = ["GAP_PERCENTILES", "gap_percentiles", "purchase_facts"]
+
+#: The percentiles of the gaps every window suggestion reports.
+GAP_PERCENTILES = (0.5, 0.75, 0.9, 0.95, 0.99)
+
+_FACT_COLUMNS = (
+    "first_purchase",
+    "last_purchase",
+    "n_purchases",
+    "revenue",
+    "revenue_12m",
+    "region",
+    "median_gap_days",
+    "longest_gap_days",
+    "n_reactivations",
+    "repeat_revenue",
+)
+
+
+def _tables(t, as_of: pd.Timestamp, attrs):
+    """(regs, pdays): revenue per customer x region, and the purchase days with their
+    rank ``k`` (0 = first) and ``gap`` (days since the previous purchase day)."""
+    import ibis
+
+    t = slim(t, attrs=attrs)
+    t = t.mutate(day=day_number(t.date))
+    extra = {f"a_{i}": t[f"a_{i}"].argmax(t.date) for i in range(len(attrs))}
+    if attrs:
+        extra["last_ts"] = t.date.max()
+    cdr = t.group_by(["customer_id", "day", "region"]).aggregate(
+        rev=t.amount.sum(), top=t.amount.max(), **extra
+    )
+    since = int((as_of - pd.Timedelta(days=364) - pd.Timestamp(0)).days)
+    extra = {f"a_{i}": cdr[f"a_{i}"].argmax(cdr.last_ts) for i in range(len(attrs))}
+    if attrs:
+        extra["last_ts"] = cdr.last_ts.max()
+    regs = cdr.group_by(["customer_id", "region"]).aggregate(
+        rrev=cdr.rev.sum(), r12=cdr.rev.sum(where=cdr.day >= since).coalesce(0.0), **extra
+    )
+    cd = cdr.group_by(["customer_id", "day"]).aggregate(rev=cdr.rev.sum(), top=cdr.top.max())
+    cd = cd.filter(cd.top > 0)
+    w = ibis.window(group_by="customer_id", order_by="day")
+    pdays = cd.mutate(k=ibis.row_number().over(w), gap=cd.day - cd.day.lag().over(w))
+    return regs, pdays
+
+
+def _gap_stats(pdays, probs):
+    return pdays.aggregate(
+        **{f"q{i}": pdays.gap.quantile(p) for i, p in enumerate(probs)},
+        n_gaps=pdays.gap.count(),
+        n_rep=pdays.count(where=pdays.k == 1),
+    )
+
+
+def _gap_result(row: pd.DataFrame, probs) -> tuple[pd.Series, int, int]:
+    n_gaps = int(row["n_gaps"].iloc[0] or 0)
+    vals = [float(row[f"q{i}"].iloc[0]) if n_gaps else np.nan for i in range(len(probs))]
+    q = pd.Series(vals, index=probs, name="gap_days", dtype=float)
+    q.index.name = "percentile"
+    return q, n_gaps, int(row["n_rep"].iloc[0] or 0)
+
+
+def gap_percentiles(tx, *, as_of: pd.Timestamp, percentile: float):
+    """Percentiles of the gaps (days) between consecutive purchase days of a customer.
+
+    Returns
+    -------
+    (Series, int, int)
+        The percentiles (index: :data:`GAP_PERCENTILES` and ``percentile``, sorted;
+        linear interpolation, NaN without gaps), the number of gaps and of repeat
+        customers (two or more purchase days).
+    """
+    check_transactions(tx)
+    probs = sorted(set(GAP_PERCENTILES) | {float(percentile)})
+    with open_lines(tx) as lines:
+        t, _ = lines.cut(as_of)
+        _, pdays = _tables(t, as_of, [])
+        row = lines.execute(_gap_stats(pdays, probs))
+    return _gap_result(row, probs)
+
+
+def purchase_facts(tx, *, as_of: pd.Timestamp, inactivity_days=None, percentile: float = 0.9):
+    """Per-customer purchase facts up to ``as_of``.
+
+    Parameters
+    ----------
+    tx : DataFrame or LazyTable
+    as_of : Timestamp
+        The (resolved) analysis date.
+    inactivity_days : int or callable
+        The window W counting reactivations (gaps > W); a callable gets the gap
+        percentiles ``(Series, n_gaps, n_repeat)`` and returns W (the window
+        suggested from the same data).
+    percentile : float
+        The percentile passed with the gap percentiles to a callable.
+
+    Returns
+    -------
+    dict
+        ``facts``: DataFrame indexed by ``customer_id`` (sorted; customers with a
+        purchase) with ``first_purchase``, ``last_purchase`` (datetime64),
+        ``n_purchases``, ``revenue`` (net, all lines), ``revenue_12m`` (net, the 365
+        days up to ``as_of``), ``region`` (most net revenue, ties alphabetical),
+        ``median_gap_days``, ``longest_gap_days``, ``n_reactivations`` (gaps > W),
+        ``repeat_revenue`` (net revenue of the purchase days after the first), then
+        each attribute (value on the latest line); ``customers_without_purchase``;
+        ``lines_after_as_of``; ``inactivity_days`` (W); ``gaps`` (the percentiles
+        when W was suggested, else None).
+    """
+    import ibis
+
+    check_transactions(tx)
+    attrs = attribute_columns(tx)
+    gaps = None
+    with open_lines(tx) as lines:
+        t, n_after = lines.cut(as_of)
+        regs, pdays = _tables(t, as_of, attrs)
+        if callable(inactivity_days):
+            probs = sorted(set(GAP_PERCENTILES) | {float(percentile)})
+            gaps = _gap_result(lines.execute(_gap_stats(pdays, probs)), probs)
+            inactivity_days = inactivity_days(*gaps)
+        w = int(inactivity_days)
+        p = pdays.group_by("customer_id").aggregate(
+            first_purchase=pdays.day.min(),
+            last_purchase=pdays.day.max(),
+            n_purchases=pdays.count(),
+            repeat_revenue=pdays.rev.sum(where=pdays.gap.notnull()).coalesce(0.0),
+            median_gap_days=pdays.gap.median(),
+            longest_gap_days=pdays.gap.max(),
+            n_reactivations=pdays.count(where=pdays.gap > w),
+        )
+        c = regs.group_by("customer_id").aggregate(
+            revenue=regs.rrev.sum(),
+            revenue_12m=regs.r12.sum(),
+            **{f"a_{i}": regs[f"a_{i}"].argmax(regs.last_ts) for i in range(len(attrs))},
+        )
+        rw = ibis.window(group_by="customer_id", order_by=[ibis.desc("rrev"), ibis.asc("region")])
+        r = regs.mutate(rn=ibis.row_number().over(rw))
+        r = r.filter(r.rn == 0).select(cid=r.customer_id, region=r.region)
+        p = p.rename(pid="customer_id")
+        j = c.left_join(p, c.customer_id == p.pid).join(r, c.customer_id == r.cid)
+        expr = j.select(
+            "customer_id",
+            *[x for x in _FACT_COLUMNS if x not in ("revenue", "revenue_12m", "region")],
+            "revenue",
+            "revenue_12m",
+            "region",
+            *[f"a_{i}" for i in range(len(attrs))],
+        ).order_by("customer_id")
+        df = lines.execute(expr)
+    has = df["first_purchase"].notna()
+    n_without = int((~has).sum())
+    df = df[has].set_index("customer_id")
+    df = df.rename(columns={f"a_{i}": a for i, a in enumerate(attrs)})
+    for col in ("first_purchase", "last_purchase"):
+        df[col] = from_day_number(df[col])
+    for col in ("n_purchases", "n_reactivations"):
+        df[col] = df[col].astype("int64")
+    for col in ("median_gap_days", "longest_gap_days", "revenue", "revenue_12m", "repeat_revenue"):
+        df[col] = df[col].astype(float)
+    df = df[[*_FACT_COLUMNS, *attrs]]
+    return {
+        "facts": df,
+        "customers_without_purchase": n_without,
+        "lines_after_as_of": n_after,
+        "inactivity_days": w,
+        "gaps": gaps,
+    }
