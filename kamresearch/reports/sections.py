@@ -29,7 +29,18 @@ import pandas as pd
 
 from .. import churn, cohorts, keyaccounts, narrative, pareto
 from ..errors import DataError, InsufficientDataWarning, KamError
-from ..i18n import check_language, use_language
+from ..i18n import (
+    N_,
+    _,
+    check_language,
+    definition,
+    format_date,
+    format_number,
+    format_period,
+    label,
+    ngettext,
+    use_language,
+)
 from ..plotting import format_money, format_pct
 from ..schema import COMPANY
 from .sections_evidence import EvidenceSections  # evidence sections, at-risk list
@@ -47,6 +58,16 @@ __all__ = [
 
 log = logging.getLogger("kamresearch")
 
+#: How churn is inferred, in a client's words (:data:`kamresearch.churn.CENSORING_CONVENTION`
+#: is the analyst's statement of the same rule).
+CHURN_CONVENTION = N_(
+    "A customer counts as lost (churned) when it has made no purchase in the {w} days up to "
+    "the analysis date; its lifetime runs from its first to its last purchase. A customer "
+    "still buying is counted up to the last day on which its loss could have been seen (the "
+    "analysis date minus {w} days), so that survival is not overstated. Customers acquired "
+    "within the last {w} days cannot be judged yet and are left out of the estimates. A "
+    "customer that comes back after a gap longer than {w} days counts as a reactivation."
+)
 _PCT_WORDS = ("share", "retention", "grr", "nrr", "survival", "rate", "pct")
 #: Headline figures carried to the run's index page (the Excel headline sheet has them all).
 INDEX_FIGURES = ("largest_loss", "failure", "revenue", "customers", "top10_share", "top20pct_share", "hhi",
@@ -87,16 +108,59 @@ def choose_freq(tx: pd.DataFrame, *, as_of=None, purpose: str = "bridge") -> str
     return "Y" if years(3) <= after else "Q" if years(1) <= after else "M"
 
 
+#: Category values the analyses write into their tables (tiers, bands, statuses ...),
+#: shown to the client in the report's language; data values (customers, regions) are not.
+VALUE_TEXT = {
+    "key": N_("key"),
+    "major": N_("major"),
+    "general": N_("general"),
+    "other": N_("other"),
+    "all": N_("all"),
+    "unconcentrated": N_("unconcentrated"),
+    "moderately concentrated": N_("moderately concentrated"),
+    "highly concentrated": N_("highly concentrated"),
+    "ok": N_("ok"),
+    "insufficient data": N_("insufficient data"),
+    "no churn events in this level": N_("no churn events in this level"),
+    "reservoir": N_("reservoir"),
+    "funnel": N_("funnel"),
+    "balanced": N_("balanced"),
+    "leaking": N_("leaking"),
+    "per unit": N_("per unit"),
+}
+#: Columns whose text values are categories (translated) or column identifiers (labelled).
+_CATEGORY_COLUMNS = {"tier", "class", "group", "hhi_band", "status", "flow", "covariate",
+                     "level", "baseline", "measure", "section"}  # fmt: skip
+
+
+def _category(value: str) -> str:
+    """A category value or an identifier in the report's language (data values unchanged)."""
+    if value in VALUE_TEXT:
+        return _(VALUE_TEXT[value])
+    if value.startswith("no churn events in the baseline "):
+        base = value.rsplit(" ", 1)[-1].strip("'\"")
+        return _("no churn events in the baseline {level}").format(
+            level=_(VALUE_TEXT[base]) if base in VALUE_TEXT else base
+        )
+    from ..i18n import LABELS
+
+    return label(value) if value in LABELS else value
+
+
 def _fmt_value(column: str, value):
     name = str(column).lower()
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return "–"
     if isinstance(value, pd.Timestamp):
-        return f"{value:%Y-%m-%d}"
+        return format_date(value)
+    if isinstance(value, pd.Period):
+        return format_period(value)
     if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
+    if isinstance(value, str):
+        return _category(value) if name in _CATEGORY_COLUMNS else value
     if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
+        return format_number(int(value))
     if isinstance(value, (float, np.floating)):
         if math.isinf(value):
             return "∞" if value > 0 else "-∞"
@@ -107,20 +171,23 @@ def _fmt_value(column: str, value):
         if name == "hhi":
             return narrative.format_hhi(value)  # decimals when rounding would cross a band edge
         if name.endswith("_days") or name.startswith("n_"):
-            return f"{value:,.0f}"
+            return format_number(value)
         if name in ("p", "ph_p") or name.endswith("_p") or name.startswith("p_"):
-            return f"{value:.3f}" if value >= 0.001 else "<0.001"
-        return f"{value:,.2f}"
+            return format_number(value, 3) if value >= 0.001 else "<" + format_number(0.001, 3)
+        return format_number(value, 2)
     return str(value)
 
 
 def format_table(table: pd.DataFrame, *, index: bool = False) -> pd.DataFrame:
-    """The table as strings, formatted by column name.
+    """The table as strings, formatted by column name, in the report's language.
 
     Shares, retention, survival and rates (``*share*``, ``grr``, ``nrr``,
     ``survival*``) as percentages; money (``revenue*``, bridge components,
-    ``*order_value*``) as 1.2M; ``*_days`` and ``n_*`` as whole numbers; p-values
-    with three decimals; dates as YYYY-MM-DD; NaN as an en dash.
+    ``*order_value*``) as 1.2M (4,560万 in Chinese); ``*_days`` and ``n_*`` as whole
+    numbers; p-values with three decimals; dates as YYYY-MM-DD (2011年12月9日);
+    periods as 2011Q4 (2011年第4季度); category values (tiers, bands, statuses) and
+    yes/no translated; NaN as an en dash. The column names stay identifiers
+    (:func:`show_table` labels them).
     """
     df = table.reset_index() if index else table.copy()
     out = pd.DataFrame(index=range(len(df)))
@@ -129,12 +196,37 @@ def format_table(table: pd.DataFrame, *, index: bool = False) -> pd.DataFrame:
     return out
 
 
+def table_html(table: pd.DataFrame) -> str:
+    """HTML of a table of strings whose columns are identifiers: each header is the
+    column's label (:func:`kamresearch.i18n.label`), with its one-line definition as a
+    ``title`` tooltip where it has one. Deterministic (nbval compares it)."""
+    head = []
+    for c in table.columns:
+        text = html.escape(label(str(c)))
+        tip = definition(str(c))
+        head.append(f'<th title="{html.escape(tip, quote=True)}">{text}</th>' if tip
+                    else f"<th>{text}</th>")  # fmt: skip
+    rows = [
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+        for row in table.itertuples(index=False)
+    ]
+    return (
+        '<table border="0" class="dataframe kam-table">\n<thead>\n<tr style="text-align: right;">'
+        + "".join(head)
+        + "</tr>\n</thead>\n<tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody>\n</table>"
+    )
+
+
 def show_table(table: pd.DataFrame, *, index: bool = False, caption: str | None = None):
-    """A formatted table as deterministic HTML (an IPython object to display)."""
+    """A formatted table as deterministic HTML (an IPython object to display).
+
+    Values by :func:`format_table`, headers by :func:`table_html` (labels, tooltips).
+    """
     from IPython.display import HTML
 
-    body = format_table(table, index=index).to_html(index=False, border=0, classes="kam-table",
-                                                    escape=True)  # fmt: skip
+    body = table_html(format_table(table, index=index))
     cap = f"<p><i>{html.escape(caption)}</i></p>" if caption else ""
     return HTML(cap + body)
 
@@ -178,7 +270,7 @@ def show_note(text: str):
     """
     from IPython.display import Markdown
 
-    return Markdown(f"> **Note:** {escape_markdown(text)}")
+    return Markdown(f"> **{_('Note:')}** {escape_markdown(text)}")
 
 
 def _display(obj):
@@ -315,7 +407,7 @@ class RegionReport(StorySections, EvidenceSections):
         """Hazard ratios by tier and region (the covariates with two or more levels here)."""
         covs = self._cox_covariates()
         if not covs:
-            raise InsufficientData("no covariate (tier, region) with two levels in this report")
+            raise InsufficientData(_("no covariate (tier, region) with two levels in this report"))
         # too few observable customers or churn events: fit_cox raises a DataError saying so
         return churn.hazard_ratio_table(self.lifetimes, covariates=covs)
 
@@ -327,13 +419,14 @@ class RegionReport(StorySections, EvidenceSections):
         drawing empty or negative charts.
         """
         if len(self.tx) == 0:
-            raise InsufficientData(f"no transaction up to {self.as_of.date()}")
+            raise InsufficientData(_("no transaction up to {date}").format(
+                date=format_date(self.as_of)))  # fmt: skip
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             n = int(self.summary["n_customers"])
         if n == 0:
-            raise InsufficientData("no customer has positive net revenue (the lines are "
-                                   "returns, credit notes or zero amounts)")  # fmt: skip
+            raise InsufficientData(_("no customer has positive net revenue (the lines are "
+                                     "returns, credit notes or zero amounts)"))  # fmt: skip
 
     def _cox_covariates(self) -> list[str]:
         lt = self.lifetimes[self.lifetimes["observable"]]
@@ -342,7 +435,11 @@ class RegionReport(StorySections, EvidenceSections):
     # ------------------------------------------------------------------ section machinery
     @contextlib.contextmanager
     def section(self, name: str):
-        """Run a section: too little data or a data problem becomes a note, not an error."""
+        """Run a section: too little data or a data problem becomes a note, not an error.
+
+        ``name`` is the section's English name (a msgid, marked with ``N_``): the note
+        and the appendix show it in the report's language.
+        """
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -350,8 +447,8 @@ class RegionReport(StorySections, EvidenceSections):
             except (DataError, InsufficientData) as exc:
                 reason = getattr(exc, "reason", None) or str(exc)
                 self.notes.append(f"{name}: {reason}")
-                _display(show_note(f"Insufficient data for {name.lower()} in this report: "
-                                   f"{reason}"))  # fmt: skip
+                _display(show_note(_("Insufficient data for {section} in this report: "
+                                     "{reason}").format(section=_(name).lower(), reason=reason)))  # fmt: skip
         for w in caught:
             if issubclass(w.category, InsufficientDataWarning):
                 _display(show_note(str(w.message)))
@@ -390,25 +487,36 @@ class RegionReport(StorySections, EvidenceSections):
 
         company = self.region is COMPANY
         if len(self.tx) == 0:
-            who = "the whole company" if company else f"region {self.region}"
-            _display(show_note(f"No transactions for {who} up to {self.as_of.date()}."))
+            who = _("the whole company") if company else _("region {region}").format(
+                region=self.region)  # fmt: skip
+            _display(show_note(_("No transactions for {who} up to {date}.").format(
+                who=who, date=format_date(self.as_of))))  # fmt: skip
             return
-        who = "the whole company" if company else f"region **{escape_markdown(self.region)}**"
+        who = (
+            _("the whole company")
+            if company
+            else _("region {region}").format(region=f"**{escape_markdown(self.region)}**")
+        )
+        n_lines = len(self.tx)
         _display(Markdown(
-            f"Report for {who}, as of **{self.as_of.date()}**: {len(self.tx):,} transaction "
-            f"lines from {self.tx['date'].min().date()} to {self.tx['date'].max().date()}, "
-            f"{narrative.customers_phrase(self.tx['customer_id'].nunique())}."
+            ngettext("Report for {who}, as of **{date}**: {n} transaction line from {first} "
+                     "to {last}, {customers}.",
+                     "Report for {who}, as of **{date}**: {n} transaction lines from {first} "
+                     "to {last}, {customers}.", n_lines).format(
+                who=who, date=format_date(self.as_of), n=format_number(n_lines),
+                first=format_date(self.tx["date"].min()), last=format_date(self.tx["date"].max()),
+                customers=narrative.customers_phrase(self.tx["customer_id"].nunique()))
         ))  # fmt: skip
 
     def executive_summary(self):
         """Headline figures, each with its one-line reading."""
         from IPython.display import Markdown
 
-        with self.section("Executive summary"):
+        with self.section(N_("Executive summary")):
             r = self.readings
             r = r[~r.index.str.startswith("key_accounts_")]  # per-year counts: index page only
             if r.empty:
-                raise InsufficientData("no headline figure could be computed")
+                raise InsufficientData(_("no headline figure could be computed"))
             lines = [f"- **{escape_markdown(row.display)}** — {escape_markdown(row.reading)}"
                      for row in r.itertuples()]  # fmt: skip
             _display(Markdown("\n".join(lines)))
@@ -417,7 +525,7 @@ class RegionReport(StorySections, EvidenceSections):
         """Pareto and Lorenz charts, largest customers, pyramid, >= 10% customers, trend."""
         import matplotlib.pyplot as plt
 
-        with self.section("Concentration"):
+        with self.section(N_("Concentration")):
             self._require_revenue()
             s = self.summary
             fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), width_ratios=[1.6, 1])
@@ -429,54 +537,56 @@ class RegionReport(StorySections, EvidenceSections):
                     "customers_for_80pct", "hhi", "hhi_band", "gini", "n_major_customers"]  # fmt: skip
             measures = pd.DataFrame({"measure": cols,
                                      "value": [_fmt_value(c, s[c]) for c in cols]})  # fmt: skip
-            _display(show_table(measures, caption="Concentration measures (customers with "
-                                "positive net revenue)"))  # fmt: skip
+            _display(show_table(measures, caption=_("Concentration measures (customers with "
+                                                    "positive net revenue)")))  # fmt: skip
             small = narrative.small_base_note(int(s["n_customers"]))
             if small:  # too few customers: the shares above say little (narrative.FEW_CUSTOMERS)
                 _display(show_note(small))
 
     def largest_customers(self, *, top: int = 15):
         """The largest customers, and those with 10% or more of revenue."""
-        with self.section("Largest customers"):
+        with self.section(N_("Largest customers")):
             self._require_revenue()
             c = self.classes
             cols = [x for x in ("rank", "customer_id", "region", "tier", "revenue", "share",
                                 "cumulative_share") if x in c.reset_index().columns]  # fmt: skip
             table = c.reset_index()[cols].head(top)
-            _display(show_table(table, caption=f"Top {min(top, len(c))} customers by net revenue"))
+            _display(show_table(table, caption=_("Top {n} customers by net revenue").format(
+                n=min(top, len(c)))))  # fmt: skip
             major = c.reset_index()
             major = major[major["share"] >= 0.10 - 1e-12]
             if len(major):
-                _display(show_table(major[cols], caption="Customers with 10% or more of revenue "
-                                    "(disclose under ASC 280)"))  # fmt: skip
+                _display(show_table(major[cols], caption=_("Customers with 10% or more of "
+                                                           "revenue (disclose under ASC 280)")))  # fmt: skip
             else:
-                _display(show_note("No customer makes 10% or more of revenue."))
+                _display(show_note(_("No customer makes 10% or more of revenue.")))
 
     def pyramid(self):
         """The customer pyramid (key / major / general) and its concentration trend."""
-        with self.section("Customer pyramid"):
+        with self.section(N_("Customer pyramid")):
             self._require_revenue()
             comp = pareto.key_account_comparison(self.profile)
             rows = [t for t in ("key", "major", "general", "all") if t in comp.index]
             cols = ["n_customers", "revenue", "revenue_share", "revenue_per_customer"]
             _display(show_table(comp.loc[rows, cols], index=True,
-                                caption="Customer pyramid: key = top "
-                                f"{format_pct(self.key_share)}, major = rest of the top "
-                                f"{format_pct(self.major_share)} of the company's customers "
-                                "(one tier standard for every region)"))  # fmt: skip
-        with self.section("Concentration trend"):
+                                caption=_("Customer pyramid: key = top {key}, major = rest of "
+                                          "the top {major} of the company's customers (one tier "
+                                          "standard for every region)").format(
+                                    key=format_pct(self.key_share),
+                                    major=format_pct(self.major_share))))  # fmt: skip
+        with self.section(N_("Concentration trend")):
             self._require_revenue()
             trend = self.trend
             if len(trend) < 2:
-                raise InsufficientData("fewer than two periods of data")
+                raise InsufficientData(_("fewer than two periods of data"))
             ax = pareto.plot_concentration_trend(trend)
             _show_figure(ax.figure)
             cols = ["n_customers", "revenue", "top10_share", "top20pct_share", "hhi", "gini"]
-            _display(show_table(trend[cols], index=True, caption="Concentration per period"))
+            _display(show_table(trend[cols], index=True, caption=_("Concentration per period")))
 
     def key_accounts(self):
         """Volume, price premium and repurchase: key accounts against the rest."""
-        with self.section("Key-account profile"):
+        with self.section(N_("Key-account profile")):
             self._require_revenue()
             comp = pareto.key_account_comparison(self.profile)
             rows = [t for t in ("key", "other", "all") if t in comp.index]
@@ -484,55 +594,63 @@ class RegionReport(StorySections, EvidenceSections):
                                 "orders_per_active_month", "purchase_month_share")
                     if c in comp.columns]  # fmt: skip
             table = comp.loc[rows, cols]
-            _display(show_table(table, index=True, caption="Medians per group: average order "
-                                "value (volume), price paid / product median (premium), orders "
-                                "per active month and share of months with a purchase "
-                                "(repurchase)"))  # fmt: skip
+            _display(show_table(table, index=True, caption=_(
+                "Medians per group: average order value (volume), price paid / product median "
+                "(premium), orders per active month and share of months with a purchase "
+                "(repurchase)")))  # fmt: skip
 
     def churn_convention(self):
         """How churn is inferred: the window used, the censoring rule and the counts."""
         from IPython.display import Markdown
 
-        with self.section("Churn"):
+        with self.section(N_("Churn")):
             lt = self.lifetimes
             w = int(lt.attrs["inactivity_days"])
             obs = lt[lt["observable"]]
             _display(Markdown(
-                f"**Inactivity window: {w} days.** {churn.CENSORING_CONVENTION}\n\n"
-                f"Customers: {len(lt):,}; observable {len(obs):,} ({int(obs['churned'].sum()):,} "
-                f"churned, {int((~obs['churned']).sum()):,} still active and censored); "
-                f"{int((~lt['observable']).sum()):,} acquired within the last {w} days and not "
-                f"yet observable; {int(lt['n_reactivations'].sum()):,} reactivations."
+                _("**Inactivity window: {w} days.** {convention}").format(
+                    w=format_number(w), convention=_(CHURN_CONVENTION).format(
+                        w=format_number(w))) + "\n\n"
+                + _("Customers: {n}; observable {obs} ({churned} churned, {active} still active "
+                    "and censored); {recent} acquired within the last {w} days and not yet "
+                    "observable; {reactivations} reactivations.").format(
+                    n=format_number(len(lt)), obs=format_number(len(obs)),
+                    churned=format_number(int(obs["churned"].sum())),
+                    active=format_number(int((~obs["churned"]).sum())),
+                    recent=format_number(int((~lt["observable"]).sum())), w=format_number(w),
+                    reactivations=format_number(int(lt["n_reactivations"].sum())))
             ))  # fmt: skip
 
     def survival_by_tier(self):
         """Kaplan–Meier curves by tier with the number at risk, medians and survival at 1/2 years."""
-        with self.section("Survival by tier"):
+        with self.section(N_("Survival by tier")):
             curves = self.survival
             ok = curves.summary[curves.summary["status"] == "ok"]
             if ok.empty:
                 raise InsufficientData(
-                    "fewer than 20 observable customers or 5 churn events in every tier"
+                    _("fewer than 20 observable customers or 5 churn events in every tier")
                 )
             ax = churn.plot_survival(curves)
             _show_figure(ax.figure)
             cols = ["n_observable", "events", "censored", "median_lifetime_days", "survival_1y",
                     "survival_2y", "rmst_days", "status"]  # fmt: skip
-            _display(show_table(curves.summary[cols], index=True, caption=(
-                f"Lifetimes by tier (RMST: mean lifetime over the first "
-                f"{curves.horizon_days:.0f} days)")))  # fmt: skip
+            _display(show_table(curves.summary[cols], index=True, caption=_(
+                "Lifetimes by tier (mean lifetime over the first {days} days)").format(
+                days=format_number(curves.horizon_days))))  # fmt: skip
 
     def hazard_ratios(self):
         """Cox model: hazard ratios by tier and region, with the proportional-hazards check."""
-        with self.section("Cox hazard ratios"):
+        with self.section(N_("Cox hazard ratios")):
             table = self.cox_table
             ax = churn.plot_hazard_ratios(table)
             _show_figure(ax.figure)
             _display(
                 show_table(
                     table,
-                    caption="Hazard ratios (above 1: churns faster than the "
-                    "baseline level); ph_ok: proportional-hazards check passed",
+                    caption=_(
+                        "Hazard ratios (above 1: churns faster than the baseline level; "
+                        "proportional hazards hold: the check passed)"
+                    ),
                 )
             )
 
@@ -540,37 +658,37 @@ class RegionReport(StorySections, EvidenceSections):
         """Logo and revenue retention heatmaps by acquisition cohort."""
         import matplotlib.pyplot as plt
 
-        with self.section("Cohort retention"):
+        with self.section(N_("Cohort retention")):
             self._require_revenue()
             logos = cohorts.retention_matrix(self.tx, freq=self.cohort_freq, as_of=self.as_of)
             if len(logos) < 2:
-                raise InsufficientData("fewer than two acquisition cohorts")
+                raise InsufficientData(_("fewer than two acquisition cohorts"))
             revenue = cohorts.retention_matrix(self.tx, freq=self.cohort_freq, as_of=self.as_of,
                                                metric="revenue")  # fmt: skip
             size = max(6.0, min(14.0, 0.45 * len(logos) + 3))
             fig, axes = plt.subplots(1, 2, figsize=(2 * size, size * 0.7))
             cohorts.plot_retention_heatmap(logos, ax=axes[0])
-            axes[0].set_title("Share of the cohort buying")
+            axes[0].set_title(_("Share of the cohort buying"))
             cohorts.plot_retention_heatmap(revenue, ax=axes[1])
-            axes[1].set_title("Cohort revenue / first-period revenue")
+            axes[1].set_title(_("Cohort revenue / first-period revenue"))
             _show_figure(fig)
 
     def revenue_dynamics(self):
         """GRR/NRR, the revenue bridge waterfall and the layer cake."""
         import matplotlib.pyplot as plt
 
-        with self.section("Revenue retention"):
+        with self.section(N_("Revenue retention")):
             self._require_revenue()
             rr = self.retention.dropna(subset=["nrr"])
             if rr.empty:
-                raise InsufficientData("no period with revenue in the previous period")
+                raise InsufficientData(_("no period with revenue in the previous period"))
             cols = [c for c in ("start_customers", "start_revenue", "churned", "contraction",
                                 "expansion", "reactivated", "grr", "nrr", "partial")
                     if c in rr.columns]  # fmt: skip
-            _display(show_table(rr[cols], index=True, caption="Gross and net revenue retention "
-                                "of the accounts with positive net revenue in the previous "
-                                "period"))  # fmt: skip
-        with self.section("Revenue bridge"):
+            _display(show_table(rr[cols], index=True, caption=_(
+                "Gross and net revenue retention of the accounts with positive net revenue in "
+                "the previous period")))  # fmt: skip
+        with self.section(N_("Revenue bridge")):
             self._require_revenue()
             b = self.bridge
             full = b[~b["partial"]] if "partial" in b.columns else b
@@ -578,7 +696,7 @@ class RegionReport(StorySections, EvidenceSections):
                     "closing"]  # fmt: skip
             moving = full[full[cols].abs().sum(axis=1) > 0]
             if len(full) < 2 or moving.empty:
-                raise InsufficientData("fewer than two complete periods with revenue")
+                raise InsufficientData(_("fewer than two complete periods with revenue"))
             fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
             cohorts.plot_revenue_bridge(b, period=moving.index[-1], ax=axes[0],
                                         currency=self.currency)  # fmt: skip
@@ -589,36 +707,47 @@ class RegionReport(StorySections, EvidenceSections):
                 show_table(
                     b[cols],
                     index=True,
-                    caption="Revenue bridge: opening + new + "
-                    "expansion − contraction − churned + reactivated = closing",
+                    caption=_(
+                        "Revenue bridge: opening + new + expansion − contraction − "
+                        "churned + reactivated = closing"
+                    ),
                 )
             )
 
     def key_account_pool(self):
         """The key-account pool per period: reservoir or funnel."""
-        with self.section("Key-account pool"):
+        with self.section(N_("Key-account pool")):
             self._require_revenue()
             flow = self.key_flow
             if flow.empty:
-                raise InsufficientData("fewer than two periods")
+                raise InsufficientData(_("fewer than two periods"))
             ax = cohorts.plot_key_account_flow(flow)
             _show_figure(ax.figure)
-            _display(show_table(flow, index=True, caption="Key accounts per period"))
+            _display(show_table(flow, index=True, caption=_("Key accounts per period")))
 
     def data_quality(self):
-        """The data-quality appendix: what was read, dropped and flagged."""
+        """The data-quality appendix: what was read, kept and dropped, as sentences and a
+        labelled table (:mod:`kamresearch.reports.quality`), with the analysis date."""
+        from IPython.display import Markdown
+
+        from .quality import quality_sentences, quality_table
+
         q = dict(self.data.quality or {})
-        rows = [(k, v) for k, v in q.items() if not isinstance(v, (dict, list))]
-        if rows:
-            table = pd.DataFrame(rows, columns=["item", "value"])
-            table["value"] = table["value"].map(lambda v: f"{v:,}" if isinstance(v, int) else v)
-            _display(show_table(table, caption="Data quality of the whole input"))
+        opts = {"as_of": self.as_of, "currency": self.currency}
+        if q:
+            text = " ".join(escape_markdown(line) for line in quality_sentences(q, **opts))
+            _display(Markdown(text))
+            _display(show_table(quality_table(q, **opts),
+                                caption=_("Data quality of the whole input")))  # fmt: skip
         else:
-            _display(show_note("No data-quality summary is available for this input."))
+            _display(show_note(_("No data-quality summary is available for this input; the "
+                                 "analysis date is {date}.").format(
+                date=format_date(self.as_of))))  # fmt: skip
         if self.notes:
-            _display(show_table(pd.DataFrame({"section": [n.split(": ", 1)[0] for n in self.notes],
-                                              "note": [n.split(": ", 1)[-1] for n in self.notes]}),
-                                caption="Sections with too little data"))  # fmt: skip
+            parts = [n.split(": ", 1) for n in self.notes]
+            _display(show_table(pd.DataFrame({"section": [_(p[0]) for p in parts],
+                                              "note": [p[-1] for p in parts]}),
+                                caption=_("Sections with too little data")))  # fmt: skip
 
     # ------------------------------------------------------------------ outputs
     def headline(self) -> pd.DataFrame:

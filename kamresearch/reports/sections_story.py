@@ -277,7 +277,7 @@ class StorySections:
         if source is not None:
             return pd.read_parquet(source, columns=["customer_id", "date", "amount", "region"])
         log.warning("no company data for region %s: tiers set on the region", self.region)
-        self.notes.append(f"Tiers: {_l('note.region_standard')}")
+        self.notes.append(N_("Tiers") + ": " + _l("note.region_standard"))
         return self.tx
 
     @cached_property
@@ -368,7 +368,7 @@ class StorySections:
         """Win / grow / keep: the verdict, the scorecard and the named accounts behind it."""
         from IPython.display import Markdown
 
-        with self.section("Win, grow, keep"):
+        with self.section(N_("Win, grow, keep")):
             card = self.scorecard_table
             if card.empty:
                 raise DataError("fewer than two periods")
@@ -449,7 +449,7 @@ class StorySections:
 
     def lost_key_accounts(self, *, top: int = 30):
         """Lost and fading key and major accounts, named, largest first."""
-        with self.section("Lost key accounts"):
+        with self.section(N_("Lost key accounts")):
             lost = self.lost
             if lost.empty:
                 _display(_note(_l("note.no_lost")))
@@ -467,7 +467,7 @@ class StorySections:
         """One card per key account: monthly revenue chart and its latest figures."""
         import matplotlib.pyplot as plt
 
-        with self.section("Account cards"):
+        with self.section(N_("Account cards")):
             cards = self.cards
             if cards.empty:
                 _display(_note(_l("note.no_cards")))
@@ -497,7 +497,7 @@ class StorySections:
         """Kaplan–Meier by entry tier from the 12-month landmark (the non-circular comparison)."""
         from .. import churn
 
-        with self.section("Survival by entry tier"):
+        with self.section(N_("Survival by entry tier")):
             _display(_note(_l("note.tier_definition")))
             lt = churn.add_entry_tier(self.lifetimes, self.tx, key=self.key_share,
                                       major=self.major_share)  # fmt: skip
@@ -521,7 +521,7 @@ class StorySections:
         """The window against each tier's rhythm and the reactivations it creates."""
         from IPython.display import Markdown
 
-        with self.section("Inactivity window"):
+        with self.section(N_("Inactivity window")):
             check = keyaccounts.window_check(self.lifetimes)
             r = keyaccounts.window_readings(check)
             _display(Markdown(f"**{html.escape(str(r['reading'].iloc[0]), quote=False)}**"))
@@ -538,7 +538,7 @@ class StorySections:
         """Order-value bands per period, and the key accounts' land-and-expand."""
         from IPython.display import Markdown
 
-        with self.section("Order size"):
+        with self.section(N_("Order size")):
             bands = keyaccounts.order_bands(self.tx, freq=self.bridge_freq, as_of=self.as_of)
             if bands.empty:
                 raise DataError("no order with a purchase")
