@@ -1,8 +1,8 @@
 """Line-level reductions for the statistical models of :mod:`kamresearch.evidence`.
 
-Written like :mod:`kamresearch.engine.facts` (DuckDB SQL over the pandas table,
-no copy of the data), so that each reduction can be ported to Ibis as one
-expression. The evidence models only ever see the small tables returned here:
+Written like :mod:`kamresearch.engine.facts` (one Ibis expression per
+reduction, run on the backend of the lines). The evidence models only ever see
+the small tables returned here:
 
 * :func:`customer_product_prices` -- one row per customer x product: the
   quantity-weighted mean log unit price (price premium, product fixed effects);
@@ -18,12 +18,12 @@ after it are ignored and counted in ``attrs["lines_after_as_of"]``.
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from ..schema import check_transactions
-from .facts import parse_freq, resolve_as_of
+from .facts import parse_freq, period_start, region_of, resolve_as_of, to_periods
+from .lines import day_number, from_day_number, open_lines, slim
 
 __all__ = [
     "customer_product_prices",
@@ -55,22 +55,6 @@ PANEL_COLUMNS = (
 )
 
 
-def _connect(tx: pd.DataFrame, as_of: pd.Timestamp):
-    """DuckDB connection with the view ``tx``: the lines of ``tx`` up to ``as_of`` (no copy).
-
-    Kept here rather than shared with :mod:`kamresearch.engine.facts` so that this module
-    moves to Ibis on its own (one expression per reduction).
-    """
-    con = duckdb.connect()
-    con.register("tx_raw", tx)
-    cutoff = as_of + pd.Timedelta(days=1)
-    con.execute(f"CREATE TEMP VIEW tx AS SELECT * FROM tx_raw WHERE date < TIMESTAMP '{cutoff}'")
-    n_after = con.execute(
-        f"SELECT count(*) FROM tx_raw WHERE date >= TIMESTAMP '{cutoff}'"
-    ).fetchall()[0][0]
-    return con, int(n_after)
-
-
 def customer_product_prices(tx: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
     """One row per customer x product: quantity and quantity-weighted mean log price.
 
@@ -98,20 +82,22 @@ def customer_product_prices(tx: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
     """
     check_transactions(tx)
     as_of = resolve_as_of(tx, as_of)
-    con, n_after = _connect(tx, as_of)
-    try:
-        out = con.execute(
-            """
-            SELECT customer_id, product_id, sum(quantity)::DOUBLE AS quantity,
-                   sum(quantity * ln(unit_price)) / sum(quantity) AS log_price,
-                   count(*) AS n_lines
-            FROM tx
-            WHERE quantity > 0 AND unit_price > 0 AND product_id IS NOT NULL
-            GROUP BY customer_id, product_id ORDER BY customer_id, product_id
-            """
-        ).df()
-    finally:
-        con.close()
+    with open_lines(tx) as lines:
+        t, n_after = lines.cut(as_of)
+        t = slim(t, "product_id", "quantity", "unit_price")
+        t = t.filter((t.quantity > 0) & (t.unit_price > 0) & t.product_id.notnull())
+        expr = (
+            t.group_by(["customer_id", "product_id"])
+            .aggregate(
+                quantity=t.quantity.sum().cast("float64"),
+                lq=(t.quantity * t.unit_price.ln()).sum(),
+                n_lines=t.count(),
+            )
+            .order_by(["customer_id", "product_id"])
+        )
+        out = lines.execute(expr)
+    out.insert(3, "log_price", out.pop("lq") / out["quantity"])
+    out["quantity"] = out["quantity"].astype(float)
     out["n_lines"] = out["n_lines"].astype("int64")
     out.attrs = {"as_of": as_of, "lines_after_as_of": n_after}
     return out
@@ -140,33 +126,43 @@ def order_cells(tx: pd.DataFrame, *, freq: str = "Q", as_of=None) -> pd.DataFram
         or ``"customer-day"``.
     """
     check_transactions(tx)
-    pfreq, part = parse_freq(freq, allowed=("M", "Q", "Y"))
+    import ibis
+
+    pfreq, _ = parse_freq(freq, allowed=("M", "Q", "Y"))
     as_of = resolve_as_of(tx, as_of)
     unit = "invoice" if "invoice_id" in tx.columns else "customer-day"
-    key = "coalesce(invoice_id::VARCHAR, '')" if unit == "invoice" else "''"
-    con, n_after = _connect(tx, as_of)
-    try:
-        out = con.execute(
-            f"""
-            WITH o AS (
-                SELECT customer_id, {key} AS order_key, min(date)::DATE AS day,
-                       sum(amount) AS value
-                FROM tx GROUP BY customer_id, order_key, date::DATE
+    with open_lines(tx) as lines:
+        t, n_after = lines.cut(as_of)
+        t = slim(t, *(["invoice_id"] if unit == "invoice" else []))
+        key = (
+            t.invoice_id.cast("string").coalesce("")
+            if unit == "invoice"
+            else ibis.literal("", "string")
+        )
+        t = t.mutate(k=key, day=day_number(t.date))
+        o = t.group_by(["customer_id", "k", "day"]).aggregate(value=t.amount.sum(), d0=t.date.min())
+        pos = o.value > 0
+        o = o.mutate(
+            ps=period_start(o.d0, pfreq),
+            lv=ibis.ifelse(pos, o.value, ibis.null("float64")).ln(),
+        )
+        pos = o.value > 0
+        expr = (
+            o.group_by(["customer_id", "ps"])
+            .aggregate(
+                n_orders=o.count(where=pos),
+                mean_log_value=o.lv.mean(where=pos),
+                revenue=o.value.sum(),
+                first_order=o.day.min(where=pos),
             )
-            SELECT customer_id, date_trunc('{part}', day)::DATE AS period_start,
-                   count(*) FILTER (WHERE value > 0) AS n_orders,
-                   avg(ln(value)) FILTER (WHERE value > 0) AS mean_log_value,
-                   sum(value) AS revenue,
-                   min(day) FILTER (WHERE value > 0) AS first_order
-            FROM o GROUP BY customer_id, period_start ORDER BY customer_id, period_start
-            """
-        ).df()
-    finally:
-        con.close()
-    starts = pd.to_datetime(out.pop("period_start"))
-    out.insert(1, "period", pd.PeriodIndex(starts, freq=pfreq))
+            .order_by(["customer_id", "ps"])
+        )
+        out = lines.execute(expr)
+    out.insert(1, "period", to_periods(out.pop("ps"), pfreq))
+    out["first_order"] = from_day_number(out["first_order"])
+    out["mean_log_value"] = out["mean_log_value"].astype(float)
+    out["revenue"] = out["revenue"].astype(float)
     out["n_orders"] = out["n_orders"].astype("int64")
-    out["first_order"] = pd.to_datetime(out["first_order"]).astype("datetime64[ns]")
     out.attrs = {"as_of": as_of, "lines_after_as_of": n_after, "order_unit": unit, "freq": pfreq}
     return out
 
@@ -261,122 +257,114 @@ def churn_panel(
     recent = max(1, ppy // 4)
     as_of = resolve_as_of(tx, as_of)
     w = int(inactivity_days)
-    con, n_after = _connect(tx, as_of)
-    try:
-        first_day = con.execute("SELECT min(date)::DATE FROM tx").fetchall()[0][0]
-        if first_day is None:
-            first_day = as_of
+    import ibis
+
+    epoch = pd.Timestamp(0)
+    with open_lines(tx) as lines:
+        t, n_after = lines.cut(as_of)
+        t = slim(t)
+        first_day = lines.scalar(t.date.min())
+        first_day = as_of if first_day is None else pd.Timestamp(first_day).normalize()
         ends = panel_period_ends(first_day, as_of, months=months)
         n_hist = len(ends)
         nxt = as_of + pd.DateOffset(months=months)
         all_ends = [*ends, nxt]
-        periods = pd.DataFrame(
-            {
-                "idx": np.arange(len(all_ends), dtype="int64"),
-                "p_start": pd.to_datetime(
-                    [pd.Timestamp(all_ends[0]) - pd.DateOffset(months=months)] + all_ends[:-1]
-                )
-                + pd.Timedelta(days=1),
-                "p_end": pd.to_datetime(all_ends),
-            }
-        )
-        periods["p_start"] = periods["p_start"].astype("datetime64[us]")
-        periods["p_end"] = periods["p_end"].astype("datetime64[us]")
-        con.register("periods_df", periods)
-        con.execute(
-            "CREATE TEMP TABLE periods AS SELECT idx, p_start::DATE AS p_start, "
-            "p_end::DATE AS p_end FROM periods_df"
+        starts = [pd.Timestamp(all_ends[0]) - pd.DateOffset(months=months), *all_ends[:-1]]
+        periods = ibis.memtable(
+            pd.DataFrame(
+                {
+                    "idx": np.arange(len(all_ends), dtype="int64"),
+                    "p_start": np.array([(x - epoch).days + 1 for x in starts], dtype="int64"),
+                    "p_end": np.array([(x - epoch).days for x in all_ends], dtype="int64"),
+                }
+            )
         )
         last_hist = n_hist - 1
         max_idx = last_hist + (1 if include_next else 0)
-        out = con.execute(
-            f"""
-            WITH cd AS (
-                SELECT customer_id, date::DATE AS day, sum(amount) AS rev, max(amount) AS top
-                FROM tx GROUP BY customer_id, day
+        t = t.mutate(day=day_number(t.date))
+        cd = t.group_by(["customer_id", "day"]).aggregate(rev=t.amount.sum(), top=t.amount.max())
+        cdp = cd.join(periods, (cd.day >= periods.p_start) & (cd.day <= periods.p_end))
+        buy = cdp.top > 0
+        cp = cdp.group_by(["customer_id", "idx"]).aggregate(
+            rev=cdp.rev.sum(), last_buy=cdp.day.max(where=buy), n_pdays=cdp.count(where=buy)
+        )
+        cust = cp.group_by("customer_id").aggregate(
+            first_idx=cp.idx.min(where=cp.last_buy.notnull()), final_buy=cp.last_buy.max()
+        )
+        pr = periods.filter(periods.idx <= max_idx)
+        grid = cust.join(pr, pr.idx >= cust.first_idx)
+        cpr = cp.rename(cp_cid="customer_id", cp_idx="idx")
+        grid = grid.left_join(
+            cpr, (grid.customer_id == cpr.cp_cid) & (grid.idx == cpr.cp_idx)
+        ).select(
+            "customer_id", "idx", "p_end", "first_idx", "final_buy",
+            rev=cpr.rev.coalesce(0.0), last_buy=cpr.last_buy,
+            n_pdays=cpr.n_pdays.coalesce(0),
+        )  # fmt: skip
+        order = dict(group_by="customer_id", order_by="idx")
+        before = ibis.window(**order, rows=(None, -1))
+        through = ibis.window(**order, rows=(None, 0))
+        trailing = ibis.window(**order, rows=(-ppy, -1))
+        rec = ibis.window(**order, rows=(-recent, -1))
+        after = ibis.window(**order, rows=(1, None))
+        win = grid.mutate(
+            last_before=grid.last_buy.max().over(before),
+            last_through=grid.last_buy.max().over(through),
+            prev_end=grid.p_end.lag().over(ibis.window(**order)),
+            revenue_trailing=grid.rev.sum().over(trailing).coalesce(0.0),
+            revenue_recent=grid.rev.sum().over(rec).coalesce(0.0),
+            purchase_periods=grid.last_buy.count().over(trailing).coalesce(0),
+            purchase_days=grid.n_pdays.sum().over(trailing).coalesce(0),
+            next_buy=ibis.ifelse(grid.last_buy.notnull(), grid.idx, ibis.null("int64"))
+            .min()
+            .over(after),
+        )
+        live = win.filter((win.idx > win.first_idx) & ((win.prev_end - win.last_before) < w))
+        hist = live.idx <= last_hist
+        ranked = live.revenue_trailing > 0
+        rank_w = ibis.window(
+            group_by=[live.idx, ranked],
+            order_by=[
+                ibis.desc((live.revenue_trailing * 1e6).round()),
+                live.customer_id.cast("string"),
+            ],
+        )
+        gone = (live.p_end - live.last_through) >= w
+        null_bool = ibis.null("boolean")
+        panel = live.select(
+            "customer_id",
+            "idx",
+            "p_end",
+            "prev_end",
+            "last_before",
+            "first_idx",
+            "revenue_trailing",
+            "revenue_recent",
+            "purchase_periods",
+            "purchase_days",
+            revenue_rank=ibis.ifelse(
+                ranked, ibis.row_number().over(rank_w) + 1, ibis.null("int64")
             ),
-            cdp AS (
-                SELECT cd.*, periods.idx FROM cd ASOF JOIN periods ON cd.day >= periods.p_start
+            n_ranked=ranked.cast("int64").sum().over(ibis.window(group_by=live.idx)),
+            live_at_end=ibis.ifelse(hist, ~gone, null_bool),
+            next_purchase_index=ibis.ifelse(
+                live.next_buy <= last_hist, live.next_buy - last_hist, ibis.null("int64")
             ),
-            cp AS (
-                SELECT customer_id, idx, sum(rev) AS rev,
-                       max(day) FILTER (WHERE top > 0) AS last_buy,
-                       count(*) FILTER (WHERE top > 0) AS n_pdays
-                FROM cdp GROUP BY customer_id, idx
-            ),
-            cust AS (
-                SELECT customer_id, min(idx) FILTER (WHERE last_buy IS NOT NULL) AS first_idx,
-                       max(last_buy) AS final_buy
-                FROM cp GROUP BY customer_id
-            ),
-            reg AS (
-                SELECT customer_id, region FROM (
-                    SELECT customer_id, region,
-                           row_number() OVER (PARTITION BY customer_id
-                                              ORDER BY sum(amount) DESC, region ASC) AS rn
-                    FROM tx GROUP BY customer_id, region
-                ) WHERE rn = 1
-            ),
-            grid AS (
-                SELECT c.customer_id, p.idx, p.p_end, c.first_idx, c.final_buy,
-                       coalesce(cp.rev, 0) AS rev, cp.last_buy, coalesce(cp.n_pdays, 0) AS n_pdays
-                FROM cust c JOIN periods p ON p.idx >= c.first_idx AND p.idx <= {max_idx}
-                LEFT JOIN cp ON cp.customer_id = c.customer_id AND cp.idx = p.idx
-            ),
-            win AS (
-                SELECT customer_id, idx, p_end, first_idx, final_buy,
-                       max(last_buy) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-                           AS last_before,
-                       max(last_buy) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-                           AS last_through,
-                       lag(p_end) OVER w AS prev_end,
-                       coalesce(sum(rev) OVER (w ROWS BETWEEN {ppy} PRECEDING AND 1 PRECEDING), 0)
-                           AS revenue_trailing,
-                       coalesce(sum(rev) OVER (w ROWS BETWEEN {recent} PRECEDING
-                                                 AND 1 PRECEDING), 0) AS revenue_recent,
-                       coalesce(count(last_buy) OVER (w ROWS BETWEEN {ppy} PRECEDING
-                                                        AND 1 PRECEDING), 0) AS purchase_periods,
-                       coalesce(sum(n_pdays) OVER (w ROWS BETWEEN {ppy} PRECEDING
-                                                     AND 1 PRECEDING), 0) AS purchase_days,
-                       min(CASE WHEN last_buy IS NOT NULL THEN idx END)
-                           OVER (w ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_buy
-                FROM grid
-                WINDOW w AS (PARTITION BY customer_id ORDER BY idx)
-            ),
-            live AS (
-                SELECT win.*, (prev_end - last_before) AS days_since_last
-                FROM win
-                WHERE idx > first_idx AND (prev_end - last_before) < {w}
-            )
-            SELECT live.customer_id, live.p_end AS period_end,
-                   (live.idx - {last_hist})::BIGINT AS period_index,
-                   (live.p_end - live.prev_end)::BIGINT AS period_days, reg.region,
-                   live.days_since_last::BIGINT AS days_since_last,
-                   (live.idx - live.first_idx)::BIGINT AS tenure_periods,
-                   live.purchase_periods::BIGINT AS purchase_periods,
-                   live.purchase_days::BIGINT AS purchase_days,
-                   live.revenue_trailing, live.revenue_recent,
-                   live.revenue_trailing - live.revenue_recent AS revenue_earlier,
-                   CASE WHEN live.revenue_trailing > 0 THEN row_number() OVER (
-                       PARTITION BY live.idx, live.revenue_trailing > 0
-                       ORDER BY round(live.revenue_trailing * 1e6) DESC, live.customer_id::VARCHAR
-                   ) END AS revenue_rank,
-                   count(*) FILTER (WHERE live.revenue_trailing > 0)
-                       OVER (PARTITION BY live.idx) AS n_ranked,
-                   CASE WHEN live.idx > {last_hist} THEN NULL
-                        ELSE (live.p_end - live.last_through) < {w} END AS live_at_end,
-                   CASE WHEN live.next_buy <= {last_hist} THEN live.next_buy - {last_hist}
-                        END AS next_purchase_index,
-                   CASE WHEN live.idx > {last_hist} THEN NULL
-                        ELSE (live.p_end - live.last_through) >= {w}
-                             AND live.last_through = live.final_buy END AS event
-            FROM live JOIN reg USING (customer_id)
-            ORDER BY live.customer_id, live.idx
-            """
-        ).df()
-    finally:
-        con.close()
-    out["period_end"] = pd.to_datetime(out["period_end"]).astype("datetime64[ns]")
+            event=ibis.ifelse(hist, gone & (live.last_through == live.final_buy), null_bool),
+        )
+        reg = region_of(t).rename(r_cid="customer_id")
+        expr = panel.join(reg, panel.customer_id == reg.r_cid).order_by(["customer_id", "idx"])
+        out = lines.execute(expr)
+    out["period_end"] = from_day_number(out["p_end"])
+    out["period_index"] = (out["idx"] - last_hist).astype("int64")
+    out["period_days"] = (out["p_end"] - out["prev_end"]).astype("int64")
+    out["days_since_last"] = (out["prev_end"] - out["last_before"]).astype("int64")
+    out["tenure_periods"] = (out["idx"] - out["first_idx"]).astype("int64")
+    for c in ("purchase_periods", "purchase_days"):
+        out[c] = out[c].astype("int64")
+    for c in ("revenue_trailing", "revenue_recent"):
+        out[c] = out[c].astype(float)
+    out["revenue_earlier"] = out["revenue_trailing"] - out["revenue_recent"]
     out["revenue_rank"] = out["revenue_rank"].astype("Int64")
     out["n_ranked"] = out["n_ranked"].astype("int64")
     out["next_purchase_index"] = out["next_purchase_index"].astype("Int64")
