@@ -216,6 +216,13 @@ def sample(out, seed):
     help="Days without purchase after which an account counts as lost.",
 )
 @click.option(
+    "--freq",
+    type=click.Choice(["M", "Q", "Y"], case_sensitive=False),
+    default=None,
+    help="Period of every region's tables: month, quarter or year [default: chosen once "
+    "from the whole data].",
+)
+@click.option(
     "--template",
     type=click.Path(dir_okay=False),
     default=None,
@@ -306,6 +313,7 @@ def report(
     key_share,
     major_share,
     inactivity_days,
+    freq,
     template,
     timeout,
     sheets,
@@ -356,6 +364,7 @@ def report(
             key_share=key_share,
             major_share=major_share,
             inactivity_days=inactivity_days,
+            freq=freq,
             timeout=timeout,
             progress=progress,
             sheet=None if not sheets else sheets[0] if len(sheets) == 1 else list(sheets),

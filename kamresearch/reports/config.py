@@ -30,6 +30,8 @@ TEMPLATE_PARAMETERS = (
     "region",
     "as_of",
     "inactivity_days",
+    "freq",
+    "cohort_freq",
     "key_share",
     "major_share",
     "output_dir",
@@ -48,6 +50,7 @@ CONFIG_KEYS = (
     "key_share",
     "major_share",
     "inactivity_days",
+    "freq",
     "template",
     "params",
     "sheet",
@@ -67,6 +70,8 @@ CONFIG_KEYS = (
     "lang",
 )
 _PATH_KEYS = ("data", "out", "template")
+#: Period lengths a run may use for every region (month, quarter, year).
+FREQS = ("M", "Q", "Y")
 #: Options passed to :func:`kamresearch.read_transactions` by the report run.
 READ_OPTIONS = ("sheet", "keep_duplicates", "dayfirst", "decimal", "unify_ids", "unify_regions",
                 "tz", "outlying_dates", "header_row", "unit", "amount_basis",
@@ -91,9 +96,10 @@ def load_config(path) -> dict:
 
     Keys (top level or under ``[report]``): ``data``, ``mapping``, ``regions``
     (a list, or ``"all"``), ``as_of``, ``out``, ``jobs``, ``force``, ``key_share``,
-    ``major_share``, ``inactivity_days``, ``template``, ``params`` (a table of extra
-    notebook parameters), ``timeout`` (seconds per notebook cell), ``lang`` (the
-    report language: ``"en"``, the default, or ``"zh"``), and the reading
+    ``major_share``, ``inactivity_days``, ``freq`` (``"M"``, ``"Q"`` or ``"Y"``: the
+    period of every region; default chosen from the whole data), ``template``, ``params``
+    (a table of extra notebook parameters), ``timeout`` (seconds per notebook cell),
+    ``lang`` (the report language: ``"en"``, the default, or ``"zh"``), and the reading
     options of :func:`kamresearch.read_transactions` ``sheet`` (a name, a list or
     ``"all"``), ``keep_duplicates``, ``dayfirst``, ``header_row``, ``unit``,
     ``amount_basis``, ``returns_from``, ``decimal``, ``unify_ids``, ``unify_regions``,
@@ -176,6 +182,7 @@ def _options(data, cfg: dict, given: dict) -> dict:
         "key_share": 0.01,
         "major_share": 0.20,
         "inactivity_days": None,
+        "freq": None,
         "template": None,
         "params": {},
         "timeout": None,
@@ -242,6 +249,10 @@ def _options(data, cfg: dict, given: dict) -> dict:
     days = opts["inactivity_days"]
     if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
         raise ConfigError(f"inactivity_days must be a positive integer, got {days!r}")
+    if opts["freq"] is not None:
+        if not isinstance(opts["freq"], str) or opts["freq"].upper() not in FREQS:
+            raise ConfigError(f"freq must be one of {list(FREQS)}, got {opts['freq']!r}")
+        opts["freq"] = opts["freq"].upper()
     timeout = opts["timeout"]
     if timeout is not None:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:

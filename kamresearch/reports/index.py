@@ -5,28 +5,65 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import quote
 
+from ..i18n import N_, _, format_number
 from ..schema import COMPANY, COMPANY_LABEL
 
-__all__ = ["render_index"]
+__all__ = ["render_index", "yardstick_line"]
 
 _CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",
-"PingFang SC","Microsoft YaHei",sans-serif;margin:2rem;color:#222;font-size:14px}
+"PingFang SC","Microsoft YaHei",sans-serif;margin:1.5rem;color:#222;font-size:14px}
 h1{font-size:1.5rem;margin-bottom:.2rem}
 p.meta{color:#666;margin-top:0}
-div.wrap{overflow-x:auto;max-width:100%}
-table{border-collapse:collapse;margin-top:1rem}
-th,td{padding:.35rem .6rem;border-bottom:1px solid #ddd;vertical-align:top;background:#fff}
-th{background:#f3f4f6;text-align:left;font-weight:600;vertical-align:bottom;min-width:4.5rem}
-th:first-child,td:first-child{position:sticky;left:0;z-index:1;min-width:9rem}
-td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+div.wrap{max-width:100%}
+table{border-collapse:collapse;margin-top:1rem;width:100%}
+th,td{padding:.3rem .4rem;border-bottom:1px solid #ddd;vertical-align:top;background:#fff}
+th{background:#f3f4f6;text-align:left;font-weight:600;vertical-align:bottom;font-size:.85em;
+hyphens:auto;overflow-wrap:break-word}
+th:first-child,td:first-child{min-width:7rem;overflow-wrap:anywhere}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.failed td{background:#fdecea}
 tr.company td{font-weight:600}
-span.err{color:#b00020;font-size:.9em}
+span.err{color:#b00020;font-size:.9em;overflow-wrap:anywhere}
 td.files{white-space:nowrap}
 a{color:#1a5fb4}
 small{color:#666}
+@media (max-width:760px){
+body{margin:.6rem}
+table,thead,tbody,tr,th,td{display:block}
+thead tr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+tr{border:1px solid #ddd;border-radius:4px;margin:0 0 .8rem}
+td{display:flex;justify-content:space-between;gap:1rem;border-bottom:1px solid #eee;
+text-align:right;overflow-wrap:anywhere}
+td::before{content:attr(data-label);font-weight:600;text-align:left;color:#444;flex:0 0 45%}
+td:first-child{font-size:1.1em;min-width:0}
+td:first-child::before{content:none}
+td.files{white-space:normal}
+}
 """
+
+
+#: How a period length reads in the statement of the run's yardstick.
+_FREQ_WORDS = {"M": N_("months"), "Q": N_("quarters"), "Y": N_("years")}
+
+
+def yardstick_line(params: dict) -> str:
+    """The overview's statement of the one period and inactivity window of every region.
+
+    Empty for a manifest without them (a run before they were recorded).
+    """
+    freq, days = params.get("freq"), params.get("inactivity_days")
+    if not freq or days is None:
+        return ""
+    source = params.get("yardstick_from") or {}
+    how = (_("as configured") if "config" in source.values() else
+           _("chosen once from the whole data"))  # fmt: skip
+    text = _("Every region measured alike: periods of {freq} (cohorts: {cohort}); an account "
+             "counts as lost after {days} days without a purchase ({how})").format(
+        freq=_(_FREQ_WORDS.get(freq, freq)),
+        cohort=_(_FREQ_WORDS.get(params.get("cohort_freq") or freq, freq)),
+        days=format_number(int(days)), how=how)  # fmt: skip
+    return f'<br><span class="yardstick">{escape(text)}</span>'
 
 
 def _link(name, text) -> str:
@@ -74,7 +111,8 @@ def render_index(manifest: dict, headlines: dict) -> str:
         cell = _link(files["html"], title) if "html" in files else escape(title)
         doc = headlines.get(name) or {}
         values = {f["figure"]: f.get("display", "") for f in doc.get("figures", [])}
-        nums = "".join(f'<td class="num">{escape(str(values.get(k, "–")))}</td>' for k in labels)
+        nums = "".join(f'<td class="num" data-label="{escape(lbl, quote=True)}">'
+                       f'{escape(str(values.get(k, "–")))}</td>' for k, lbl in labels.items())  # fmt: skip
         status = entry.get("status", "pending")
         if status == "failed":
             status_html = f'failed<br><span class="err">{escape(str(entry.get("error")))}</span>'
@@ -89,14 +127,15 @@ def render_index(manifest: dict, headlines: dict) -> str:
         )
         cls = "failed" if status == "failed" else ("company" if name is COMPANY else "")
         rows.append(
-            f'<tr class="{cls}"><td>{cell}</td><td>{status_html}</td>{nums}'
-            f'<td class="files">{links}</td></tr>'
+            f'<tr class="{cls}"><td>{cell}</td><td data-label="Status">{status_html}</td>{nums}'
+            f'<td class="files" data-label="Files">{links}</td></tr>'
         )
     meta = (
         f"Data: {escape(str(source.get('name', '')))} · as of "
         f"{escape(str(params.get('as_of', '')))} · {len(regions)} reports: {n_ok} ok"
         + (f", {n_failed} failed" if n_failed else "")
     )
+    meta += yardstick_line(params)
     foot = (
         f"kamresearch {escape(str(manifest.get('versions', {}).get('kamresearch', '')))} · "
         f"run started {escape(str(manifest.get('started', '')))}"

@@ -36,7 +36,7 @@ from .tables import (
 )
 from .worker import run_tasks
 
-__all__ = ["run", "RunResult", "RegionResult"]
+__all__ = ["run", "RunResult", "RegionResult", "choose_yardstick"]
 
 logger = logging.getLogger("kamresearch")
 
@@ -225,6 +225,7 @@ def run(
     key_share=None,
     major_share=None,
     inactivity_days=None,
+    freq=None,
     timeout=None,
     progress=None,
     sheet=None,
@@ -274,7 +275,11 @@ def run(
     key_share, major_share : float, optional
         Tier thresholds (defaults 0.01 and 0.20).
     inactivity_days : int, optional
-        Passed to the notebook (churn definition); None lets the notebook decide.
+        The churn window of every region; default chosen once from the whole data
+        (:func:`choose_yardstick`), stated on the overview.
+    freq : {"M", "Q", "Y"}, optional
+        The period of every region's period and cohort tables; default chosen once
+        from the whole data's span (:func:`choose_yardstick`), stated on the overview.
     timeout : float, optional
         Seconds a notebook cell may run (default no limit).
     progress : bool, optional
@@ -331,6 +336,7 @@ def run(
         key_share=key_share,
         major_share=major_share,
         inactivity_days=inactivity_days,
+        freq=freq,
         timeout=timeout,
         sheet=sheet,
         keep_duplicates=keep_duplicates,
@@ -443,6 +449,52 @@ def _carried_over(previous: dict, source: dict, parameters: dict, names, stems, 
     return kept
 
 
+def choose_yardstick(tx, *, as_of, freq=None, inactivity_days=None) -> dict:
+    """The period lengths and the inactivity window of a run: one for every region.
+
+    Regions compared side by side on the overview must be measured alike, so the run
+    decides once, from the whole data up to ``as_of``, what each region would
+    otherwise decide from its own lines: the period of the bridge, retention and
+    scorecard tables (:func:`~kamresearch.reports.choose_freq`, ``"bridge"``), that of
+    the cohort tables (``"cohort"``), and the churn window
+    (:func:`kamresearch.churn.suggest_inactivity_window`). A ``freq`` or
+    ``inactivity_days`` given (config or command line) is used as it is; a given
+    ``freq`` sets the cohort tables' period too.
+
+    Returns
+    -------
+    dict
+        ``freq``, ``cohort_freq`` (``"M"``, ``"Q"`` or ``"Y"``), ``inactivity_days``
+        (int) and ``source``: for each of ``freq`` and ``inactivity_days``,
+        ``"config"`` (given) or ``"data"`` (chosen from the whole data).
+    """
+    from ..churn import suggest_inactivity_window
+    from .sections import choose_freq
+
+    upto = tx[tx["date"] < as_of + _one_day()]
+    if freq:
+        bridge = cohort = freq
+    else:
+        bridge = choose_freq(upto, as_of=as_of, purpose="bridge")
+        cohort = choose_freq(upto, as_of=as_of, purpose="cohort")
+    days = inactivity_days
+    if days is None:
+        days = int(suggest_inactivity_window(upto, as_of=as_of).days)
+    return {
+        "freq": bridge,
+        "cohort_freq": cohort,
+        "inactivity_days": int(days),
+        "source": {"freq": "config" if freq else "data",
+                   "inactivity_days": "data" if inactivity_days is None else "config"},
+    }  # fmt: skip
+
+
+def _one_day():
+    import pandas as pd
+
+    return pd.Timedelta(days=1)
+
+
 def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResult:
 
     from ..engine.facts import AS_OF_MAX_DAYS_AFTER, resolve_as_of
@@ -468,6 +520,8 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
     except DataError as exc:
         raise DataError(exc.reason, source=source["path"] or source["name"], fix=exc.fix) from exc
     names, every = _plan_regions(tx, opts, as_of, out)
+    yardstick = choose_yardstick(tx, as_of=as_of, freq=opts["freq"],
+                                 inactivity_days=opts["inactivity_days"])  # fmt: skip
     del tx
     # Stems over every region of the data: a run of a few regions names their files as
     # a run of all would, and never takes another region's file names.
@@ -480,7 +534,10 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
         "as_of": str(as_of.date()),
         "key_share": opts["key_share"],
         "major_share": opts["major_share"],
-        "inactivity_days": opts["inactivity_days"],
+        "inactivity_days": yardstick["inactivity_days"],
+        "freq": yardstick["freq"],
+        "cohort_freq": yardstick["cohort_freq"],
+        "yardstick_from": yardstick["source"],
         "params": opts["params"],
         "template": template.name,
         "template_sha256": sha256_file(run_template),
@@ -504,7 +561,9 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
             as_of=parameters["as_of"],
             key=opts["key_share"],
             major=opts["major_share"],
-            inactivity=opts["inactivity_days"],
+            inactivity=yardstick["inactivity_days"],
+            freq=yardstick["freq"],
+            cohort_freq=yardstick["cohort_freq"],
             params=opts["params"],
             lang=opts["lang"],
             template=parameters["template_sha256"],
@@ -544,7 +603,9 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
             "mapping": None,
             "region": name,
             "as_of": parameters["as_of"],
-            "inactivity_days": opts["inactivity_days"],
+            "inactivity_days": yardstick["inactivity_days"],
+            "freq": yardstick["freq"],
+            "cohort_freq": yardstick["cohort_freq"],
             "key_share": opts["key_share"],
             "major_share": opts["major_share"],
             "lang": opts["lang"],

@@ -297,6 +297,10 @@ class RegionReport(StorySections, EvidenceSections):
         region's customers, region name, as-of date, quality summary).
     inactivity_days : int, optional
         Churn window; default :func:`kamresearch.churn.suggest_inactivity_window`.
+    freq, cohort_freq : str, optional
+        Period length of the period tables (bridge, retention, scorecard) and of the
+        cohort tables. The report run chooses them once for every region (one
+        yardstick); default :func:`choose_freq` on this report's data.
     key_share, major_share : float
         Customer pyramid thresholds (:func:`kamresearch.pareto.customer_tiers`).
     currency : str
@@ -314,7 +318,8 @@ class RegionReport(StorySections, EvidenceSections):
     """
 
     def __init__(self, data, *, inactivity_days=None, key_share: float = 0.01,
-                 major_share: float = 0.20, currency: str = "", lang: str = "en"):  # fmt: skip
+                 major_share: float = 0.20, currency: str = "", lang: str = "en",
+                 freq: str | None = None, cohort_freq: str | None = None):  # fmt: skip
         self.lang = check_language(lang or "en")
         self.data = data
         self.region = data.region
@@ -324,6 +329,7 @@ class RegionReport(StorySections, EvidenceSections):
         self.key_share = float(key_share)
         self.major_share = float(major_share)
         self.currency = currency
+        self.freq, self._cohort_freq = freq, cohort_freq
         self.notes: list[str] = []
 
     @classmethod
@@ -357,11 +363,11 @@ class RegionReport(StorySections, EvidenceSections):
 
     @cached_property
     def bridge_freq(self) -> str:
-        return choose_freq(self.tx, as_of=self.as_of, purpose="bridge")
+        return self.freq or choose_freq(self.tx, as_of=self.as_of, purpose="bridge")
 
     @cached_property
     def cohort_freq(self) -> str:
-        return choose_freq(self.tx, as_of=self.as_of, purpose="cohort")
+        return self._cohort_freq or choose_freq(self.tx, as_of=self.as_of, purpose="cohort")
 
     @cached_property
     def trend(self) -> pd.DataFrame:
