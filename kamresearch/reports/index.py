@@ -12,20 +12,20 @@ __all__ = ["render_index", "yardstick_line"]
 
 _CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",
-"PingFang SC","Microsoft YaHei",sans-serif;margin:1.5rem;color:#222;font-size:14px}
+"PingFang SC","Microsoft YaHei",sans-serif;margin:1rem;color:#222;font-size:14px}
 h1{font-size:1.5rem;margin-bottom:.2rem}
 p.meta{color:#666;margin-top:0}
 div.wrap{max-width:100%}
 table{border-collapse:collapse;margin-top:1rem;width:100%}
-th,td{padding:.3rem .4rem;border-bottom:1px solid #ddd;vertical-align:top;background:#fff}
-th{background:#f3f4f6;text-align:left;font-weight:600;vertical-align:bottom;font-size:.85em;
+th,td{padding:.3rem .25rem;border-bottom:1px solid #ddd;vertical-align:top;background:#fff}
+th{background:#f3f4f6;text-align:left;font-weight:600;vertical-align:bottom;font-size:.8em;
 hyphens:auto;overflow-wrap:break-word}
 th:first-child,td:first-child{min-width:7rem;overflow-wrap:anywhere}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.failed td{background:#fdecea}
 tr.company td{font-weight:600}
 span.err{color:#b00020;font-size:.9em;overflow-wrap:anywhere}
-td.files{white-space:nowrap}
+td.files{font-size:.9em}
 a{color:#1a5fb4}
 small{color:#666}
 @media (max-width:760px){
@@ -53,16 +53,20 @@ def yardstick_line(params: dict) -> str:
     Empty for a manifest without them (a run before they were recorded).
     """
     freq, days = params.get("freq"), params.get("inactivity_days")
-    if not freq or days is None:
+    if not freq:
         return ""
     source = params.get("yardstick_from") or {}
     how = (_("as configured") if "config" in source.values() else
            _("chosen once from the whole data"))  # fmt: skip
-    text = _("Every region measured alike: periods of {freq} (cohorts: {cohort}); an account "
-             "counts as lost after {days} days without a purchase ({how})").format(
-        freq=_(_FREQ_WORDS.get(freq, freq)),
-        cohort=_(_FREQ_WORDS.get(params.get("cohort_freq") or freq, freq)),
-        days=format_number(int(days)), how=how)  # fmt: skip
+    words = {"freq": _(_FREQ_WORDS.get(freq, freq)), "how": how,
+             "cohort": _(_FREQ_WORDS.get(params.get("cohort_freq") or freq, freq))}  # fmt: skip
+    if days is None:  # no repeat purchase in the data: no window to choose
+        text = _("Every region measured alike: periods of {freq} (cohorts: {cohort}) "
+                 "({how})").format(**words)  # fmt: skip
+    else:
+        text = _("Every region measured alike: periods of {freq} (cohorts: {cohort}); an "
+                 "account counts as lost after {days} days without a purchase ({how})").format(
+            days=format_number(int(days)), **words)  # fmt: skip
     return f'<br><span class="yardstick">{escape(text)}</span>'
 
 

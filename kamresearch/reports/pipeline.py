@@ -465,7 +465,7 @@ def choose_yardstick(tx, *, as_of, freq=None, inactivity_days=None) -> dict:
     -------
     dict
         ``freq``, ``cohort_freq`` (``"M"``, ``"Q"`` or ``"Y"``), ``inactivity_days``
-        (int) and ``source``: for each of ``freq`` and ``inactivity_days``,
+        (int; None when no customer of the whole data bought twice) and ``source``: for each of ``freq`` and ``inactivity_days``,
         ``"config"`` (given) or ``"data"`` (chosen from the whole data).
     """
     from ..churn import suggest_inactivity_window
@@ -479,11 +479,14 @@ def choose_yardstick(tx, *, as_of, freq=None, inactivity_days=None) -> dict:
         cohort = choose_freq(upto, as_of=as_of, purpose="cohort")
     days = inactivity_days
     if days is None:
-        days = int(suggest_inactivity_window(upto, as_of=as_of).days)
+        try:
+            days = int(suggest_inactivity_window(upto, as_of=as_of).days)
+        except DataError:  # no repeat purchases anywhere: each report says so in its section
+            days = None
     return {
         "freq": bridge,
         "cohort_freq": cohort,
-        "inactivity_days": int(days),
+        "inactivity_days": None if days is None else int(days),
         "source": {"freq": "config" if freq else "data",
                    "inactivity_days": "data" if inactivity_days is None else "config"},
     }  # fmt: skip
