@@ -18,6 +18,7 @@ The canonical transaction table is documented in :mod:`kamresearch.schema`.
 from . import churn, cohorts, datasets, engine, keyaccounts, narrative, pareto, plotting, schema
 from .datasets import load_sample, simulate
 from .engine import facts
+from .engine.scan import scan_transactions
 from .errors import ConfigError, DataError, DataWarning, InsufficientDataWarning, KamError
 from .io import PRESETS, quality_summary, read_transactions
 
@@ -25,6 +26,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "read_transactions",
+    "scan_transactions",
     "quality_summary",
     "PRESETS",
     "load_sample",

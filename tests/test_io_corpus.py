@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from kamresearch.engine.scan import scan_transactions
 from kamresearch.errors import DataError, DataWarning
 from kamresearch.io import read_transactions
 from kamresearch.schema import check_transactions
@@ -35,8 +36,14 @@ TABLE = BAD / "EXPECTED.csv"
 with TABLE.open(encoding="utf-8", newline="") as _f:
     EXPECTED = {row["file"]: row for row in csv.DictReader(_f)}
 
+
+def _scan(path, **options) -> pd.DataFrame:
+    """The engine's scan, materialised (its quality summary kept) to be checked alike."""
+    return scan_transactions(path, **options).to_pandas()
+
+
 #: Readers walked over the corpus: name -> callable(path) -> DataFrame.
-READERS = {"read_transactions": read_transactions}
+READERS = {"read_transactions": read_transactions, "scan_transactions": _scan}
 
 
 def test_every_file_has_an_expected_outcome():

@@ -29,6 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kamresearch.engine.scan import scan_transactions
 from kamresearch.errors import ConfigError, DataError
 from kamresearch.io import read_transactions
 from kamresearch.schema import check_transactions
@@ -49,8 +50,13 @@ def _examples(n: int):
     return settings(base, max_examples=n if PROFILE == "ci" else 20 * n)
 
 
+def _scan(source, **options) -> pd.DataFrame:
+    """The engine's scan (DuckDB for Parquet files and DataFrames), materialised."""
+    return scan_transactions(source, **options).to_pandas()
+
+
 #: Readers held to the promise: name -> callable(source, **options) -> DataFrame.
-READERS = {"read_transactions": read_transactions}
+READERS = {"read_transactions": read_transactions, "scan_transactions": _scan}
 
 
 def holds_promise(reader, source, **options):

@@ -46,6 +46,9 @@ class LazyTable:
     source: str = "<table>"
     engine: str = "duckdb"
     attrs: dict = field(default_factory=dict)
+    #: The same lines with a hidden ``__row__`` column numbering them in source order
+    #: (for :meth:`to_pandas`); None when the order is unknown.
+    ordered: object = field(default=None, repr=False)
 
     @property
     def columns(self) -> list[str]:
@@ -89,6 +92,39 @@ class LazyTable:
         else:
             backend.create_table(name, arrow)
         return cls(backend.table(name), source, engine, dict(df.attrs))
+
+    def to_pandas(self):
+        """All the lines as the canonical DataFrame (what ``read_transactions`` returns).
+
+        Materialises every line: for small data, checks and tests; the analyses ask
+        the engine for reductions instead.
+
+        Returns
+        -------
+        DataFrame
+            The columns of :attr:`expr` in source order (when known), ids and regions
+            as text (object), ``date`` datetime64[ns], numbers float64;
+            ``attrs["quality"]`` a copy of this table's.
+        """
+        import copy
+
+        from ..schema import CANONICAL
+
+        if self.ordered is not None:
+            expr = self.ordered.order_by("__row__").drop("__row__")
+        else:
+            expr = self.expr
+        df = expr.to_pandas().reset_index(drop=True)
+        numbers = ("amount", "quantity", "unit_price")
+        for c in df.columns:
+            if c == "date":
+                df[c] = df[c].astype("datetime64[ns]")
+            elif c in numbers:
+                df[c] = df[c].astype("float64")
+            elif c in CANONICAL:
+                df[c] = df[c].astype(object).where(df[c].notna(), None)
+        df.attrs = copy.deepcopy(self.attrs)
+        return df
 
     def __repr__(self) -> str:
         return f"LazyTable({self.source!r}, engine={self.engine!r}, columns={self.columns})"

@@ -34,7 +34,15 @@ import pandas as pd
 
 from ..errors import ConfigError
 
-__all__ = ["GAP_DAYS", "OUTLYING_SHARE", "PLACEHOLDERS", "outlying", "split_offsets", "in_zone"]
+__all__ = [
+    "GAP_DAYS",
+    "OUTLYING_SHARE",
+    "PLACEHOLDERS",
+    "outlying",
+    "outlying_days",
+    "split_offsets",
+    "in_zone",
+]
 
 #: Days between two consecutive distinct dates that split the data into parts.
 GAP_DAYS = 366
@@ -123,21 +131,34 @@ def outlying(d: np.ndarray, keep: np.ndarray) -> np.ndarray:
     lo = day.min()
     counts = np.bincount(day - lo)  # at most ~213,000 days (the datetime64[ns] range)
     present = np.flatnonzero(counts)
-    part = np.concatenate([[0], np.cumsum(np.diff(present) > GAP_DAYS)])
-    lines = np.bincount(part, weights=counts[present])
-    main = int(np.argmax(lines))
-    odd = (lines <= OUTLYING_SHARE * len(idx)) & (np.arange(len(lines)) != main)
-    placeholder = np.isin(
-        present + lo,
-        [p.to_datetime64().astype("datetime64[D]").astype(np.int64) for p in PLACEHOLDERS],
-    )
-    flag = odd[part] | (placeholder & (part != main))
+    flag = outlying_days(present + lo, counts[present])
     if not flag.any():
         return mask
     flagged_day = np.zeros(len(counts), bool)
     flagged_day[present[flag]] = True
     mask[idx] = flagged_day[day - lo]
     return mask
+
+
+def outlying_days(days: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Which days are outlying (module docstring), from the lines per day.
+
+    ``days``: the distinct days with lines, ascending, as days since 1970-01-01;
+    ``counts``: the lines on each. The rule of :func:`outlying`, for callers (the
+    engine) that count lines per day without holding the lines.
+    """
+    days, counts = np.asarray(days, np.int64), np.asarray(counts, float)
+    if counts.sum() < 2:
+        return np.zeros(len(days), bool)
+    part = np.concatenate([[0], np.cumsum(np.diff(days) > GAP_DAYS)])
+    lines = np.bincount(part, weights=counts)
+    main = int(np.argmax(lines))
+    odd = (lines <= OUTLYING_SHARE * counts.sum()) & (np.arange(len(lines)) != main)
+    placeholder = np.isin(
+        days,
+        [p.to_datetime64().astype("datetime64[D]").astype(np.int64) for p in PLACEHOLDERS],
+    )
+    return odd[part] | (placeholder & (part != main))
 
 
 def main_span(d: np.ndarray, keep: np.ndarray) -> tuple[pd.Timestamp, pd.Timestamp]:

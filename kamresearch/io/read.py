@@ -175,6 +175,25 @@ from .dates import check_zone, main_span, outlying
 from .excel_errors import EXCEL_ERRORS, error_cells
 from .files import _load, _Raw, _warn
 from .ledger import amount_unit, closing_rows, return_marks, similar_names, total_rows
+from .messages import (
+    EXCEL_ERROR,
+    EXCEL_ERROR_EMPTY,
+    EXCEL_ERROR_FIX,
+    OUTLYING_FIX,
+    SCIENTIFIC_ID,
+    big_product,
+    boolean_numbers,
+    duplicates_warning,
+    empty_value,
+    fail_rows,
+    future_warning,
+    no_line_left,
+    not_a_value,
+    outlying_error,
+    outlying_what,
+    plain,
+    similar_names_warning,
+)
 from .sheets import SHEET_COLUMN
 from .summary import describe_quality, quality_summary
 from .values import (
@@ -357,25 +376,12 @@ def _boundary_errors() -> tuple:
     return tuple(errors)
 
 
-def _plain(value):
-    """A cell value as a user would recognise it in the message (no numpy reprs)."""
-    if isinstance(value, str | list | dict):
-        return value
-    if pd.isna(value):
-        return ""
-    return value.item() if isinstance(value, np.generic) else value
+_plain = plain
 
 
 def _fail(src, column, what, values, rows, mask, fix):
     idx = np.flatnonzero(mask)
-    values = [_plain(values[i]) for i in idx[:5]]
-    raise DataError(
-        f"{len(idx):,} line(s) with {what} in column {column!r}",
-        source=src,
-        column=column,
-        rows=list(zip([rows[i] for i in idx[:5]], values, strict=True)),
-        fix=fix,
-    )
+    fail_rows(src, column, what, len(idx), [(rows[i], values[i]) for i in idx[:5]], fix)
 
 
 def _date_families(fam, rows, values, src) -> list[str]:
@@ -438,17 +444,8 @@ def _id_column(sub, cols, key, rows, src, info, unify):
 
     ids, sci, _ = _by_unique(sub[column], parse)
     if sci.any():
-        _fail(
-            src,
-            column,
-            "an id in scientific notation (Excel rounds long numbers such as "
-            "123456789012 to 1.23457E+11, so different ids become one)",
-            sub[column].to_numpy(),
-            rows,
-            sci,
-            "in Excel, format the id column as Text before entering or pasting the ids, "
-            "or export it from the source system as text (the digits are lost in this file)",
-        )
+        what, fix = SCIENTIFIC_ID
+        _fail(src, column, what, sub[column].to_numpy(), rows, sci, fix)
     if unify is not None:
         _report_variants(found, key, column, src, info, unify)
     return ids
@@ -535,23 +532,16 @@ def _outlying_dates(d, keep, rows, values, src, info, how):
         return odd
     first, last = main_span(d, keep & ~odd)
     days = sorted({str(pd.Timestamp(v).date()) for v in d[odd][:1000]})
-    what = (
-        f"{n:,} line(s) dated far from all the others ({', '.join(days[:5])}"
-        f"{' ...' if len(days) > 5 else ''}; the other lines run from {first.date()} to "
-        f"{last.date()}): typing errors or placeholder dates"
-    )
+    what = outlying_what(n, days, first, last)
     if how == "raise":
         _fail(
             src,
             values.name,
-            f"an outlying date ({', '.join(days[:5])}; the other lines run from {first.date()} "
-            f"to {last.date()}): typing errors or placeholder dates such as 1900-01-01",
+            outlying_error(days, first, last),
             values.to_numpy(),
             rows,
             odd,
-            "correct these dates; or pass outlying_dates='drop' (kamresearch validate "
-            "--outlying-dates drop) to leave these lines out, counted, or "
-            "outlying_dates='keep' if the dates are real",
+            OUTLYING_FIX,
         )
     verb = "left out (outlying_dates='drop')" if how == "drop" else "kept (outlying_dates='keep')"
     _warn(info, f"{what}; {verb}", src)
@@ -582,19 +572,8 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.D
         frame, rows = frame[~dup], rows[~dup]
         share, no_invoice = dup.mean(), not cols.get("invoice_id")
         if no_invoice or share >= 0.01:
-            why = (
-                "without an invoice column, identical lines may be real repeat purchases"
-                if no_invoice
-                else "that is many for an export"
-            )
             first = raw.rows[~totals][dup][0] if totals.any() else raw.rows[dup][0]
-            _warn(
-                info,
-                f"{int(dup.sum()):,} exact duplicate line(s) dropped ({share:.1%} of the "
-                f"lines, e.g. row {first}); {why}: pass keep_duplicates=True "
-                "(kamresearch report --keep-duplicates) to keep them",
-                src,
-            )
+            _warn(info, duplicates_warning(int(dup.sum()), share, first, no_invoice), src)
     remark = opts["returns_from"] if isinstance(opts["returns_from"], str) else None
     if remark is not None and remark not in frame.columns:
         raise ConfigError(
@@ -619,30 +598,14 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.D
                 _fail(
                     src,
                     column,
-                    "an Excel error value (a formula that failed, such as #DIV/0! or #N/A)",
+                    EXCEL_ERROR,
                     sub[column].to_numpy(),
                     rows,
                     np.isin(np.arange(len(sub)), idx[errors]),
-                    "correct the formulas in the workbook (or replace the errors by values) "
-                    "and export the file again",
+                    EXCEL_ERROR_FIX,
                 )
-            kind = "date" if key == "date" else "number"
-            example = (
-                "a date such as 2021-04-03 (years 1678 to 2261)"
-                if key == "date"
-                else "a number such as 1234.50 (text, true/false, inf and values beyond "
-                f"±{MAX_NUMBER:.0e} are refused)"
-            )
-            _fail(
-                src,
-                column,
-                f"a value that is not a {kind}",
-                sub[column].to_numpy(),
-                rows,
-                bad & keep,
-                f"correct these cells to {example} (or map {key} to another "
-                "column with mapping={...})",
-            )
+            what, fix = not_a_value(key, column)
+            _fail(src, column, what, sub[column].to_numpy(), rows, bad & keep, fix)
         if required and (missing & keep).any() and info.get("format") == "excel":
             errors = error_cells(
                 raw.data, info.get("sheets_read") or [], info.get("header_row") or 1, column
@@ -652,24 +615,15 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.D
                 _fail(
                     src,
                     column,
-                    "an Excel error value (a formula that failed, such as #DIV/0! or #N/A; "
-                    "read as an empty cell)",
+                    EXCEL_ERROR_EMPTY,
                     np.array([errors.get(r, "") for r in rows], dtype=object),
                     rows,
                     hit,
-                    "correct the formulas in the workbook (or replace the errors by values) "
-                    "and export the file again",
+                    EXCEL_ERROR_FIX,
                 )
         if required and (missing & keep).any():
-            _fail(
-                src,
-                column,
-                f"an empty {key}",
-                sub[column].to_numpy(),
-                rows,
-                missing & keep,
-                f"fill the empty {key} cells, or remove these lines",
-            )
+            what, fix = empty_value(key)
+            _fail(src, column, what, sub[column].to_numpy(), rows, missing & keep, fix)
 
     numeric = [cols[k] for k in _NUMBERS if cols.get(k)] + ([notes["tax"]] if notes["tax"] else [])
     decimal = _decimal(sub, numeric, info.get("delimiter"), src, opts["decimal"])
@@ -677,13 +631,8 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.D
         info["decimal"] = None  # typed numbers: no decimal separator involved
     for key in ("quantity", "unit_price", "amount"):
         if cols.get(key) and sub[cols[key]].dtype == bool:
-            raise DataError(
-                f"column {cols[key]!r} ({key}) holds true/false values, not numbers",
-                source=src,
-                column=cols[key],
-                rows=list(zip(rows[:3], sub[cols[key]].to_numpy()[:3].tolist(), strict=True)),
-                fix=f"map {key} to the column with the numbers: mapping={{{key!r}: ...}}",
-            )
+            examples = zip(rows[:3], sub[cols[key]].to_numpy()[:3].tolist(), strict=True)
+            raise boolean_numbers(key, cols[key], src, examples)
         if cols.get(key):
             v, bad, _ = _by_unique(sub[cols[key]], lambda u: _numbers(u, decimal))
             check(key, v, bad, key == "amount")
@@ -701,15 +650,9 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.D
             out["amount"] = out["quantity"] * out["unit_price"]
         big = ~(np.abs(out["amount"]) <= MAX_NUMBER) & keep
         if big.any():
-            _fail(
-                src,
-                f"{cols['quantity']} * {cols['unit_price']}",
-                f"an amount (quantity * unit price) beyond ±{MAX_NUMBER:.0e}",
-                out["amount"],
-                rows,
-                big,
-                "correct the quantity or unit price of these lines",
-            )
+            what, fix = big_product()
+            column = f"{cols['quantity']} * {cols['unit_price']}"
+            _fail(src, column, what, out["amount"], rows, big, fix)
     money = cols["amount"] or cols["unit_price"]
     unit, factor, unit_from = amount_unit(opts["unit"], money, info.get("titles"))
     if factor != 1:
@@ -770,37 +713,19 @@ def _canonical(raw: _Raw, mapping, keep_duplicates, dayfirst, src, opts) -> pd.D
         out[key] = _by_unique(s, _text)[0] if s.dtype == object else s.to_numpy()
     tx = pd.DataFrame({k: out[k][keep] for k in [*(k for k in _ORDER if k in out), *extras]})
     if tx.empty:
-        raise DataError(
-            f"no line left: all {len(sub):,} lines lack a customer id",
-            source=src,
-            column=cols["customer_id"],
-            fix="map customer_id to the column that "
-            "holds the customer: mapping={'customer_id': ...}",
-        )
+        raise no_line_left(len(sub), src, cols["customer_id"])
     tx = tx.astype(
         {k: ("float64" if k in _NUMBERS else object) for k in _ORDER if k in tx and k != "date"}
     ).astype({"date": "datetime64[ns]"})
     today = _today()
     future = (tx["date"] >= today + pd.Timedelta(days=1)).to_numpy()
     if future.any():
-        _warn(
-            info,
-            f"{int(future.sum()):,} line(s) dated after today ({today.date()}), e.g. "
-            f"{tx['date'][future].iloc[0]}",
-            src,
-        )
+        _warn(info, future_warning(int(future.sum()), today, tx["date"][future].iloc[0]), src)
     similar = []
     if notes["customer_from"] == "name":
         similar = similar_names(tx["customer_id"])
         if similar:
-            shown = "; ".join(" / ".join(g) for g in similar[:5])
-            _warn(
-                info,
-                f"{len(similar)} group(s) of customer names look like one company written two "
-                f"ways (the names are the ids, as there is no customer code column): {shown}; "
-                "unify them in the file, or map customer_id to a code column",
-                src,
-            )
+            _warn(info, similar_names_warning(similar), src)
     total_amount = 0.0
     if totals.any() and money in total_frame:
         total_amount = float(

@@ -16,8 +16,9 @@ from ..errors import DataError
 __all__ = ["quality_summary", "describe_quality"]
 
 
-def quality_summary(tx: pd.DataFrame) -> pd.DataFrame:
-    """The data-quality summary of a table read by :func:`read_transactions`.
+def quality_summary(tx) -> pd.DataFrame:
+    """The data-quality summary of a table read by :func:`read_transactions`
+    (a DataFrame) or :func:`kamresearch.scan_transactions` (a LazyTable).
 
     Returns
     -------
@@ -31,7 +32,7 @@ def quality_summary(tx: pd.DataFrame) -> pd.DataFrame:
     DataError
         When ``tx`` carries no quality summary.
     """
-    q = _q(tx if isinstance(tx, pd.DataFrame) else None)
+    q = _q(tx if hasattr(tx, "attrs") else None)
     items = []
     for key, value in q.items():
         if key == "columns":
@@ -58,7 +59,8 @@ def _show(value) -> str:
 
 
 def _q(tx_or_q) -> dict:
-    q = tx_or_q.attrs.get("quality") if isinstance(tx_or_q, pd.DataFrame) else tx_or_q
+    # a DataFrame or the engine's LazyTable (both carry attrs), or the summary itself
+    q = tx_or_q.attrs.get("quality") if hasattr(tx_or_q, "attrs") else tx_or_q
     if not isinstance(q, dict) or not q:
         raise DataError(
             "this table has no quality summary (attrs['quality'])",

@@ -1,0 +1,421 @@
+"""Validation in the engine: raw scanned columns -> canonical lines and a quality summary.
+
+Part of :func:`kamresearch.scan_transactions`. The rules are those of
+:func:`kamresearch.read_transactions` (see :mod:`kamresearch.io.read`), applied as
+Ibis expressions: each rule is a count over the lines, and only when a count is not
+zero are a few example rows fetched for the message (phrased by
+:mod:`kamresearch.io.messages`, so the :class:`~kamresearch.DataError` is the
+reader's). Columns are chosen by :func:`kamresearch.io.columns.resolve` from the
+header names, exactly as the reader does.
+
+The engine takes typed columns: dates as timestamps or dates, numbers as numbers,
+ids and regions as text or numbers. A source that needs the reader's decisions on
+text -- dates or numbers written as text (date order, decimal separator), zoned
+timestamps, ledger rules (total rows, a remark column marking returns, a tax column,
+two columns for one role) -- raises :class:`NeedsReader`, and the caller reads it
+with :func:`kamresearch.read_transactions` instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from ..errors import DataError
+from ..io import read as _read
+from ..io.columns import ORDER, remark_column, resolve
+from ..io.dates import outlying_days
+from ..io.ledger import _TOTAL, amount_unit, similar_names
+from ..io.messages import (
+    OUTLYING_FIX,
+    SCIENTIFIC_ID,
+    big_product,
+    boolean_numbers,
+    duplicates_warning,
+    empty_value,
+    fail_rows,
+    future_warning,
+    no_line_left,
+    not_a_value,
+    outlying_error,
+    outlying_what,
+    similar_names_warning,
+)
+from ..io.raw import _header, _warn
+from ..io.values import _SCIENTIFIC, MAX_NUMBER
+
+__all__ = ["ROW", "NeedsReader", "Raw", "canonical"]
+
+#: The hidden column that numbers the source lines (their order, and the row labels
+#: of messages); never part of the canonical columns.
+ROW = "__row__"
+_NUMBERS = ("quantity", "unit_price", "amount")
+_IDS = ("customer_id", "invoice_id", "product_id")
+
+
+class NeedsReader(Exception):
+    """The source needs :func:`kamresearch.read_transactions`' decisions (the reason)."""
+
+
+class Raw:
+    """A scanned source: its columns (plus :data:`ROW`) as an Ibis table.
+
+    ``label`` turns :data:`ROW` values into the row labels of messages; ``info``
+    starts the quality summary (``format``, ``sha256``).
+    """
+
+    def __init__(self, table, info, label):
+        self.table, self.info, self.label = table, info, label
+
+
+def _ibis():
+    import ibis
+
+    return ibis
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _text(col, dtype, *, ids):
+    """A column as stripped text (NULL when empty), as :func:`kamresearch.io.values._text`."""
+    ibis = _ibis()
+    if dtype.is_string():
+        t = col.strip()
+        if ids:  # 13085.0 -> 13085
+            t = t.re_search(r"^[+-]?\d+\.0+$").ifelse(t.re_extract(r"^([+-]?\d+)\.0+$", 1), t)
+        return t.nullif("")
+    if dtype.is_integer():
+        return col.cast("string")
+    if dtype.is_floating() or dtype.is_decimal():
+        v = col.cast("float64")
+        v = v.isnan().ifelse(ibis.null("float64"), v)
+        whole = ((v % 1.0) == 0) & (v.abs() < 2.0**63)
+        return whole.ifelse(v.cast("int64").cast("string"), v.cast("string"))
+    raise NeedsReader(f"a text column holds {dtype}")
+
+
+def _number(col, dtype):
+    """(value, not-a-number mask) of a typed number column, as :func:`.values._numbers`."""
+    ibis = _ibis()
+    v = col.cast("float64")
+    if dtype.is_floating():
+        nan = v.isnan().fill_null(False)
+        inf = v.isinf().fill_null(False)
+        v = nan.ifelse(ibis.null("float64"), v)
+        return v, inf | (v.abs() > MAX_NUMBER).fill_null(False)
+    return v, (v.abs() > MAX_NUMBER).fill_null(False)
+
+
+def _numeric(dtype) -> bool:
+    return dtype.is_integer() or dtype.is_floating() or dtype.is_decimal()
+
+
+def _check_types(schema_, cols, src):
+    """Raise NeedsReader for a column the engine cannot take as it is."""
+    for key, column in cols.items():
+        if not column:
+            continue
+        dtype = schema_[column]
+        if key == "date":
+            if dtype.is_date() or (dtype.is_timestamp() and dtype.timezone is None):
+                continue
+            raise NeedsReader(f"the dates ({column!r}) are {dtype}")
+        if key in _NUMBERS:
+            if not (_numeric(dtype) or dtype.is_boolean()):
+                raise NeedsReader(f"the numbers of {column!r} are {dtype}")
+        elif key in (*_IDS, "region"):
+            if not (dtype.is_string() or _numeric(dtype)):
+                raise NeedsReader(f"the ids or regions of {column!r} are {dtype}")
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+def canonical(raw: Raw, mapping, opts, src):
+    """(canonical lines with :data:`ROW`, quality summary) of a scanned source.
+
+    ``opts``: the reading options of :func:`kamresearch.read_transactions`
+    (``keep_duplicates``, ``unit``, ``basis``, ``returns_from``, ``unify_ids``,
+    ``unify_regions``, ``outlying_dates``) and ``today``.
+    """
+    ibis = _ibis()
+    t, info = raw.table, raw.info
+    names = [c for c in t.columns if c != ROW]
+    _header(names, src)
+    cols = resolve(names, mapping, src, (), basis=opts["basis"])
+    notes = cols.notes
+    if notes["tax"] or any(notes["rivals"].values()):
+        raise NeedsReader("two columns could serve one role, or a tax column")
+    if opts["returns_from"] or remark_column([c for c in names if c not in cols.values()]):
+        raise NeedsReader("a remark column may mark returns")
+    sch = t.schema()
+    _check_types(sch, cols, src)
+    texts = [c for c in names if sch[c].is_string()]
+    total = ibis.literal(False)
+    for c in texts:
+        total = total | t[c].strip().re_search("(?i)" + _TOTAL.pattern).fill_null(False)
+    first = t.aggregate(n=t.count(), totals=total.cast("int64").sum()).to_pyarrow().to_pylist()[0]
+    if not first["n"]:
+        raise DataError("the data has no lines", source=src, fix="pass a table with lines")
+    if first["totals"]:
+        raise NeedsReader("total rows (合计, Total ...) to exclude")
+    info["lines_read"] = n_read = first["n"]
+    keep_dup = opts["keep_duplicates"]
+    d = t if keep_dup else t.group_by(names).aggregate(**{ROW: t[ROW].min()})
+    n_d = n_read if keep_dup else d.count().to_pyarrow().as_py()
+    n_dup = n_read - n_d
+    if n_dup and (not cols.get("invoice_id") or n_dup / n_read >= 0.01):
+        row = t.filter(~t[ROW].isin(d[ROW]))[ROW].min().to_pyarrow().as_py()
+        message = duplicates_warning(
+            n_dup, n_dup / n_read, raw.label([row])[0], not cols.get("invoice_id")
+        )
+        _warn(info, message, src)
+
+    def examples(cond, column, n=5):
+        got = d.filter(cond).order_by(ROW).select(ROW, __value__=d[column]).limit(n)
+        got = got.to_pyarrow().to_pydict()
+        return list(zip(raw.label(got[ROW]), got["__value__"], strict=True))
+
+    # the reader's order: customer ids, then quantity, unit price, amount, then dates
+    out, sci = {}, {}
+    for key in _IDS:
+        if cols.get(key):
+            out[key] = _text(d[cols[key]], sch[cols[key]], ids=True)
+            if sch[cols[key]].is_string():
+                sci[key] = out[key].re_search(_SCIENTIFIC).fill_null(False)
+    keep = out["customer_id"].notnull()
+    bad = {}
+    for key in _NUMBERS:
+        if cols.get(key) and not sch[cols[key]].is_boolean():
+            out[key], bad[key] = _number(d[cols[key]], sch[cols[key]])
+    typed = all(k in bad for k in _NUMBERS if cols.get(k))
+    if typed:
+        amount = out["amount"] if cols["amount"] else out["quantity"] * out["unit_price"]
+    date = d[cols["date"]].cast("timestamp")
+    conds = {f"sci_{k}": v for k, v in sci.items()}
+    conds.update({f"bad_{k}": v & keep for k, v in bad.items()})
+    if "amount" in bad:
+        conds["empty_amount"] = out["amount"].isnull() & ~bad["amount"] & keep
+    if typed and not cols["amount"]:
+        for key in ("quantity", "unit_price"):
+            conds[f"empty_{key}"] = out[key].isnull() & ~bad[key] & keep
+        conds["big"] = ~(amount.abs() <= MAX_NUMBER).fill_null(True) & keep
+    conds["empty_date"] = date.isnull() & keep
+    conds["no_id"] = ~keep
+    counts = _counts(d, conds)
+
+    def stop(cond, column, what, fix):
+        fail_rows(src, column, what, counts[cond], examples(conds[cond], column), fix)
+
+    if counts.get("sci_customer_id"):
+        stop("sci_customer_id", cols["customer_id"], *SCIENTIFIC_ID)
+    mapping = _customer_variants(d, out["customer_id"], cols, src, info, opts["unify_ids"])
+    if opts["unify_ids"] and mapping:
+        out["customer_id"] = out["customer_id"].substitute(mapping)
+    for key in _NUMBERS:
+        column = cols.get(key)
+        if column and sch[column].is_boolean():
+            head = d.order_by(ROW).select(ROW, __value__=d[column]).limit(3)
+            head = head.to_pyarrow().to_pydict()
+            rows = zip(raw.label(head[ROW]), head["__value__"], strict=True)
+            raise boolean_numbers(key, column, src, rows)
+        if counts.get(f"bad_{key}"):
+            stop(f"bad_{key}", column, *not_a_value(key, column))
+    if counts.get("empty_amount"):
+        stop("empty_amount", cols["amount"], *empty_value("amount"))
+    for key in ("quantity", "unit_price"):
+        if counts.get(f"empty_{key}"):
+            stop(f"empty_{key}", cols[key], *empty_value(key))
+    if counts.get("big"):
+        what, fix = big_product()
+        column = f"{cols['quantity']} * {cols['unit_price']}"
+        got = d.filter(conds["big"]).order_by(ROW).select(ROW, __value__=amount).limit(5)
+        got = got.to_pyarrow().to_pydict()
+        rows = zip(raw.label(got[ROW]), got["__value__"], strict=True)
+        fail_rows(src, column, what, counts["big"], rows, fix)
+    money = cols["amount"] or cols["unit_price"]
+    unit, factor, unit_from = amount_unit(opts["unit"], money, None)
+    if factor != 1:
+        amount = amount * factor
+    if counts.get("empty_date"):
+        stop("empty_date", cols["date"], *empty_value("date"))
+    info["time_zone"] = None
+    odd = _outlying(d, date, keep, cols["date"], src, info, opts["outlying_dates"], examples)
+    if odd is not None:
+        keep = keep & ~odd
+    # regions
+    if cols.get("region"):
+        region = _text(d[cols["region"]], sch[cols["region"]], ids=False)
+        region = _regions(d, region, cols["region"], src, info, opts["unify_regions"])
+    else:
+        region = ibis.literal(schema.ALL_REGIONS)
+        info["lines_without_region"] = info["region_variants"] = 0
+    for key in ("invoice_id", "product_id"):
+        if counts.get(f"sci_{key}"):
+            stop(f"sci_{key}", cols[key], *SCIENTIFIC_ID)
+    extras = [k for k in cols if k not in ORDER and cols[k]]
+    for key in extras:
+        c = d[cols[key]]
+        out[key] = _text(c, sch[cols[key]], ids=False) if sch[cols[key]].is_string() else c
+    out["amount"], out["date"], out["region"] = amount, date, region
+    order = [*(k for k in ORDER if k in out), *extras]
+    lines = d.filter(keep).select(**{k: out[k] for k in order}, **{ROW: d[ROW]})
+    summary = _summary(lines, opts["today"], region_blank=info.pop("_blank_label", None))
+    if counts["no_id"]:
+        lost = (~keep).ifelse(amount, 0.0).sum().to_pyarrow().as_py()
+    gone = {"n": counts["no_id"], "revenue": lost if counts["no_id"] else 0.0}
+    if not summary["lines"]:
+        raise no_line_left(n_d, src, cols["customer_id"])
+    if summary["future_dates"]:
+        f = lines.filter(lines.date >= ibis.literal(opts["today"] + pd.Timedelta(days=1)))
+        when = f.order_by(ROW).select("date").limit(1).to_pyarrow().to_pylist()[0]["date"]
+        _warn(info, future_warning(summary["future_dates"], opts["today"], pd.Timestamp(when)), src)
+    similar = []
+    if notes["customer_from"] == "name":
+        names_ = lines.group_by("customer_id").aggregate(first=lines[ROW].min()).order_by("first")
+        similar = similar_names(names_.customer_id.to_pyarrow().to_pylist())
+        if similar:
+            _warn(info, similar_names_warning(similar), src)
+    info.update(
+        total_rows=0,
+        total_rows_amount=0.0,
+        total_example=None,
+        duplicates_dropped=n_dup,
+        lines_without_customer=gone["n"],
+        revenue_without_customer=float(gone["revenue"] or 0.0),
+        **{k: v for k, v in summary.items()},
+        returns_flagged=0,
+        returns_from=None,
+        customer_from=notes["customer_from"],
+        likely_duplicate_names=[" / ".join(g) for g in similar],
+        today=opts["today"],
+        decimal=None,
+        date_order="typed",
+        amount_from="column" if cols["amount"] else "quantity * unit_price",
+        amount_basis=notes["amount_basis"],
+        unit=unit,
+        unit_factor=factor,
+        unit_from=unit_from,
+        unify_ids=bool(opts["unify_ids"]),
+        unify_regions=bool(opts["unify_regions"]),
+        columns={k: cols[k] for k in [*ORDER, *extras] if cols.get(k)},
+        column_choices=notes["choices"],
+        keep_duplicates=bool(keep_dup),
+    )
+    info.setdefault("warnings", [])
+    quality = {"source": src, **{k: info.get(k) for k in _read._KEYS}}
+    return lines, quality
+
+
+def _counts(d, conds) -> dict:
+    """How many lines meet each condition, in one pass."""
+    if not conds:
+        return {}
+    got = d.aggregate(**{k: v.cast("int64").sum() for k, v in conds.items()})
+    return {k: int(v or 0) for k, v in got.to_pyarrow().to_pylist()[0].items()}
+
+
+def _customer_variants(d, ids, cols, src, info, unify):
+    """Customer ids differing only in case or leading zeros: counted in the engine,
+    only the ids of such groups fetched, then named as the reader does."""
+    key = ids.re_search(r"^\d+$").ifelse(
+        ids.re_replace(r"^0+", "").nullif("").fill_null("0"), ids.lower()
+    )
+    pairs = d.select(id=ids, key=key).filter(lambda s: s.id.notnull()).distinct()
+    groups = pairs.group_by("key").aggregate(n=pairs.count()).filter(lambda g: g.n > 1)
+    hit = pairs.filter(pairs.key.isin(groups.key)).id.to_pyarrow().to_pylist()
+    found = {}
+    _read._unify(np.array(sorted(hit), dtype=object), found, digits=True, merge=False)
+    _read._report_variants(found, "customer_id", cols["customer_id"], src, info, unify)
+    return found.get("mapping") or {}
+
+
+def _regions(d, region, column, src, info, unify):
+    """Region text: case variants counted (merged with ``unify``), blank cells labelled."""
+    ibis = _ibis()
+    distinct = d.select(r=region).distinct().r.to_pyarrow().to_pylist()
+    values = np.array([r for r in distinct if r is not None], dtype=object)
+    found = {}
+    merged = _read._unify(values, found, digits=False, merge=unify)
+    _read._report_variants(found, "region", column, src, info, unify)
+    mapping = found.get("mapping") or {}
+    if unify and mapping:
+        region = region.substitute(mapping)
+        values = merged
+    label = schema.blank_region_label(pd.unique(values)) if None in distinct else None
+    info["_blank_label"] = label
+    return region.fill_null(ibis.literal(label)) if label is not None else region
+
+
+def _summary(lines, today, region_blank=None) -> dict:
+    ibis = _ibis()
+    a, day = lines.amount, lines.date
+    later = ibis.literal(today + pd.Timedelta(days=1))
+    blank = lines.region == (region_blank if region_blank is not None else "")
+    got = (
+        lines.aggregate(
+            lines=lines.count(),
+            net_revenue=a.sum(),
+            returns=(a < 0).cast("int64").sum(),
+            returns_amount=(a < 0).ifelse(a, 0.0).sum(),
+            zero_amount_lines=(a == 0).cast("int64").sum(),
+            customers=lines.customer_id.nunique(),
+            regions=lines.region.nunique(),
+            lines_without_region=blank.cast("int64").sum(),
+            date_min=day.min(),
+            date_max=day.max(),
+            future_dates=(day >= later).cast("int64").sum(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    out = {
+        k: int(v or 0)
+        for k, v in got.items()
+        if k not in ("net_revenue", "returns_amount", "date_min", "date_max")
+    }
+    out.update(
+        net_revenue=float(got["net_revenue"] or 0.0),
+        returns_amount=float(got["returns_amount"] or 0.0),
+        date_min=pd.Timestamp(got["date_min"]) if got["date_min"] is not None else None,
+        date_max=pd.Timestamp(got["date_max"]) if got["date_max"] is not None else None,
+    )
+    return out
+
+
+def _outlying(d, date, keep, column, src, info, how, examples):
+    """Lines dated far from all the others (:mod:`kamresearch.io.dates`), from the lines
+    per day: error, drop or keep (the reader's rule and words). The mask, or None."""
+    from ..errors import ConfigError
+
+    if how not in ("raise", "drop", "keep"):
+        raise ConfigError(f"outlying_dates must be 'raise', 'drop' or 'keep', got {how!r}")
+    ok = keep & date.notnull()
+    per = d.filter(ok).select(day=date.date()).group_by("day").aggregate(n=lambda s: s.count())
+    per = per.order_by("day").to_pyarrow().to_pydict()
+    days = np.array(per["day"], dtype="datetime64[D]")
+    counts = np.asarray(per["n"], float)
+    flag = outlying_days(days.astype(np.int64), counts) if len(days) else np.zeros(0, bool)
+    n = int(counts[flag].sum())
+    info["outlying_dates"] = n
+    info["outlying_dates_dropped"] = n if how == "drop" else 0
+    if not n:
+        return None
+    odd_days = [str(x) for x in days[flag]]
+    first, last = pd.Timestamp(days[~flag].min()), pd.Timestamp(days[~flag].max())
+    odd = date.date().isin([pd.Timestamp(x).date() for x in odd_days]) & keep
+    if how == "raise":
+        fail_rows(
+            src,
+            column,
+            outlying_error(odd_days, first, last),
+            n,
+            examples(odd, column),
+            OUTLYING_FIX,
+        )
+    what = outlying_what(n, odd_days, first, last)
+    verb = "left out (outlying_dates='drop')" if how == "drop" else "kept (outlying_dates='keep')"
+    _warn(info, f"{what}; {verb}", src)
+    return odd if how == "drop" else None
