@@ -575,7 +575,10 @@ def test_plot_retention_heatmap(tiny):
     assert isinstance(ax, Axes)
     texts = [t.get_text() for t in ax.texts]
     assert texts == ["100%", "33%", "67%", "100%", "50%"]  # NaN cell left blank
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["2021 (n=3)", "2022 (n=2)"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "2021 (3 customers)",
+        "2022 (2 customers)",
+    ]
     mr = cohorts.retention_matrix(tiny, freq="Y", metric="revenue", as_of="2023-12-31")
     assert len(cohorts.plot_retention_heatmap(mr, annotate=False).texts) == 0
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
+from ..i18n import _, format_number, label, value_label
 from ..plotting import PALETTE, TIER_COLORS, get_ax, pct_formatter
 
 __all__ = ["plot_survival", "plot_hazard_ratios"]
@@ -72,7 +73,12 @@ def plot_survival(
         c = table[table["group"] == g]
         col = _color(g, i)
         med = summary.at[g, "median_lifetime_days"]
-        lab = f"{g} (median {med:,.0f} d)" if np.isfinite(med) else f"{g} (median not reached)"
+        name = value_label(g)
+        lab = (
+            _("{group} (median {days} days)").format(group=name, days=format_number(med))
+            if np.isfinite(med)
+            else _("{group} (median not reached)").format(group=name)
+        )
         ax.step(c["timeline"], c["survival"], where="post", color=col, lw=1.8, label=lab)
         if ci:
             ax.fill_between(
@@ -81,9 +87,16 @@ def plot_survival(
     ax.set_xlim(0, tmax * 1.02)
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(pct_formatter())
-    ax.set_xlabel("days since first purchase")
-    ax.set_ylabel("share of customers still active")
-    ax.set_title(title or ("Customer survival" + (f" by {curves.by}" if curves.by else "")))
+    ax.set_xlabel(_("days since first purchase"))
+    ax.set_ylabel(_("share of customers still active"))
+    ax.set_title(
+        title
+        or (
+            _("Customer survival by {by}").format(by=label(curves.by))
+            if curves.by
+            else _("Customer survival")
+        )
+    )
     if groups:
         ax.legend(loc="best")
     ticks = np.asarray(xticks if xticks is not None else np.arange(0, tmax + 1, 180), float)
@@ -93,7 +106,7 @@ def plot_survival(
         ax.text(
             0.01,
             0.02,
-            "insufficient data: " + ", ".join(map(str, skipped)),
+            _("insufficient data: {groups}").format(groups=", ".join(map(value_label, skipped))),
             transform=ax.transAxes,
             fontsize=8,
             color="0.4",
@@ -101,17 +114,17 @@ def plot_survival(
     if at_risk and groups:
         # rows at fixed distances (points) below the axis, so any Axes height works
         top, step = 44, 12
-        ax.annotate("At risk", xy=(0, 0), xycoords="axes fraction", xytext=(-6, -top),
+        ax.annotate(_("At risk"), xy=(0, 0), xycoords="axes fraction", xytext=(-6, -top),
                     textcoords="offset points", ha="right", va="center", fontsize=8,
                     fontweight="bold")  # fmt: skip
         for i, g in enumerate(groups):
             c = table[table["group"] == g]
             y = -(top + step * (i + 1))
-            ax.annotate(str(g), xy=(0, 0), xycoords="axes fraction", xytext=(-22, y),
+            ax.annotate(value_label(g), xy=(0, 0), xycoords="axes fraction", xytext=(-22, y),
                         textcoords="offset points", ha="right", va="center", fontsize=8,
                         color=_color(g, i))  # fmt: skip
             for t in ticks:
-                ax.annotate(f"{_at_risk(c, t):,}", xy=(t, 0), xycoords=("data", "axes fraction"),
+                ax.annotate(format_number(_at_risk(c, t)), xy=(t, 0), xycoords=("data", "axes fraction"),
                             xytext=(0, y), textcoords="offset points", ha="center",
                             va="center", fontsize=8, annotation_clip=False)  # fmt: skip
         if new:
@@ -164,15 +177,19 @@ def plot_hazard_ratios(table: pd.DataFrame, *, ax=None, title: str | None = None
     ax.axvline(1.0, color="0.3", lw=1, ls="--")
     ax.set_xscale("log")
     labels = [
-        f"{r.covariate}: {r.level}"
-        + (f" vs {r.baseline}" if r.baseline != "" else "")
+        f"{label(r.covariate)}: {value_label(r.level)}"
+        + (" " + _("vs {level}").format(level=value_label(r.baseline)) if r.baseline != "" else "")
         + ("" if k else " †")
-        + ("" if f else " (no estimate)")
+        + ("" if f else " " + _("(no estimate)"))
         for r, k, f in zip(table.itertuples(index=False), ok, shown, strict=True)
     ]
     ax.set_yticks(y, labels)
     ax.set_ylim(-0.7, len(table) - 0.3)
-    ax.set_xlabel("hazard ratio (log scale; < 1 = longer lifetimes)")
+    ax.set_xlabel(_("hazard ratio (log scale; below 1 = longer lifetimes)"))
     ax.grid(axis="y", visible=False)
-    ax.set_title(title or "Churn hazard ratios" + ("" if ok.all() else " († fails PH check)"))
+    ax.set_title(
+        title
+        or _("Churn hazard ratios")
+        + ("" if ok.all() else " " + _("(†: the proportional-hazards check fails)"))
+    )
     return ax

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import N_, _, format_number, format_period, label, value_label
 from ..plotting import PALETTE, TIER_COLORS, format_money, format_pct, get_ax, money_formatter
 
 __all__ = [
@@ -75,27 +76,36 @@ def plot_retention_heatmap(matrix: pd.DataFrame, *, ax=None, annotate=None, cmap
                 fontsize=7,
                 color="white" if v > 0.6 * vmax else "black",
             )
-    labels = [f"{c} (n={s:,})" for c, s in zip(matrix.index, matrix["cohort_size"], strict=True)]
+    labels = [
+        _("{cohort} ({n} customers)").format(cohort=format_period(c), n=format_number(s))
+        for c, s in zip(matrix.index, matrix["cohort_size"], strict=True)
+    ]
     ax.set_yticks(range(len(matrix)))
     ax.set_yticklabels(labels, fontsize=8)
     step = max(1, len(cols) // 24)
     ax.set_xticks(range(0, len(cols), step))
     ax.set_xticklabels([str(c) for c in cols[::step]])
     metric = matrix.attrs.get("metric", "customers")
-    unit = _UNITS.get(str(matrix.attrs.get("freq", ""))[:1], "periods")
-    ax.set_xlabel(f"{unit} since first purchase")
-    ax.set_ylabel("cohort")
+    unit = _UNITS.get(str(matrix.attrs.get("freq", ""))[:1], _UNITS["P"])
+    ax.set_xlabel(_(unit))
+    ax.set_ylabel(label("cohort"))
     ax.set_title(
-        "Customer retention by cohort"
+        _("Customer retention by cohort")
         if metric == "customers"
-        else "Net revenue retention by cohort"
+        else _("Net revenue retention by cohort")
     )
     cbar = ax.figure.colorbar(im, ax=ax, fraction=0.04, pad=0.02)
     cbar.ax.yaxis.set_major_formatter(_pct_ticks())
     return ax
 
 
-_UNITS = {"M": "months", "Q": "quarters", "Y": "years", "A": "years"}
+_UNITS = {
+    "M": N_("months since first purchase"),
+    "Q": N_("quarters since first purchase"),
+    "Y": N_("years since first purchase"),
+    "A": N_("years since first purchase"),
+    "P": N_("periods since first purchase"),
+}
 
 
 def _pct_ticks():
@@ -152,17 +162,17 @@ def plot_revenue_bridge(bridge: pd.DataFrame, *, period=None, ax=None, currency:
         row = bridge.loc[per]
         period = per
     ax = get_ax(ax)
-    labels, bottoms, heights, colors = ["opening"], [0.0], [row["opening"]], ["#7f7f7f"]
+    labels, bottoms, heights, colors = [label("opening")], [0.0], [row["opening"]], ["#7f7f7f"]
     level = row["opening"]
     for name, sign, color in _STEPS:
         v = float(row[name])
         h = v if sign == "+" else -v
-        labels.append(f"{sign} {name}")
+        labels.append(f"{sign} {label(name)}")
         bottoms.append(level)
         heights.append(h)
         colors.append(color)
         level += h
-    labels.append("closing")
+    labels.append(label("closing"))
     bottoms.append(0.0)
     heights.append(row["closing"])
     colors.append(PALETTE[0])
@@ -186,9 +196,9 @@ def plot_revenue_bridge(bridge: pd.DataFrame, *, period=None, ax=None, currency:
     ax.set_xticklabels(labels, rotation=20)
     ax.yaxis.set_major_formatter(money_formatter(currency))
     ax.axhline(0, color="black", linewidth=0.6)
-    flag = " (partial)" if bool(row.get("partial", False)) else ""
-    ax.set_title(f"Revenue bridge {period}{flag}")
-    ax.set_ylabel("net revenue")
+    flag = " " + _("(partial)") if bool(row.get("partial", False)) else ""
+    ax.set_title(_("Revenue bridge {period}").format(period=format_period(period)) + flag)
+    ax.set_ylabel(_("net revenue"))
     return ax
 
 
@@ -239,17 +249,17 @@ def plot_layer_cake(tx: pd.DataFrame, *, freq: str = "Q", as_of=None, ax=None, c
         x,
         values.T.clip(min=0),
         colors=colors,
-        labels=[str(c) for c in table.columns],
+        labels=[format_period(c) for c in table.columns],
         linewidth=0,
     )
     step = max(1, len(x) // 12)
     ax.set_xticks(x[::step])
-    ax.set_xticklabels([str(p) for p in table.index[::step]], rotation=30)
+    ax.set_xticklabels([format_period(p) for p in table.index[::step]], rotation=30)
     ax.yaxis.set_major_formatter(money_formatter(currency))
-    ax.set_ylabel("net revenue")
-    ax.set_title("Net revenue by acquisition cohort")
+    ax.set_ylabel(_("net revenue"))
+    ax.set_title(_("Net revenue by acquisition cohort"))
     if n <= 16:
-        ax.legend(loc="upper left", ncol=2, title="cohort", fontsize=7)
+        ax.legend(loc="upper left", ncol=2, title=label("cohort"), fontsize=7)
     return ax
 
 
@@ -278,20 +288,20 @@ def plot_key_account_flow(flow: pd.DataFrame, *, ax=None):
     x = np.arange(len(flow))
     new, up = flow["entered_new"].to_numpy(), flow["entered_upgraded"].to_numpy()
     down, lost = flow["left_downgraded"].to_numpy(), flow["left_lost"].to_numpy()
-    ax.bar(x, new, color=TIER_COLORS["new"], label="entered: new", width=0.6)
-    ax.bar(x, up, bottom=new, color=TIER_COLORS["major"], label="entered: upgraded", width=0.6)
-    ax.bar(x, -down, color=TIER_COLORS["general"], label="left: downgraded", width=0.6)
-    ax.bar(x, -lost, bottom=-down, color=TIER_COLORS["lost"], label="left: lost", width=0.6)
-    ax.plot(
-        x, flow["end"].to_numpy(), color=TIER_COLORS["key"], marker="o", label="key accounts (end)"
+    ax.bar(x, new, color=TIER_COLORS["new"], label=label("entered_new"), width=0.6)
+    ax.bar(
+        x, up, bottom=new, color=TIER_COLORS["major"], label=label("entered_upgraded"), width=0.6
     )
+    ax.bar(x, -down, color=TIER_COLORS["general"], label=label("left_downgraded"), width=0.6)
+    ax.bar(x, -lost, bottom=-down, color=TIER_COLORS["lost"], label=label("left_lost"), width=0.6)
+    ax.plot(x, flow["end"].to_numpy(), color=TIER_COLORS["key"], marker="o", label=label("end"))
     ax.axhline(0, color="black", linewidth=0.6)
     top = float(max((new + up).max(), flow["end"].max(), 1))
     bottom = float(min((-down - lost).min(), 0))
     many = len(flow) > 6
-    for xi, label in zip(x, flow["flow"], strict=True):
+    for xi, kind in zip(x, flow["flow"], strict=True):
         ax.annotate(
-            label,
+            value_label(kind),
             (xi, top),
             ha="center",
             va="bottom",
@@ -300,15 +310,15 @@ def plot_key_account_flow(flow: pd.DataFrame, *, ax=None):
             xytext=(0, 4),
             textcoords="offset points",
             color=TIER_COLORS["new"]
-            if label == "reservoir"
+            if kind == "reservoir"
             else TIER_COLORS["lost"]
-            if label == "funnel"
+            if kind == "funnel"
             else "dimgray",
         )
     ax.set_ylim(bottom - 0.05 * (top - bottom), top + (0.3 if many else 0.12) * (top - bottom))
     ax.set_xticks(x)
-    ax.set_xticklabels([str(p) for p in flow.index], rotation=30 if many else 0)
-    ax.set_ylabel("key accounts")
-    ax.set_title("Key-account pool: reservoir or funnel?")
+    ax.set_xticklabels([format_period(p) for p in flow.index], rotation=30 if many else 0)
+    ax.set_ylabel(_("key accounts"))
+    ax.set_title(_("Key-account pool: reservoir or funnel?"))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     return ax

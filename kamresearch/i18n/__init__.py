@@ -56,7 +56,16 @@ from .formats import (
     format_period,
     money_units,
 )
-from .labels import LABELS, definition, label, label_columns, register_labels, unlabelled
+from .labels import (
+    LABELS,
+    VALUES,
+    definition,
+    label,
+    label_columns,
+    register_labels,
+    unlabelled,
+    value_label,
+)
 from .language import (
     DEFAULT_LANGUAGE,
     LOCALE_DIR,
@@ -84,6 +93,8 @@ __all__ = [
     "format_period",
     "money_units",
     "LABELS",
+    "VALUES",
+    "value_label",
     "label",
     "definition",
     "label_columns",

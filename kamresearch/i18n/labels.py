@@ -17,7 +17,8 @@ import pandas as pd
 
 from .catalogs import N_, gettext
 
-__all__ = ["LABELS", "label", "definition", "label_columns", "unlabelled", "register_labels"]
+__all__ = ["LABELS", "VALUES", "label", "definition", "label_columns", "unlabelled",
+           "register_labels", "value_label"]  # fmt: skip
 
 log = logging.getLogger("kamresearch")
 
@@ -128,7 +129,47 @@ LABELS: dict[str, tuple[str, str]] = {
     "at_risk": (N_("At-risk accounts"), N_("Live key and major accounts silent for longer than their usual rhythm")),
     "median_lifetime_major": (N_("Median lifetime, major accounts"), ""),
     "median_lifetime_general": (N_("Median lifetime, general accounts"), ""),
+    "entry_tier": (N_("Entry tier"), N_("The account's tier in its first 12 months, the fair basis to compare lifetimes")),
+    "leak_rate": (N_("Leak rate of the key pool"), N_("Opening key accounts that left ÷ opening key accounts")),
 }  # fmt: skip
+
+#: Category values the analyses write into their tables (tiers, bands, statuses ...),
+#: shown to the client in the report's language; data values (customers, regions) are not.
+VALUES: dict[str, str] = {
+    "key": N_("key"),
+    "major": N_("major"),
+    "general": N_("general"),
+    "other": N_("other"),
+    "all": N_("all"),
+    "unconcentrated": N_("unconcentrated"),
+    "moderately concentrated": N_("moderately concentrated"),
+    "highly concentrated": N_("highly concentrated"),
+    "ok": N_("ok"),
+    "insufficient data": N_("insufficient data"),
+    "no churn events in this level": N_("no churn events in this level"),
+    "reservoir": N_("reservoir"),
+    "funnel": N_("funnel"),
+    "balanced": N_("balanced"),
+    "leaking": N_("leaking"),
+    "per unit": N_("per unit"),
+}
+
+
+def value_label(value, *, lang: str | None = None) -> str:
+    """A category value of :data:`VALUES` (``"key"``, ``"highly concentrated"``) in the
+    current language; any other value (a customer, a region) is returned as text unchanged.
+
+    >>> value_label("key", lang="zh"), value_label("North", lang="zh")
+    ('大客户', 'North')
+    """
+    from .language import use_language
+
+    text = VALUES.get(value) if isinstance(value, str) else None
+    if text is None:
+        return str(value)
+    with use_language(lang):
+        return gettext(text)
+
 
 _unlabelled: set[str] = set()
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, DataError
+from ..i18n import _, format_number, format_pct, format_period, label
 from .concentration import _EPS, classify_customers, lorenz_curve
 
 __all__ = ["plot_pareto", "plot_lorenz", "plot_concentration_trend"]
@@ -45,23 +46,34 @@ def plot_pareto(
     head = pos.iloc[:top]
     ax = get_ax(ax)
     xs = np.arange(len(head))
-    ax.bar(xs, head["revenue"], color=[TIER_COLORS[c] for c in head["class"]], label="revenue")
+    ax.bar(xs, head["revenue"], color=[TIER_COLORS[c] for c in head["class"]], label=_("revenue"))
     ax.set_xticks(xs, [str(c) for c in head.index], rotation=90, fontsize=7)
     ax.yaxis.set_major_formatter(money_formatter(currency))
-    ax.set_ylabel("net revenue")
+    ax.set_ylabel(_("net revenue"))
     ax2 = ax.twinx()
     ax2.plot(
-        xs, head["cumulative_share"], marker="o", ms=3, color=PALETTE[0], label="cumulative share"
+        xs,
+        head["cumulative_share"],
+        marker="o",
+        ms=3,
+        color=PALETTE[0],
+        label=_("cumulative share"),
     )
-    ax2.axhline(0.8, ls="--", lw=1, color="grey", label="80% of revenue")
+    ax2.axhline(0.8, ls="--", lw=1, color="grey", label=_("80% of revenue"))
     ax2.set_ylim(0, 1.05)
     ax2.yaxis.set_major_formatter(pct_formatter())
     ax2.grid(False)
     k80 = int((pos["cumulative_share"].to_numpy() < 0.8 - _EPS).sum()) + 1
     ax.set_title(
-        f"Top {len(head)} of {len(pos):,} customers make "
-        f"{head['cumulative_share'].iloc[-1]:.0%} of revenue; "
-        f"80% takes {k80:,} ({k80 / len(pos):.0%})",
+        _(
+            "Top {top} of {n} customers make {share} of revenue; 80% takes {k80} ({k80_share})"
+        ).format(
+            top=format_number(len(head)),
+            n=format_number(len(pos)),
+            share=format_pct(head["cumulative_share"].iloc[-1]),
+            k80=format_number(k80),
+            k80_share=format_pct(k80 / len(pos)),
+        ),  # fmt: skip
         pad=22,
     )
     h1, l1 = ax.get_legend_handles_labels()
@@ -91,24 +103,26 @@ def plot_lorenz(tx: pd.DataFrame, *, start=None, end=None, ax=None):
         lc["revenue_share"],
         color=PALETTE[1],
         lw=2,
-        label=f"Lorenz curve (Gini {gini:.2f}, n = {n:,})",
+        label=_("Lorenz curve (Gini {gini}, {n} customers)").format(
+            gini=format_number(gini, 2), n=format_number(n)
+        ),
     )
-    ax.plot([0, 1], [0, 1], ls=":", color="grey", label="equality")
+    ax.plot([0, 1], [0, 1], ls=":", color="grey", label=_("equality"))
     ax.plot(
         [0, k80, k80],
         [0.8, 0.8, 0],
         ls="--",
         lw=1,
         color=PALETTE[0],
-        label=f"80% of revenue: top {k80:.1%} of customers",
+        label=_("80% of revenue: top {share} of customers").format(share=format_pct(k80, 1)),
     )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     ax.xaxis.set_major_formatter(pct_formatter())
     ax.yaxis.set_major_formatter(pct_formatter())
-    ax.set_xlabel("share of customers (largest first)")
-    ax.set_ylabel("share of revenue")
-    ax.set_title("Revenue concentration (Lorenz curve)")
+    ax.set_xlabel(_("share of customers (largest first)"))
+    ax.set_ylabel(_("share of revenue"))
+    ax.set_title(_("Revenue concentration (Lorenz curve)"))
     ax.legend(loc="lower right")
     return ax
 
@@ -137,13 +151,19 @@ def plot_concentration_trend(
     ax = get_ax(ax)
     xs = np.arange(len(trend))
     for m in metrics:
-        ax.plot(xs, trend[m].astype(float), marker="o", label=m.replace("_", " "))
+        ax.plot(xs, trend[m].astype(float), marker="o", label=label(m))
     partial = trend["partial"] if "partial" in trend else pd.Series(False, index=trend.index)
     ax.set_xticks(
-        xs, [f"{p}{'*' if flag else ''}" for p, flag in zip(trend.index, partial, strict=True)]
+        xs,
+        [
+            f"{format_period(p)}{'*' if flag else ''}"
+            for p, flag in zip(trend.index, partial, strict=True)
+        ],
     )
     ax.yaxis.set_major_formatter(pct_formatter())
     ax.set_ylim(0, 1.02)
-    ax.set_title("Revenue concentration by period" + (" (* partial)" if partial.any() else ""))
+    ax.set_title(
+        _("Revenue concentration by period") + (" " + _("(* partial)") if partial.any() else "")
+    )
     ax.legend()
     return ax

@@ -31,6 +31,7 @@ from .. import churn, cohorts, keyaccounts, narrative, pareto
 from ..errors import DataError, InsufficientDataWarning, KamError
 from ..i18n import (
     N_,
+    VALUES,
     _,
     check_language,
     definition,
@@ -40,6 +41,7 @@ from ..i18n import (
     label,
     ngettext,
     use_language,
+    value_label,
 )
 from ..plotting import format_money, format_pct
 from ..schema import COMPANY
@@ -108,26 +110,6 @@ def choose_freq(tx: pd.DataFrame, *, as_of=None, purpose: str = "bridge") -> str
     return "Y" if years(3) <= after else "Q" if years(1) <= after else "M"
 
 
-#: Category values the analyses write into their tables (tiers, bands, statuses ...),
-#: shown to the client in the report's language; data values (customers, regions) are not.
-VALUE_TEXT = {
-    "key": N_("key"),
-    "major": N_("major"),
-    "general": N_("general"),
-    "other": N_("other"),
-    "all": N_("all"),
-    "unconcentrated": N_("unconcentrated"),
-    "moderately concentrated": N_("moderately concentrated"),
-    "highly concentrated": N_("highly concentrated"),
-    "ok": N_("ok"),
-    "insufficient data": N_("insufficient data"),
-    "no churn events in this level": N_("no churn events in this level"),
-    "reservoir": N_("reservoir"),
-    "funnel": N_("funnel"),
-    "balanced": N_("balanced"),
-    "leaking": N_("leaking"),
-    "per unit": N_("per unit"),
-}
 #: Columns whose text values are categories (translated) or column identifiers (labelled).
 _CATEGORY_COLUMNS = {"tier", "class", "group", "hhi_band", "status", "flow", "covariate",
                      "level", "baseline", "measure", "section"}  # fmt: skip
@@ -135,13 +117,11 @@ _CATEGORY_COLUMNS = {"tier", "class", "group", "hhi_band", "status", "flow", "co
 
 def _category(value: str) -> str:
     """A category value or an identifier in the report's language (data values unchanged)."""
-    if value in VALUE_TEXT:
-        return _(VALUE_TEXT[value])
+    if value in VALUES:
+        return value_label(value)
     if value.startswith("no churn events in the baseline "):
         base = value.rsplit(" ", 1)[-1].strip("'\"")
-        return _("no churn events in the baseline {level}").format(
-            level=_(VALUE_TEXT[base]) if base in VALUE_TEXT else base
-        )
+        return _("no churn events in the baseline {level}").format(level=value_label(base))
     from ..i18n import LABELS
 
     return label(value) if value in LABELS else value
@@ -194,6 +174,34 @@ def format_table(table: pd.DataFrame, *, index: bool = False) -> pd.DataFrame:
     for c in df.columns:
         out[str(c)] = [_fmt_value(c, v) for v in df[c].tolist()]
     return out
+
+
+def label_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of an analysis table for the client's workbook, in the report's language.
+
+    Column and index names become their labels (:func:`kamresearch.i18n.label`);
+    category values (tiers, bands, statuses) and identifiers held as values (the
+    ``measure`` of a summary) are translated; numbers stay numbers. A headline table's
+    ``figure`` identifiers are dropped where its ``label`` column names them.
+    """
+    df = pd.DataFrame(table).copy()
+    if "figure" in df.columns and "label" in df.columns:
+        df = df.drop(columns="figure")
+    for i, c in enumerate(df.columns):
+        if str(c) in _CATEGORY_COLUMNS and df.iloc[:, i].dtype == object:
+            df.iloc[:, i] = df.iloc[:, i].map(lambda v: _category(v) if isinstance(v, str) else v)
+    if df.index.nlevels == 1 and df.index.name in _CATEGORY_COLUMNS and df.index.dtype == object:
+        df.index = pd.Index([_category(v) if isinstance(v, str) else v for v in df.index],
+                            name=df.index.name)  # fmt: skip
+    out = df.rename(columns={c: label(c) for c in df.columns if isinstance(c, str)})
+    names = [label(n) if isinstance(n, str) else n for n in out.index.names]
+    out.index = out.index.set_names(names if out.index.nlevels > 1 else names[0])
+    return out
+
+
+def label_tables(tables: dict) -> dict:
+    """:func:`label_table` on each table, keyed by the sheet name in the report's language."""
+    return {_(name): label_table(t) for name, t in tables.items()}
 
 
 def table_html(table: pd.DataFrame) -> str:
@@ -774,26 +782,26 @@ class RegionReport(StorySections, EvidenceSections):
         Revenue retention, Revenue bridge, Key-account pool, Logo retention.
         """
         builders = {
-            "Headline": lambda: self.readings.reset_index(),
-            "Scorecard": lambda: self.scorecard_table,
-            "Scorecard accounts": lambda: self.scorecard_moves,
-            "Lost key accounts": lambda: self.lost,
-            "Account cards": lambda: self.cards,
-            "Order bands": lambda: keyaccounts.order_bands(self.tx, freq=self.bridge_freq,
+            N_("Headline"): lambda: self.readings.reset_index(),
+            N_("Scorecard"): lambda: self.scorecard_table,
+            N_("Scorecard accounts"): lambda: self.scorecard_moves,
+            N_("Lost key accounts"): lambda: self.lost,
+            N_("Account cards"): lambda: self.cards,
+            N_("Order bands"): lambda: keyaccounts.order_bands(self.tx, freq=self.bridge_freq,
                                                            as_of=self.as_of),
-            "Account cards monthly": lambda: self.cards.attrs["months"],
-            "Concentration": lambda: self.summary.to_frame("value").rename_axis("measure"),
-            "Top customers": lambda: self.classes.reset_index().head(100),
-            "Pyramid": lambda: pareto.key_account_comparison(self.profile),
-            "Key-account profile": lambda: self.profile[self.profile["tier"] != "general"],
-            "Concentration trend": lambda: self.trend,
-            "Survival by tier": lambda: self.survival.summary,
-            "Hazard ratios": lambda: self.cox_table,
-            "At-risk accounts": lambda: self.at_risk,
-            "Revenue retention": lambda: self.retention,
-            "Revenue bridge": lambda: self.bridge,
-            "Key-account pool": lambda: self.key_flow,
-            "Logo retention": lambda: cohorts.retention_matrix(
+            N_("Account cards monthly"): lambda: self.cards.attrs["months"],
+            N_("Concentration"): lambda: self.summary.to_frame("value").rename_axis("measure"),
+            N_("Top customers"): lambda: self.classes.reset_index().head(100),
+            N_("Pyramid"): lambda: pareto.key_account_comparison(self.profile),
+            N_("Key-account profile"): lambda: self.profile[self.profile["tier"] != "general"],
+            N_("Concentration trend"): lambda: self.trend,
+            N_("Survival by tier"): lambda: self.survival.summary,
+            N_("Hazard ratios"): lambda: self.cox_table,
+            N_("At-risk accounts"): lambda: self.at_risk,
+            N_("Revenue retention"): lambda: self.retention,
+            N_("Revenue bridge"): lambda: self.bridge,
+            N_("Key-account pool"): lambda: self.key_flow,
+            N_("Logo retention"): lambda: cohorts.retention_matrix(
                 self.tx, freq=self.cohort_freq, as_of=self.as_of),
         }  # fmt: skip
         out = {}
@@ -820,7 +828,7 @@ class RegionReport(StorySections, EvidenceSections):
             return {}
         return save_outputs(
             self.headline(),
-            self.tables(),
+            label_tables(self.tables()),  # sheet and column names in the report's language
             output_dir=output_dir,
             output_name=output_name,
             region=self.region,

@@ -234,6 +234,8 @@ def save_tables(tables: dict, path) -> Path:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for name, table in tables.items():
                 df = pd.DataFrame(table).copy()
+                cols = df.columns
+                df.columns = range(df.shape[1])  # by position: labels may repeat ("Customers")
                 for c in df.columns:
                     col = df[c]
                     if isinstance(col.dtype, pd.PeriodDtype):
@@ -242,6 +244,7 @@ def save_tables(tables: dict, path) -> Path:
                         df[c] = col.dt.tz_localize(None)
                     elif pd.api.types.is_float_dtype(col.dtype):
                         df[c] = col.where(~np.isinf(col.to_numpy(float)))  # Excel has no inf
+                df.columns = cols
                 for axis in ("index", "columns"):  # 2010Q4, not the datetime 2010-10-01
                     labels = getattr(df, axis)
                     if isinstance(labels, pd.PeriodIndex):
