@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import quote
 
-from ..i18n import N_, _, format_number
+from ..i18n import N_, _, format_date, format_number
 from ..schema import COMPANY, COMPANY_LABEL
 
 __all__ = ["render_index", "yardstick_line"]
@@ -96,6 +96,16 @@ def render_index(manifest: dict, headlines: dict) -> str:
         first headline) after the status, and links to the Excel tables and the notebook.
         Failed regions show their error and link to papermill's failed notebook.
     """
+    from ..i18n import use_language
+
+    lang = (manifest.get("parameters") or {}).get("lang") or "en"
+    with use_language(lang):  # the page in the run's language
+        return _render(manifest, headlines, lang)
+
+
+def _render(manifest: dict, headlines: dict, lang: str) -> str:
+    from ..i18n import _, gettext
+
     regions = manifest.get("regions", [])
     labels: dict[str, str] = {}
     for entry in regions:
@@ -111,7 +121,7 @@ def render_index(manifest: dict, headlines: dict) -> str:
     for entry in regions:
         files = entry.get("files") or {}
         name = entry["region"]
-        title = str(entry.get("label") or (COMPANY_LABEL if name is COMPANY else name))
+        title = str(entry.get("label") or (gettext(COMPANY_LABEL) if name is COMPANY else name))
         cell = _link(files["html"], title) if "html" in files else escape(title)
         doc = headlines.get(name) or {}
         values = {f["figure"]: f.get("display", "") for f in doc.get("figures", [])}
@@ -119,42 +129,49 @@ def render_index(manifest: dict, headlines: dict) -> str:
                        f'{escape(str(values.get(k, "–")))}</td>' for k, lbl in labels.items())  # fmt: skip
         status = entry.get("status", "pending")
         if status == "failed":
-            status_html = f'failed<br><span class="err">{escape(str(entry.get("error")))}</span>'
+            status_html = f'{escape(_("failed"))}<br><span class="err">{escape(str(entry.get("error")))}</span>'
         else:
-            note = " (earlier run)" if entry.get("previous_run") else ""
-            note = note or (" (unchanged)" if entry.get("reused") else "")
-            status_html = escape(status + note)
+            note = " " + _("(earlier run)") if entry.get("previous_run") else ""
+            note = note or (" " + _("(unchanged)") if entry.get("reused") else "")
+            shown = {"ok": _("ok"), "pending": _("pending")}.get(status, status)
+            status_html = escape(shown + note)
         links = " · ".join(
             _link(files[k], txt)
-            for k, txt in (("xlsx", "Excel"), ("notebook", "notebook"))
+            for k, txt in (("xlsx", "Excel"), ("notebook", _("notebook")))
             if k in files
         )
         cls = "failed" if status == "failed" else ("company" if name is COMPANY else "")
         rows.append(
-            f'<tr class="{cls}"><td>{cell}</td><td data-label="Status">{status_html}</td>{nums}'
-            f'<td class="files" data-label="Files">{links}</td></tr>'
+            f'<tr class="{cls}"><td>{cell}</td><td data-label="{escape(_("Status"))}">'
+            f"{status_html}</td>{nums}"
+            f'<td class="files" data-label="{escape(_("Files"))}">{links}</td></tr>'
         )
-    meta = (
-        f"Data: {escape(str(source.get('name', '')))} · as of "
-        f"{escape(str(params.get('as_of', '')))} · {len(regions)} reports: {n_ok} ok"
-        + (f", {n_failed} failed" if n_failed else "")
-    )
+    as_of = format_date(params["as_of"]) if params.get("as_of") else ""
+    meta = _("Data: {source} · as of {date} · {n} reports: {ok} ok").format(
+        source=escape(str(source.get("name", ""))), date=escape(as_of), n=len(regions), ok=n_ok
+    ) + (_(", {n} failed").format(n=n_failed) if n_failed else "")
     meta += yardstick_line(params)
     foot = (
         f"kamresearch {escape(str(manifest.get('versions', {}).get('kamresearch', '')))} · "
-        f"run started {escape(str(manifest.get('started', '')))}"
-        + (f", finished {escape(str(manifest['finished']))}" if manifest.get("finished") else "")
-        + " · details in "
+        + _("run started {time}").format(time=escape(str(manifest.get("started", ""))))
+        + (
+            _(", finished {time}").format(time=escape(str(manifest["finished"])))
+            if manifest.get("finished")
+            else ""
+        )
+        + " · "
+        + _("details in")
+        + " "
         + _link("manifest.json", "manifest.json")
     )
     return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{escape(lang, quote=True)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>Key account reports · as of {escape(str(params.get('as_of', '')))}</title>\n"
+        f"<title>{escape(_('Key account reports · as of {date}').format(date=as_of))}</title>\n"
         f"<style>{_CSS}</style>\n</head>\n<body>\n"
-        f'<h1>Key account reports by region</h1>\n<p class="meta">{meta}</p>\n'
-        '<div class="wrap"><table>\n<thead><tr><th>Region</th><th>Status</th>'
-        f"{head}<th>Files</th></tr></thead>\n"
+        f'<h1>{escape(_("Key account reports by region"))}</h1>\n<p class="meta">{meta}</p>\n'
+        f'<div class="wrap"><table>\n<thead><tr><th>{escape(_("Region"))}</th>'
+        f"<th>{escape(_('Status'))}</th>{head}<th>{escape(_('Files'))}</th></tr></thead>\n"
         "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table></div>\n"
         f"<p><small>{foot}</small></p>\n</body>\n</html>\n"
     )
