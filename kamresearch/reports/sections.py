@@ -193,10 +193,20 @@ def label_table(table: pd.DataFrame) -> pd.DataFrame:
     if df.index.nlevels == 1 and df.index.name in _CATEGORY_COLUMNS and df.index.dtype == object:
         df.index = pd.Index([_category(v) if isinstance(v, str) else v for v in df.index],
                             name=df.index.name)  # fmt: skip
-    out = df.rename(columns={c: label(c) for c in df.columns if isinstance(c, str)})
+    out = df.rename(columns={c: _column_label(c) for c in df.columns if isinstance(c, str)})
     names = [label(n) if isinstance(n, str) else n for n in out.index.names]
     out.index = out.index.set_names(names if out.index.nlevels > 1 else names[0])
     return out
+
+
+def _column_label(name: str) -> str:
+    """The column's label: the shared LABELS, else the story's own (scorecard rows)."""
+    from ..i18n import LABELS
+    from .sections_story import LABELS as STORY
+
+    if name not in LABELS and isinstance(STORY.get(name), str):
+        return _(STORY[name])
+    return label(name)
 
 
 def label_tables(tables: dict) -> dict:
