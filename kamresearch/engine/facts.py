@@ -22,7 +22,7 @@ import re
 import pandas as pd
 
 from ..schema import attribute_columns, check_transactions
-from .lines import date_bounds, day_number, from_day_number, open_lines, slim
+from .lines import date_bounds, day_number, from_day_number, memo, open_lines, slim
 
 __all__ = [
     "resolve_as_of",
@@ -175,6 +175,7 @@ def region_of(t):
     return cr.filter(cr.rn == 0).select("customer_id", "region")
 
 
+@memo
 def customer_summary(tx, *, as_of=None) -> pd.DataFrame:
     """One row per customer: purchase dates, purchase days, net revenue, region.
 
@@ -259,6 +260,7 @@ def customer_summary(tx, *, as_of=None) -> pd.DataFrame:
     return out
 
 
+@memo
 def customer_days(tx, *, as_of=None) -> pd.DataFrame:
     """One row per customer x calendar day with any line.
 
@@ -298,6 +300,7 @@ def to_periods(day_numbers, pfreq: str) -> pd.PeriodIndex:
     return pd.PeriodIndex(pd.DatetimeIndex(from_day_number(day_numbers)), freq=pfreq)
 
 
+@memo
 def customer_periods(tx, *, freq: str = "M", as_of=None) -> pd.DataFrame:
     """One row per customer x period with any line.
 

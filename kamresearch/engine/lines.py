@@ -22,6 +22,8 @@ the same on every backend, whereas date/interval types and time zones are not.
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
 import itertools
 import threading
 import warnings
@@ -32,11 +34,20 @@ import pandas as pd
 
 from .table import is_lazy
 
-__all__ = ["Lines", "open_lines", "slim", "day_number", "from_day_number", "date_bounds"]
+__all__ = [
+    "Lines",
+    "open_lines",
+    "memo",
+    "slim",
+    "day_number",
+    "from_day_number",
+    "date_bounds",
+]
 
 _local = threading.local()
-#: date_bounds of each LazyTable asked (a lazy table's lines do not change)
-_bounds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: Results of the reductions already run on each LazyTable (its lines do not change):
+#: LazyTable -> {(reduction, arguments): result}. See :func:`memo`.
+_memo: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _names = itertools.count()
 
 
@@ -62,8 +73,9 @@ class Lines:
     columns : list of str
     """
 
-    def __init__(self, table, engine: str):
+    def __init__(self, table, engine: str, source=None):
         self.table = table
+        self._store = _memo.setdefault(source, {}) if source is not None else {}
         self.engine = engine
         self.columns = list(table.columns)
 
@@ -74,8 +86,10 @@ class Lines:
 
         cutoff = ibis.literal(pd.Timestamp(as_of) + pd.Timedelta(days=1)).cast("timestamp")
         t = self.table
-        n_after = int(self.scalar(t.count(where=t.date >= cutoff)) or 0)
-        return t.filter(t.date < cutoff), n_after
+        key = ("lines_after", pd.Timestamp(as_of))
+        if key not in self._store:
+            self._store[key] = int(self.scalar(t.count(where=t.date >= cutoff)) or 0)
+        return t.filter(t.date < cutoff), self._store[key]
 
     def execute(self, expr) -> pd.DataFrame:
         """Run ``expr`` and return a DataFrame with naive ``datetime64[ns]`` timestamps."""
@@ -111,7 +125,7 @@ def open_lines(tx):
     name (no copy) for the duration of the block.
     """
     if is_lazy(tx):
-        yield Lines(tx.expr, tx.engine)
+        yield Lines(tx.expr, tx.engine, tx)
         return
     be = _duckdb_backend()
     name = f"kam_lines_{next(_names)}"
@@ -161,9 +175,9 @@ def date_bounds(tx) -> tuple[pd.Timestamp | None, pd.Timestamp | None, int]:
         if len(tx) == 0:
             return None, None, 0
         return pd.Timestamp(tx["date"].min()), pd.Timestamp(tx["date"].max()), len(tx)
-    cached = _bounds.get(tx)
-    if cached is not None:
-        return cached
+    store = _memo.setdefault(tx, {})
+    if "date_bounds" in store:
+        return store["date_bounds"]
     with open_lines(tx) as lines:
         t = lines.table
         got = lines.execute(t.aggregate(lo=t.date.min(), hi=t.date.max(), n=t.count()))
@@ -171,5 +185,46 @@ def date_bounds(tx) -> tuple[pd.Timestamp | None, pd.Timestamp | None, int]:
     lo = None if n == 0 else pd.Timestamp(got["lo"].iloc[0])
     hi = None if n == 0 else pd.Timestamp(got["hi"].iloc[0])
     out = (lo, hi, n)
-    _bounds[tx] = out
+    store["date_bounds"] = out
     return out
+
+
+def _copy(value):
+    if isinstance(value, pd.DataFrame | pd.Series):
+        out = value.copy(deep=True)
+        out.attrs = copy.deepcopy(value.attrs)
+        return out
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return type(value)(_copy(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    return value
+
+
+def memo(fn):
+    """Remember ``fn(tx, **options)`` per LazyTable (a copy is returned each time).
+
+    A lazy table's lines do not change, so the analyses that ask the same
+    reduction again (the report asks for the customer summary many times) get it
+    without another query -- which matters on Spark, where each query costs about
+    a second however small. A DataFrame is never remembered (it may be modified).
+    Options that cannot be hashed (a callable) bypass the memo.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(tx, *args, **kwargs):
+        if not is_lazy(tx):
+            return fn(tx, *args, **kwargs)
+        key = (fn.__module__, fn.__qualname__, args, tuple(sorted(kwargs.items())))
+        try:
+            hash(key)
+        except TypeError:
+            return fn(tx, *args, **kwargs)
+        store = _memo.setdefault(tx, {})
+        if key not in store:
+            store[key] = fn(tx, *args, **kwargs)
+        return _copy(store[key])
+
+    return wrapper

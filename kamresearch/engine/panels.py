@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..schema import check_transactions
 from .facts import parse_freq, period_start, region_of, resolve_as_of, to_periods
-from .lines import day_number, from_day_number, open_lines, slim
+from .lines import day_number, from_day_number, memo, open_lines, slim
 
 __all__ = [
     "customer_product_prices",
@@ -55,6 +55,7 @@ PANEL_COLUMNS = (
 )
 
 
+@memo
 def customer_product_prices(tx: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
     """One row per customer x product: quantity and quantity-weighted mean log price.
 
@@ -103,6 +104,7 @@ def customer_product_prices(tx: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
     return out
 
 
+@memo
 def order_cells(tx: pd.DataFrame, *, freq: str = "Q", as_of=None) -> pd.DataFrame:
     """One row per customer x period: its orders, their mean log value, its net revenue.
 
@@ -185,6 +187,7 @@ def panel_period_ends(first_day, as_of, *, months: int) -> list[pd.Timestamp]:
     return sorted(ends)
 
 
+@memo
 def churn_panel(
     tx: pd.DataFrame,
     *,

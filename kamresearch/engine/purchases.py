@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..schema import attribute_columns, check_transactions
-from .lines import day_number, from_day_number, open_lines, slim
+from .lines import day_number, from_day_number, memo, open_lines, slim
+from .table import is_lazy
 
 __all__ = ["GAP_PERCENTILES", "gap_percentiles", "purchase_facts"]
 
@@ -80,6 +81,7 @@ def _gap_result(row: pd.DataFrame, probs) -> tuple[pd.Series, int, int]:
     return q, n_gaps, int(row["n_rep"].iloc[0] or 0)
 
 
+@memo
 def gap_percentiles(tx, *, as_of: pd.Timestamp, percentile: float):
     """Percentiles of the gaps (days) between consecutive purchase days of a customer.
 
@@ -99,6 +101,7 @@ def gap_percentiles(tx, *, as_of: pd.Timestamp, percentile: float):
     return _gap_result(row, probs)
 
 
+@memo
 def purchase_facts(tx, *, as_of: pd.Timestamp, inactivity_days=None, percentile: float = 0.9):
     """Per-customer purchase facts up to ``as_of``.
 
@@ -130,6 +133,12 @@ def purchase_facts(tx, *, as_of: pd.Timestamp, inactivity_days=None, percentile:
     import ibis
 
     check_transactions(tx)
+    if callable(inactivity_days) and is_lazy(tx):
+        # two remembered reductions rather than one that cannot be remembered
+        gaps = gap_percentiles(tx, as_of=as_of, percentile=percentile)
+        w = int(inactivity_days(*gaps))
+        got = purchase_facts(tx, as_of=as_of, inactivity_days=w, percentile=percentile)
+        return {**got, "gaps": gaps}
     attrs = attribute_columns(tx)
     gaps = None
     with open_lines(tx) as lines:
@@ -147,7 +156,7 @@ def purchase_facts(tx, *, as_of: pd.Timestamp, inactivity_days=None, percentile:
             repeat_revenue=pdays.rev.sum(where=pdays.gap.notnull()).coalesce(0.0),
             median_gap_days=pdays.gap.median(),
             longest_gap_days=pdays.gap.max(),
-            n_reactivations=pdays.count(where=pdays.gap > w),
+            n_reactivations=pdays.count(where=pdays.gap > w).coalesce(0),
         )
         c = regs.group_by("customer_id").aggregate(
             revenue=regs.rrev.sum(),

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import check_transactions
-from .lines import day_number, from_day_number, open_lines, slim
+from .lines import day_number, from_day_number, memo, open_lines, slim
 
 __all__ = [
     "window_lines",
@@ -48,6 +48,7 @@ def rank_key(r, tolerance: float):
     return ibis.ifelse(r.abs() < tolerance, 0.0, (r * 1e6).round())
 
 
+@memo
 def customer_revenue(tx, *, start=None, end=None, region: bool, tolerance: float):
     """Net revenue per customer in the window, ranked (:func:`rank_key` descending,
     ties by id): columns ``customer_id``, ``revenue`` (and ``region``: the region of
@@ -74,6 +75,7 @@ def customer_revenue(tx, *, start=None, end=None, region: bool, tolerance: float
     return out
 
 
+@memo
 def revenue_vector(tx, *, start=None, end=None) -> np.ndarray:
     """Net revenue of each customer with a line in the window (no ids, any order)."""
     check_transactions(tx)
@@ -83,6 +85,7 @@ def revenue_vector(tx, *, start=None, end=None) -> np.ndarray:
     return got["r"].to_numpy(dtype=float)
 
 
+@memo
 def window_span(tx, *, start=None, end=None):
     """First and last timestamp of the lines in the window (None, None when none)."""
     with open_lines(tx) as lines:
@@ -93,6 +96,7 @@ def window_span(tx, *, start=None, end=None):
     return pd.Timestamp(got["lo"].iloc[0]), pd.Timestamp(got["hi"].iloc[0])
 
 
+@memo
 def period_customer_revenue(tx, *, start=None, end=None, pfreq: str):
     """Net revenue per calendar period x customer in the window.
 
@@ -119,6 +123,7 @@ def period_customer_revenue(tx, *, start=None, end=None, pfreq: str):
     return pd.Timestamp(span["lo"].iloc[0]), pd.Timestamp(span["hi"].iloc[0]), cells
 
 
+@memo
 def customer_orders_profile(tx, *, start=None, end=None) -> tuple[pd.DataFrame, pd.Timestamp]:
     """Orders, months with a purchase and price premium per customer in the window.
 
@@ -183,6 +188,7 @@ def customer_orders_profile(tx, *, start=None, end=None) -> tuple[pd.DataFrame, 
     return out, (pd.Timestamp(last) if last is not None else None)
 
 
+@memo
 def cohort_cells(tx, *, as_of: pd.Timestamp, pfreq: str):
     """Cohort x period cells: customers active (a purchase) and net revenue.
 

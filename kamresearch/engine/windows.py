@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..schema import check_transactions
 from .facts import resolve_as_of
-from .lines import day_number, from_day_number, open_lines, slim
+from .lines import day_number, from_day_number, memo, open_lines, slim
 
 __all__ = ["customer_windows", "customer_entry", "customer_orders", "sale_days"]
 
@@ -29,6 +29,7 @@ def _days(days, name: str) -> int:
     return int(days)
 
 
+@memo
 def customer_windows(tx, *, as_of=None, days: int = 365) -> pd.DataFrame:
     """Net revenue per customer in the ``days`` up to ``as_of`` and in the ``days`` before.
 
@@ -74,6 +75,7 @@ def customer_windows(tx, *, as_of=None, days: int = 365) -> pd.DataFrame:
     return out
 
 
+@memo
 def customer_entry(tx, *, as_of=None, days: int = 365) -> pd.DataFrame:
     """Each customer's revenue in its first ``days`` days from its first purchase.
 
@@ -114,6 +116,7 @@ def customer_entry(tx, *, as_of=None, days: int = 365) -> pd.DataFrame:
     return out
 
 
+@memo
 def customer_orders(tx, *, as_of=None) -> pd.DataFrame:
     """One row per order with a purchase: its customer, day and value.
 
@@ -158,6 +161,7 @@ def customer_orders(tx, *, as_of=None) -> pd.DataFrame:
     return out
 
 
+@memo
 def sale_days(tx, *, as_of=None) -> pd.DatetimeIndex:
     """The distinct calendar days with a purchase (any customer) up to ``as_of``, sorted."""
     check_transactions(tx)
