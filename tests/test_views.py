@@ -128,7 +128,6 @@ def test_customers_without_a_value_form_their_own_group(owned):
 
 
 def test_report_scorecard_shows_the_owner_view_in_both_languages(owned, monkeypatch):
-    from kamresearch.i18n import use_language
     from kamresearch.reports import sections as rs
     from kamresearch.reports import sections_story as ss
     from kamresearch.reports.tables import RegionData
@@ -138,9 +137,8 @@ def test_report_scorecard_shows_the_owner_view_in_both_languages(owned, monkeypa
     monkeypatch.setattr(ss, "_display", shown.append)
     for lang, head in (("en", "Account owner"), ("zh", "客户负责人（业务员）")):
         shown.clear()
-        with use_language(lang):
-            rep = rs.RegionReport(RegionData(owned, None, owned["date"].max()))
-            rep.scorecard()
+        rep = rs.RegionReport(RegionData(owned, None, owned["date"].max()), lang=lang)
+        rep.scorecard()
         html = "".join(getattr(o, "data", "") or "" for o in shown)
         assert head in html and "Zhang" in html and "key_won" not in html
     # without such a column, no view and no mention

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .table import is_lazy
+from .lines import open_lines
 
 __all__ = ["customer_attribute"]
 
@@ -38,21 +38,19 @@ def customer_attribute(tx, column: str, *, as_of=None) -> pd.Series:
     """
     import ibis
 
-    if is_lazy(tx):
-        t = tx.expr
-    else:
-        t = ibis.memtable(tx[["customer_id", "date", "amount", column]])
-    if as_of is not None:
-        end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
-        t = t.filter(t.date < end.to_pydatetime())
-    customers = t.select("customer_id").distinct()
-    valued = t.filter(t[column].notnull())
-    sums = valued.group_by(["customer_id", column]).aggregate(revenue=valued.amount.sum())
-    w = ibis.window(group_by=sums.customer_id, order_by=[ibis.desc(sums.revenue), sums[column]])
-    best = sums.mutate(rank=ibis.row_number().over(w)).filter(lambda s: s["rank"] == 0)
-    best = best.select("customer_id", column)
-    joined = customers.left_join(best, "customer_id").select(customers.customer_id, column)
-    out = joined.execute() if not is_lazy(tx) else tx.expr._find_backend().execute(joined)
+    with open_lines(tx) as lines:
+        t = lines.table
+        if as_of is not None:
+            t, _ = lines.cut(pd.Timestamp(as_of).normalize())
+        t = t.select("customer_id", "amount", value=t[column])
+        customers = t.select("customer_id").distinct()
+        valued = t.filter(t.value.notnull())
+        sums = valued.group_by(["customer_id", "value"]).aggregate(revenue=valued.amount.sum())
+        w = ibis.window(group_by=sums.customer_id, order_by=[ibis.desc(sums.revenue), sums.value])
+        best = sums.mutate(rank=ibis.row_number().over(w)).filter(lambda s: s["rank"] == 0)
+        best = best.select("customer_id", "value")
+        joined = customers.left_join(best, "customer_id").select(customers.customer_id, "value")
+        out = lines.execute(joined).rename(columns={"value": column})
     out = out.sort_values("customer_id").set_index("customer_id")[column]
     out = out.astype(object).where(out.notna(), None)
     out.name = column
