@@ -65,8 +65,14 @@ class Raw:
     starts the quality summary (``format``, ``sha256``).
     """
 
-    def __init__(self, table, info, label):
+    def __init__(self, table, info, label, small=None):
         self.table, self.info, self.label = table, info, label
+        self.small = small or (lambda expr: expr)
+
+    def materialise(self, expr):
+        """A small result (the rows of duplicate lines) computed once, as a table of the
+        same backend; by default the expression itself (recomputed where used)."""
+        return self.small(expr)
 
 
 def _ibis():
@@ -83,8 +89,9 @@ def _text(col, dtype, *, ids):
     ibis = _ibis()
     if dtype.is_string():
         t = col.strip()
-        if ids:  # 13085.0 -> 13085
-            t = t.re_search(r"^[+-]?\d+\.0+$").ifelse(t.re_extract(r"^([+-]?\d+)\.0+$", 1), t)
+        if ids:  # 13085.0 -> 13085 (the regex only where the cheap test says it may apply)
+            cut = t.re_search(r"^[+-]?\d+\.0+$").ifelse(t.re_extract(r"^([+-]?\d+)\.0+$", 1), t)
+            t = t.endswith("0").ifelse(cut, t)
         return t.nullif("")
     if dtype.is_integer():
         return col.cast("string")
@@ -154,8 +161,11 @@ def canonical(raw: Raw, mapping, opts, src):
     _check_types(sch, cols, src)
     texts = [c for c in names if sch[c].is_string()]
     total = ibis.literal(False)
-    for c in texts:
-        total = total | t[c].strip().re_search("(?i)" + _TOTAL.pattern).fill_null(False)
+    for c in texts:  # the regex only on cells with one of the words it looks for
+        v = t[c].strip()
+        may = v.lower().re_search("计|页|结转|余额|total|sum|forward")
+        hit = may.ifelse(v.re_search("(?i)" + _TOTAL.pattern), False)
+        total = total | hit.fill_null(False)
     first = t.aggregate(n=t.count(), totals=total.cast("int64").sum()).to_pyarrow().to_pylist()[0]
     if not first["n"]:
         raise DataError("the data has no lines", source=src, fix="pass a table with lines")
@@ -163,95 +173,104 @@ def canonical(raw: Raw, mapping, opts, src):
         raise NeedsReader("total rows (合计, Total ...) to exclude")
     info["lines_read"] = n_read = first["n"]
     keep_dup = opts["keep_duplicates"]
-    d = t if keep_dup else t.group_by(names).aggregate(**{ROW: t[ROW].min()})
-    n_d = n_read if keep_dup else d.count().to_pyarrow().as_py()
-    n_dup = n_read - n_d
+    d, n_dup = t, 0
+    if not keep_dup:
+        drop = raw.materialise(_duplicates(t, names))
+        n_dup = drop.count().to_pyarrow().as_py()
+        if n_dup:
+            d = t.anti_join(drop, ROW)
+    n_d = n_read - n_dup
     if n_dup and (not cols.get("invoice_id") or n_dup / n_read >= 0.01):
-        row = t.filter(~t[ROW].isin(d[ROW]))[ROW].min().to_pyarrow().as_py()
+        row = drop[ROW].min().to_pyarrow().as_py()
         message = duplicates_warning(
             n_dup, n_dup / n_read, raw.label([row])[0], not cols.get("invoice_id")
         )
         _warn(info, message, src)
 
-    def examples(cond, column, n=5):
-        got = d.filter(cond).order_by(ROW).select(ROW, __value__=d[column]).limit(n)
-        got = got.to_pyarrow().to_pydict()
-        return list(zip(raw.label(got[ROW]), got["__value__"], strict=True))
-
-    # the reader's order: customer ids, then quantity, unit price, amount, then dates
+    # parsed columns (expressions; the reader's order of checks follows below)
     out, sci = {}, {}
     for key in _IDS:
         if cols.get(key):
             out[key] = _text(d[cols[key]], sch[cols[key]], ids=True)
             if sch[cols[key]].is_string():
-                sci[key] = out[key].re_search(_SCIENTIFIC).fill_null(False)
+                v = out[key]
+                sci[key] = v.contains("+").ifelse(v.re_search(_SCIENTIFIC), False).fill_null(False)
     keep = out["customer_id"].notnull()
     bad = {}
     for key in _NUMBERS:
         if cols.get(key) and not sch[cols[key]].is_boolean():
             out[key], bad[key] = _number(d[cols[key]], sch[cols[key]])
-    typed = all(k in bad for k in _NUMBERS if cols.get(k))
-    if typed:
-        amount = out["amount"] if cols["amount"] else out["quantity"] * out["unit_price"]
+    for key in _NUMBERS:  # true/false is not a number: refused before anything is counted
+        column = cols.get(key)
+        if column and sch[column].is_boolean():
+            _refuse_booleans(d, raw, key, column, src, cols, sci)
+    amount = out["amount"] if cols["amount"] else out["quantity"] * out["unit_price"]
+    money = cols["amount"] or cols["unit_price"]
+    unit, factor, unit_from = amount_unit(opts["unit"], money, None)
+    scaled = amount * factor if factor != 1 else amount
     date = d[cols["date"]].cast("timestamp")
+    # distinct values: customer ids that differ only in case / leading zeros, regions
+    id_found = _customer_variants(d, out["customer_id"])
+    if opts["unify_ids"] and id_found.get("mapping"):
+        out["customer_id"] = out["customer_id"].substitute(id_found["mapping"])
+    if cols.get("region"):
+        region_text = _text(d[cols["region"]], sch[cols["region"]], ids=False)
+        region, region_found = _regions(d, region_text, opts["unify_regions"])
+        blank = region_text.isnull()
+    else:
+        region, region_found, blank = ibis.literal(schema.ALL_REGIONS), None, None
+    # one pass: every check's count, and the summary of the lines kept
     conds = {f"sci_{k}": v for k, v in sci.items()}
     conds.update({f"bad_{k}": v & keep for k, v in bad.items()})
-    if "amount" in bad:
+    if cols["amount"]:
         conds["empty_amount"] = out["amount"].isnull() & ~bad["amount"] & keep
-    if typed and not cols["amount"]:
+    else:
         for key in ("quantity", "unit_price"):
             conds[f"empty_{key}"] = out[key].isnull() & ~bad[key] & keep
         conds["big"] = ~(amount.abs() <= MAX_NUMBER).fill_null(True) & keep
     conds["empty_date"] = date.isnull() & keep
     conds["no_id"] = ~keep
-    counts = _counts(d, conds)
+    later = ibis.literal(opts["today"] + pd.Timedelta(days=1))
+    parts = (out["customer_id"], date, scaled, region, blank, later)
+    counts = _counts(d, conds, lost=scaled.sum(where=~keep), **_summary(keep, *parts))
 
-    def stop(cond, column, what, fix):
-        fail_rows(src, column, what, counts[cond], examples(conds[cond], column), fix)
+    def examples(cond, value, n=5):
+        got = d.filter(cond).order_by(ROW).select(ROW, __value__=value).limit(n)
+        got = got.to_pyarrow().to_pydict()
+        return list(zip(raw.label(got[ROW]), got["__value__"], strict=True))
+
+    def stop(cond, column, what, fix, value=None):
+        rows = examples(conds[cond], d[column] if value is None else value)
+        fail_rows(src, column, what, counts[cond], rows, fix)
 
     if counts.get("sci_customer_id"):
         stop("sci_customer_id", cols["customer_id"], *SCIENTIFIC_ID)
-    mapping = _customer_variants(d, out["customer_id"], cols, src, info, opts["unify_ids"])
-    if opts["unify_ids"] and mapping:
-        out["customer_id"] = out["customer_id"].substitute(mapping)
+    column = cols["customer_id"]
+    _read._report_variants(id_found, "customer_id", column, src, info, opts["unify_ids"])
     for key in _NUMBERS:
-        column = cols.get(key)
-        if column and sch[column].is_boolean():
-            head = d.order_by(ROW).select(ROW, __value__=d[column]).limit(3)
-            head = head.to_pyarrow().to_pydict()
-            rows = zip(raw.label(head[ROW]), head["__value__"], strict=True)
-            raise boolean_numbers(key, column, src, rows)
         if counts.get(f"bad_{key}"):
-            stop(f"bad_{key}", column, *not_a_value(key, column))
+            stop(f"bad_{key}", cols[key], *not_a_value(key, cols[key]))
     if counts.get("empty_amount"):
         stop("empty_amount", cols["amount"], *empty_value("amount"))
     for key in ("quantity", "unit_price"):
         if counts.get(f"empty_{key}"):
             stop(f"empty_{key}", cols[key], *empty_value(key))
     if counts.get("big"):
-        what, fix = big_product()
         column = f"{cols['quantity']} * {cols['unit_price']}"
-        got = d.filter(conds["big"]).order_by(ROW).select(ROW, __value__=amount).limit(5)
-        got = got.to_pyarrow().to_pydict()
-        rows = zip(raw.label(got[ROW]), got["__value__"], strict=True)
-        fail_rows(src, column, what, counts["big"], rows, fix)
-    money = cols["amount"] or cols["unit_price"]
-    unit, factor, unit_from = amount_unit(opts["unit"], money, None)
-    if factor != 1:
-        amount = amount * factor
+        what, fix = big_product()
+        fail_rows(src, column, what, counts["big"], examples(conds["big"], amount), fix)
     if counts.get("empty_date"):
         stop("empty_date", cols["date"], *empty_value("date"))
     info["time_zone"] = None
     odd = _outlying(d, date, keep, cols["date"], src, info, opts["outlying_dates"], examples)
-    if odd is not None:
+    if odd is not None:  # lines left out: the summary once more, without them
         keep = keep & ~odd
-    # regions
-    if cols.get("region"):
-        region = _text(d[cols["region"]], sch[cols["region"]], ids=False)
-        region = _regions(d, region, cols["region"], src, info, opts["unify_regions"])
+        counts.update(_counts(d, {}, **_summary(keep, *parts)))
+    if region_found is not None:
+        found, column = region_found, cols["region"]
+        _read._report_variants(found, "region", column, src, info, opts["unify_regions"])
     else:
-        region = ibis.literal(schema.ALL_REGIONS)
-        info["lines_without_region"] = info["region_variants"] = 0
+        info["region_variants"] = 0
     for key in ("invoice_id", "product_id"):
         if counts.get(f"sci_{key}"):
             stop(f"sci_{key}", cols[key], *SCIENTIFIC_ID)
@@ -259,17 +278,16 @@ def canonical(raw: Raw, mapping, opts, src):
     for key in extras:
         c = d[cols[key]]
         out[key] = _text(c, sch[cols[key]], ids=False) if sch[cols[key]].is_string() else c
-    out["amount"], out["date"], out["region"] = amount, date, region
+    out["amount"], out["date"], out["region"] = scaled, date, region
     order = [*(k for k in ORDER if k in out), *extras]
     lines = d.filter(keep).select(**{k: out[k] for k in order}, **{ROW: d[ROW]})
-    summary = _summary(lines, opts["today"], region_blank=info.pop("_blank_label", None))
-    if counts["no_id"]:
-        lost = (~keep).ifelse(amount, 0.0).sum().to_pyarrow().as_py()
-    gone = {"n": counts["no_id"], "revenue": lost if counts["no_id"] else 0.0}
+    summary = {k[2:]: v for k, v in counts.items() if k.startswith("s_")}
     if not summary["lines"]:
         raise no_line_left(n_d, src, cols["customer_id"])
+    if not cols.get("region"):
+        summary.update(regions=1, lines_without_region=0)
     if summary["future_dates"]:
-        f = lines.filter(lines.date >= ibis.literal(opts["today"] + pd.Timedelta(days=1)))
+        f = lines.filter(lines.date >= later)
         when = f.order_by(ROW).select("date").limit(1).to_pyarrow().to_pylist()[0]["date"]
         _warn(info, future_warning(summary["future_dates"], opts["today"], pd.Timestamp(when)), src)
     similar = []
@@ -278,14 +296,25 @@ def canonical(raw: Raw, mapping, opts, src):
         similar = similar_names(names_.customer_id.to_pyarrow().to_pylist())
         if similar:
             _warn(info, similar_names_warning(similar), src)
+    stamp = {k: pd.Timestamp(summary[k]) for k in ("date_min", "date_max")}
     info.update(
         total_rows=0,
         total_rows_amount=0.0,
         total_example=None,
         duplicates_dropped=n_dup,
-        lines_without_customer=gone["n"],
-        revenue_without_customer=float(gone["revenue"] or 0.0),
-        **{k: v for k, v in summary.items()},
+        lines_without_customer=counts["no_id"],
+        revenue_without_customer=float(counts["lost"] or 0.0),
+        lines=summary["lines"],
+        net_revenue=float(summary["net_revenue"] or 0.0),
+        returns=summary["returns"],
+        returns_amount=float(summary["returns_amount"] or 0.0),
+        zero_amount_lines=summary["zero_amount_lines"],
+        customers=summary["customers"],
+        regions=summary["regions"],
+        lines_without_region=summary["lines_without_region"],
+        date_min=stamp["date_min"],
+        date_max=stamp["date_max"],
+        future_dates=summary["future_dates"],
         returns_flagged=0,
         returns_from=None,
         customer_from=notes["customer_from"],
@@ -309,80 +338,105 @@ def canonical(raw: Raw, mapping, opts, src):
     return lines, quality
 
 
-def _counts(d, conds) -> dict:
-    """How many lines meet each condition, in one pass."""
-    if not conds:
-        return {}
-    got = d.aggregate(**{k: v.cast("int64").sum() for k, v in conds.items()})
-    return {k: int(v or 0) for k, v in got.to_pyarrow().to_pylist()[0].items()}
-
-
-def _customer_variants(d, ids, cols, src, info, unify):
-    """Customer ids differing only in case or leading zeros: counted in the engine,
-    only the ids of such groups fetched, then named as the reader does."""
-    key = ids.re_search(r"^\d+$").ifelse(
-        ids.re_replace(r"^0+", "").nullif("").fill_null("0"), ids.lower()
+def _refuse_booleans(d, raw, key, column, src, cols, sci):
+    """The reader's error for a true/false number column (after a customer-id error)."""
+    if "customer_id" in sci:
+        n = _counts(d, {"sci": sci["customer_id"]})["sci"]
+        if n:
+            c = cols["customer_id"]
+            got = d.filter(sci["customer_id"]).order_by(ROW).select(ROW, v=d[c]).limit(5)
+            got = got.to_pyarrow().to_pydict()
+            rows = zip(raw.label(got[ROW]), got["v"], strict=True)
+            fail_rows(src, c, SCIENTIFIC_ID[0], n, rows, SCIENTIFIC_ID[1])
+    head = d.order_by(ROW).select(ROW, __value__=d[column]).limit(3).to_pyarrow().to_pydict()
+    raise boolean_numbers(
+        key, column, src, zip(raw.label(head[ROW]), head["__value__"], strict=True)
     )
-    pairs = d.select(id=ids, key=key).filter(lambda s: s.id.notnull()).distinct()
+
+
+def _summary(keep, customer, date, amount, region, blank, later) -> dict:
+    """Aggregates (keys ``s_*``) of the quality summary over the lines kept."""
+    ibis = _ibis()
+    one = ibis.literal(1)
+
+    def n(cond):
+        return cond.ifelse(one, 0).sum()
+
+    out = {
+        "s_lines": n(keep),
+        "s_net_revenue": amount.sum(where=keep),
+        "s_returns": n(keep & (amount < 0)),
+        "s_returns_amount": amount.sum(where=keep & (amount < 0)),
+        "s_zero_amount_lines": n(keep & (amount == 0)),
+        "s_customers": customer.nunique(where=keep),
+        "s_date_min": date.min(where=keep),
+        "s_date_max": date.max(where=keep),
+        "s_future_dates": n(keep & (date >= later)),
+    }
+    if blank is not None:
+        out["s_regions"] = region.nunique(where=keep)
+        out["s_lines_without_region"] = n(keep & blank)
+    return out
+
+
+def _duplicates(t, names):
+    """The rows (:data:`ROW`) of exact duplicate lines, all but the first of each set.
+
+    Lines are compared through a hash of all their cells first (one 8-byte key per
+    line), then exactly, cell by cell, among the few lines whose hash repeats: the
+    engine never holds a hash table of whole lines. NULLs compare equal, as in pandas'
+    ``duplicated``.
+    """
+    ibis = _ibis()
+    h = ibis.struct({c: t[c] for c in names}).hash()
+    hashed = t.select(__hash__=h)
+    repeated = hashed.group_by("__hash__").aggregate(__n__=hashed.count())
+    repeated = repeated.filter(repeated.__n__ > 1).select("__hash__")
+    cand = t.mutate(__hash__=h).semi_join(repeated, "__hash__")
+    rank = ibis.row_number().over(group_by=[cand[c] for c in names], order_by=cand[ROW])
+    return cand.mutate(__rank__=rank).filter(lambda s: s.__rank__ > 0).select(ROW)
+
+
+def _counts(d, conds, **aggregates) -> dict:
+    """How many lines meet each condition, and the other ``aggregates``, in one pass."""
+    ibis = _ibis()
+    exprs = {k: v.ifelse(ibis.literal(1), 0).sum() for k, v in conds.items()}
+    exprs.update(aggregates)
+    if not exprs:
+        return {}
+    got = d.aggregate(**exprs).to_pyarrow().to_pylist()[0]
+    return {k: (int(v or 0) if k in conds else v) for k, v in got.items()}
+
+
+def _customer_variants(d, ids) -> dict:
+    """Customer ids differing only in case or leading zeros, found in the engine (only the
+    ids of such groups are fetched), as the reader's ``found`` (see ``_report_variants``)."""
+    pairs = d.select(id=ids).filter(lambda s: s.id.notnull()).distinct()
+    digits = pairs.id.re_search(r"^\d+$")
+    key = digits.ifelse(pairs.id.re_replace(r"^0+", "").nullif("").fill_null("0"), pairs.id.lower())
+    pairs = pairs.mutate(key=key)
     groups = pairs.group_by("key").aggregate(n=pairs.count()).filter(lambda g: g.n > 1)
     hit = pairs.filter(pairs.key.isin(groups.key)).id.to_pyarrow().to_pylist()
     found = {}
     _read._unify(np.array(sorted(hit), dtype=object), found, digits=True, merge=False)
-    _read._report_variants(found, "customer_id", cols["customer_id"], src, info, unify)
-    return found.get("mapping") or {}
+    return found
 
 
-def _regions(d, region, column, src, info, unify):
-    """Region text: case variants counted (merged with ``unify``), blank cells labelled."""
+def _regions(d, region, unify):
+    """(region expression, reader's ``found``): case variants merged with ``unify``, blank
+    cells labelled :func:`kamresearch.schema.blank_region_label`."""
     ibis = _ibis()
     distinct = d.select(r=region).distinct().r.to_pyarrow().to_pylist()
     values = np.array([r for r in distinct if r is not None], dtype=object)
     found = {}
     merged = _read._unify(values, found, digits=False, merge=unify)
-    _read._report_variants(found, "region", column, src, info, unify)
     mapping = found.get("mapping") or {}
     if unify and mapping:
         region = region.substitute(mapping)
         values = merged
-    label = schema.blank_region_label(pd.unique(values)) if None in distinct else None
-    info["_blank_label"] = label
-    return region.fill_null(ibis.literal(label)) if label is not None else region
-
-
-def _summary(lines, today, region_blank=None) -> dict:
-    ibis = _ibis()
-    a, day = lines.amount, lines.date
-    later = ibis.literal(today + pd.Timedelta(days=1))
-    blank = lines.region == (region_blank if region_blank is not None else "")
-    got = (
-        lines.aggregate(
-            lines=lines.count(),
-            net_revenue=a.sum(),
-            returns=(a < 0).cast("int64").sum(),
-            returns_amount=(a < 0).ifelse(a, 0.0).sum(),
-            zero_amount_lines=(a == 0).cast("int64").sum(),
-            customers=lines.customer_id.nunique(),
-            regions=lines.region.nunique(),
-            lines_without_region=blank.cast("int64").sum(),
-            date_min=day.min(),
-            date_max=day.max(),
-            future_dates=(day >= later).cast("int64").sum(),
-        )
-        .to_pyarrow()
-        .to_pylist()[0]
-    )
-    out = {
-        k: int(v or 0)
-        for k, v in got.items()
-        if k not in ("net_revenue", "returns_amount", "date_min", "date_max")
-    }
-    out.update(
-        net_revenue=float(got["net_revenue"] or 0.0),
-        returns_amount=float(got["returns_amount"] or 0.0),
-        date_min=pd.Timestamp(got["date_min"]) if got["date_min"] is not None else None,
-        date_max=pd.Timestamp(got["date_max"]) if got["date_max"] is not None else None,
-    )
-    return out
+    if None not in distinct:
+        return region, found
+    return region.fill_null(ibis.literal(schema.blank_region_label(pd.unique(values)))), found
 
 
 def _outlying(d, date, keep, column, src, info, how, examples):
@@ -412,7 +466,7 @@ def _outlying(d, date, keep, column, src, info, how, examples):
             column,
             outlying_error(odd_days, first, last),
             n,
-            examples(odd, column),
+            examples(odd, d[column]),
             OUTLYING_FIX,
         )
     what = outlying_what(n, odd_days, first, last)

@@ -309,12 +309,13 @@ def _raw(source, kind, src, engine, sheet) -> Raw:
         frame[ROW] = np.arange(len(frame), dtype=np.int64)
         index = source.index
         t = _duckdb_register(frame)
-        return Raw(t, {"format": "dataframe", "sha256": None}, lambda r: [index[i] for i in r])
+        info = {"format": "dataframe", "sha256": None}
+        return Raw(t, info, lambda r: [index[i] for i in r], _on_duckdb)
     if kind == "arrow":
         import pyarrow as pa
 
         table = source.append_column(ROW, pa.array(np.arange(source.num_rows, dtype=np.int64)))
-        return Raw(_duckdb_register(table), {"format": "arrow", "sha256": None}, list)
+        return Raw(_duckdb_register(table), {"format": "arrow", "sha256": None}, list, _on_duckdb)
     if kind == "ibis":
         import ibis
 
@@ -339,12 +340,17 @@ def _duckdb():
     return ibis.duckdb.connect()
 
 
-def _duckdb_register(data):
-    """A DataFrame or Arrow table as an Ibis table on a new in-process DuckDB, no copy."""
-    con = _duckdb()
+def _duckdb_register(data, con=None):
+    """A DataFrame or Arrow table as an Ibis table on (a new) in-process DuckDB, no copy."""
+    con = con or _duckdb()
     name = f"kam_scan_{uuid.uuid4().hex}"
     con.con.register(name, data)
     return con.table(name)
+
+
+def _on_duckdb(expr):
+    """A small result fetched once (Arrow) and registered back on its DuckDB."""
+    return _duckdb_register(expr.to_pyarrow(), expr.get_backend())
 
 
 def _duckdb_files(files, info) -> Raw:
@@ -365,7 +371,7 @@ def _duckdb_files(files, info) -> Raw:
             return [int(r) + 2 for r in rows]
         return [f"{names[int(r) >> 40]}!{(int(r) & ((1 << 40) - 1)) + 2}" for r in rows]
 
-    return Raw(t, info, label)
+    return Raw(t, info, label, _on_duckdb)
 
 
 def _spark_session():
