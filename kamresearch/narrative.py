@@ -68,7 +68,7 @@ import math
 
 import pandas as pd
 
-from .i18n import N_, _, format_number, ngettext
+from .i18n import N_, _, format_number, format_period, get_language, ngettext, value_label
 from .pareto.concentration import HHI_EDGES  # the band edges of concentration_summary
 from .plotting import format_money, format_pct
 
@@ -179,8 +179,8 @@ def _top10_band(share: float) -> str:
 
 
 def customers_phrase(n: int) -> str:
-    """ "1 customer", "3,000 customers"."""
-    return f"{n:,} customer" + ("" if n == 1 else "s")
+    """ "1 customer", "3,000 customers" (in the report's language)."""
+    return ngettext("{n} customer", "{n} customers", n).format(n=format_number(n))
 
 
 def format_hhi(hhi: float) -> str:
@@ -201,10 +201,10 @@ def format_hhi(hhi: float) -> str:
     hhi = float(hhi)
     on_edge = round(hhi, 6) in HHI_EDGES  # exactly on an edge: the whole number is right
     for digits in range(7):
-        shown = f"{hhi:,.{digits}f}"
-        if on_edge or float(shown.replace(",", "")) not in HHI_EDGES:
+        shown = f"{hhi:.{digits}f}"
+        if on_edge or float(shown) not in HHI_EDGES:
             break
-    return shown
+    return format_number(float(shown), digits)
 
 
 def _row(figure, label, value, display, reading):
@@ -249,34 +249,44 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
     rows = [
         _row(
             "revenue",
-            "Net revenue",
+            _("Net revenue"),
             float(summary["revenue"]),
             format_money(summary["revenue"]),
-            f"Net revenue of the {customers_phrase(n)} with positive revenue",
+            ngettext(
+                "Net revenue of the {n} customer with positive revenue",
+                "Net revenue of the {n} customers with positive revenue",
+                n,
+            ).format(n=format_number(n)),  # fmt: skip
         ),
     ]
     if n == 0:
         rows.append(
             _row(
                 "customers",
-                "Customers",
+                _("Customers"),
                 float(n_all),
-                f"{n_all:,}",
-                "No customer has positive net revenue: no concentration to measure",
+                format_number(n_all),
+                _("No customer has positive net revenue: no concentration to measure"),
             )
         )
         return _frame(rows)
-    positive = f"{customers_phrase(n)} with positive net revenue"
+    positive = ngettext(
+        "{n} customer with positive net revenue", "{n} customers with positive net revenue", n
+    ).format(n=format_number(n))
     if n_all > n:
-        positive = f"{customers_phrase(n_all)}, {n:,} of them with positive net revenue"
-    rows.append(_row("customers", "Customers", float(n_all), f"{n_all:,}", positive))
+        positive = ngettext(
+            "{n_all} customers, {n} of them with positive net revenue",
+            "{n_all} customers, {n} of them with positive net revenue",
+            n,
+        ).format(n_all=format_number(n_all), n=format_number(n))
+    rows.append(_row("customers", _("Customers"), float(n_all), format_number(n_all), positive))
     warn = few_customers_warning(n)
     if n < MIN_CUSTOMERS:
         # too few to judge: no share, HHI or Gini, only the dependency count below
         rows.append(
             _row(
                 "top10_share",
-                "Top 10 customers' share",
+                _("Top 10 customers' share"),
                 math.nan,
                 "–",
                 ngettext(
@@ -292,7 +302,9 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
         return _frame(rows)
     top10 = float(summary["top10_share"])
     if n <= 10:
-        reading = f"All {n} customers are in the top 10: every account weighs heavily"
+        reading = _("All {n} customers are in the top 10: every account weighs heavily").format(
+            n=format_number(n)
+        )
     else:
         floor = equal_share_floor(n)
         band = _top10_band((top10 - floor) / (1 - floor))
@@ -302,21 +314,28 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
                 share=format_pct(top10), floor=format_pct(floor), n=format_number(n),
                 band=_(band))  # fmt: skip
         else:
-            reading = f"Top 10 customers make {format_pct(top10)} of revenue: {_(band)}"
-    rows.append(_row("top10_share", "Top 10 customers' share", top10, format_pct(top10),
+            reading = _("Top 10 customers make {share} of revenue: {band}").format(
+                share=format_pct(top10), band=_(band)
+            )
+    rows.append(_row("top10_share", _("Top 10 customers' share"), top10, format_pct(top10),
                      reading + warn))  # fmt: skip
     t20 = float(summary["top20pct_share"])
-    shape = ("the classic 80/20 Pareto pattern" if 0.7 <= t20 <= 0.9 else
-             "more concentrated than 80/20" if t20 > 0.9 else "flatter than 80/20")  # fmt: skip
+    shape = (_("the classic 80/20 Pareto pattern") if 0.7 <= t20 <= 0.9 else
+             _("more concentrated than 80/20") if t20 > 0.9 else _("flatter than 80/20"))  # fmt: skip
     if n < MIN_CUSTOMERS_FOR_SHAPE:
-        shape = f"with only {customers_phrase(n)}, the 80/20 comparison says little"
+        shape = ngettext("with only {n} customer, the 80/20 comparison says little",
+                         "with only {n} customers, the 80/20 comparison says little",
+                         n).format(n=format_number(n))  # fmt: skip
     rows.append(
         _row(
             "top20pct_share",
-            "Top 20% of customers' share",
+            _("Top 20% of customers' share"),
             t20,
             format_pct(t20),
-            f"The top 20% of customers make {format_pct(t20)} of revenue: {shape}" + warn,
+            _("The top 20% of customers make {share} of revenue: {shape}").format(
+                share=format_pct(t20), shape=shape
+            )
+            + warn,
         )
     )
     c80 = float(summary["customers_for_80pct"])
@@ -324,11 +343,15 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
     rows.append(
         _row(
             "customers_for_80pct",
-            "Customers making 80% of revenue",
+            _("Customers making 80% of revenue"),
             c80,
-            f"{format_pct(c80)} ({k80:,})",
-            f"{customers_phrase(k80)} ({format_pct(c80)}) make{'s' if k80 == 1 else ''} 80% "
-            "of revenue" + warn,
+            f"{format_pct(c80)} ({format_number(k80)})",
+            ngettext(
+                "{n} customer ({share}) makes 80% of revenue",
+                "{n} customers ({share}) make 80% of revenue",
+                k80,
+            ).format(n=format_number(k80), share=format_pct(c80))
+            + warn,  # fmt: skip
         )
     )
     hhi = float(summary["hhi"])
@@ -340,17 +363,21 @@ def concentration_readings(summary: pd.Series) -> pd.DataFrame:
             hhi=format_hhi(hhi), n=format_number(n), floor=format_hhi(10_000 / n),
             norm=format_hhi(max(norm, 0.0)), band=_(band))  # fmt: skip
     else:
-        reading = (f"HHI {format_hhi(hhi)}: {summary['hhi_band']} (above 1,800 is highly "
-                   "concentrated)")  # fmt: skip
-    rows.append(_row("hhi", "HHI", hhi, format_hhi(hhi), reading))
+        reading = _("HHI {hhi}: {band} (above 1,800 is highly concentrated)").format(
+            hhi=format_hhi(hhi), band=_(summary["hhi_band"])
+        )
+    rows.append(_row("hhi", _("HHI"), hhi, format_hhi(hhi), reading))
     gini = float(summary["gini"])
     rows.append(
         _row(
             "gini",
-            "Gini",
+            _("Gini"),
             gini,
-            f"{gini:.2f}",
-            f"Gini {gini:.2f} (0: all customers buy the same, 1: one buys everything)" + warn,
+            format_number(gini, 2),
+            _("Gini {gini} (0: all customers buy the same, 1: one buys everything)").format(
+                gini=format_number(gini, 2)
+            )
+            + warn,
         )
     )
     rows.append(_major_row(summary, warn))
@@ -361,19 +388,19 @@ def _major_row(summary: pd.Series, warn: str) -> dict:
     """The row of customers with >= 10% of revenue (a dependency to disclose at any size)."""
     k = int(summary["n_major_customers"])
     if k == 1:
-        reading = (
+        reading = _(
             "1 customer makes 10% or more of revenue: a single-customer dependency to "
             "disclose (ASC 280)"
         )
     elif k:
-        reading = (
-            f"{k} customers make 10% or more of revenue each: single-customer "
+        reading = _(
+            "{n} customers make 10% or more of revenue each: single-customer "
             "dependencies to disclose (ASC 280)"
-        )
+        ).format(n=format_number(k))
     else:
-        reading = "No single customer makes 10% or more of revenue"
-    return _row("n_major_customers", "Customers with >= 10% of revenue", float(k), f"{k}",
-                reading + warn)  # fmt: skip
+        reading = _("No single customer makes 10% or more of revenue")
+    return _row("n_major_customers", _("Customers with >= 10% of revenue"), float(k),
+                format_number(k), reading + warn)  # fmt: skip
 
 
 def _last_period(table: pd.DataFrame) -> tuple[pd.DataFrame, str, bool]:
@@ -390,16 +417,34 @@ def _last_period(table: pd.DataFrame) -> tuple[pd.DataFrame, str, bool]:
     if last.empty:
         return last, "", False
     is_partial = bool(partial.iloc[-1]) if partial is not None else False
-    label = str(last.index[0])
+    label = format_period(last.index[0])
     if is_partial:
         as_of = table.attrs.get("as_of")
-        to = "" if as_of is None else f", to {pd.Timestamp(as_of).day} {pd.Timestamp(as_of):%b}"
-        label = f"{label} (partial{to})"
+        label = (
+            _("{period} (partial)").format(period=label)
+            if as_of is None
+            else _("{period} (partial, to {date})").format(period=label, date=_short_date(as_of))
+        )
     return last, label, is_partial
 
 
+def _short_date(d) -> str:
+    """15 Mar (en), 3月15日 (zh): a day within the period being read."""
+    ts = pd.Timestamp(d)
+    if get_language() == "en":
+        return f"{ts.day} {ts:%b}"
+    from babel.dates import format_skeleton
+
+    return format_skeleton("MMMd", ts.date(), locale=get_language())
+
+
+#: "Key accounts", "Major accounts" ... as the subject of a lifetime reading.
+_TIER_ACCOUNTS = {"key": N_("Key accounts"), "major": N_("Major accounts"),
+                  "general": N_("General accounts")}  # fmt: skip
+_OTHER_ACCOUNTS = N_("{tier} accounts")
+
 #: What a reading says instead of a verdict on a period that is not over.
-_NOT_OVER = "the period is not over, so this is not comparable with a full period"
+_NOT_OVER = N_("the period is not over, so this is not comparable with a full period")
 
 
 def _too_short(
@@ -416,7 +461,7 @@ def _too_short(
         return None
     reading = _("Only {n} periods of data up to {period}: too few to judge {what} (it takes "
                 "at least {min}; one change between two periods cannot tell a trend from a "
-                "one-off)").format(n=format_number(n), period=period, what=what,
+                "one-off)").format(n=format_number(n), period=format_period(period), what=what,
                                    min=format_number(min_periods))  # fmt: skip
     return _frame([_row(figure, label, math.nan, "–", reading)])
 
@@ -462,7 +507,8 @@ def retention_readings(retention: pd.DataFrame, *, min_periods: int = MIN_PERIOD
     if last.empty:
         return _frame([])
     period = last.index[0]
-    short = _too_short(retention, period, min_periods, "nrr", f"Net revenue retention {label}",
+    short = _too_short(retention, period, min_periods, "nrr",
+                       _("Net revenue retention {period}").format(period=label),
                        _("revenue retention"))  # fmt: skip
     if short is not None:
         return short
@@ -470,42 +516,51 @@ def retention_readings(retention: pd.DataFrame, *, min_periods: int = MIN_PERIOD
     shown = round(100 * nrr, 1)  # the figure as format_pct(nrr, 1) displays it
     kept = _kept_growth(last.iloc[0])
     if partial:
-        grow = _NOT_OVER
+        grow = _(_NOT_OVER)
     elif shown > 100:
-        grow = "the retained accounts grow"
+        grow = _("the retained accounts grow")
     elif shown == 100:
-        grow = "the retained accounts hold level (neither grow nor shrink)"
+        grow = _("the retained accounts hold level (neither grow nor shrink)")
     elif kept is not None and round(100 * kept, 1) >= 0:
         # churn is not shrinkage: NRR below 100% while the accounts kept grew is a keep failure
-        grow = (f"below 100% because of the accounts lost, not shrinkage: the accounts kept "
-                f"{'grew ' + format_pct(kept, 1) if round(100 * kept, 1) > 0 else 'held level'}"
-                " — a failure to keep accounts, not to grow them")  # fmt: skip
+        how = (_("grew {pct}").format(pct=format_pct(kept, 1)) if round(100 * kept, 1) > 0
+               else _("held level"))  # fmt: skip
+        grow = _("below 100% because of the accounts lost, not shrinkage: the accounts kept "
+                 "{how} — a failure to keep accounts, not to grow them").format(how=how)  # fmt: skip
     else:
-        shrink = "" if kept is None else f" (the accounts kept shrank {format_pct(-kept, 1)})"
-        grow = f"the retained accounts shrink{shrink}: the firm can't grow them"
-    base = f"the accounts with positive net revenue in {period - 1}"
+        grow = (_("the retained accounts shrink: the firm can't grow them") if kept is None
+                else _("the retained accounts shrink (the accounts kept shrank {pct}): the firm "
+                       "can't grow them").format(pct=format_pct(-kept, 1)))  # fmt: skip
+    prev = format_period(period - 1)
     if partial:
-        leak = _NOT_OVER
+        leak = _(_NOT_OVER)
     else:
         lost = max(0.0, 1 - grr)
         lost = 0.0 if lost < 1e-12 else lost  # float noise when nothing was lost
-        leak = (f"{base} lost {format_pct(lost, 1)} of their {period - 1} revenue to churn and "
-                "contraction") if lost else f"{base} kept all their {period - 1} revenue"  # fmt: skip
+        leak = (_("the accounts with positive net revenue in {prev} lost {pct} of their {prev} "
+                  "revenue to churn and contraction").format(prev=prev, pct=format_pct(lost, 1))
+                if lost else
+                _("the accounts with positive net revenue in {prev} kept all their {prev} "
+                  "revenue").format(prev=prev))  # fmt: skip
     return _frame(
         [
             _row(
                 "nrr",
-                f"Net revenue retention {label}",
+                _("Net revenue retention {period}").format(period=label),
                 nrr,
                 format_pct(nrr, 1),
-                f"Net revenue retention {format_pct(nrr, 1)} in {label}: {grow}",
+                _("Net revenue retention {pct} in {period}: {verdict}").format(
+                    pct=format_pct(nrr, 1), period=label, verdict=grow
+                ),
             ),
             _row(
                 "grr",
-                f"Gross revenue retention {label}",
+                _("Gross revenue retention {period}").format(period=label),
                 grr,
                 format_pct(grr, 1),
-                f"Gross revenue retention {format_pct(grr, 1)} in {label}: {leak}",
+                _("Gross revenue retention {pct} in {period}: {verdict}").format(
+                    pct=format_pct(grr, 1), period=label, verdict=leak
+                ),
             ),
         ]
     )
@@ -549,7 +604,8 @@ def key_pool_readings(flow: pd.DataFrame, *, min_periods: int = MIN_PERIODS) -> 
     if last.empty:
         return _frame([])
     short = _too_short(flow, last.index[0], min_periods, "key_pool",
-                       f"Key-account pool {label}", _("the key-account pool"))  # fmt: skip
+                       _("Key-account pool {period}").format(period=label),
+                       _("the key-account pool"))  # fmt: skip
     if short is not None:
         return short
     r = last.iloc[0]
@@ -558,19 +614,29 @@ def key_pool_readings(flow: pd.DataFrame, *, min_periods: int = MIN_PERIODS) -> 
     net = entered - left
     start = int(r["start"])
     leaking = bool(start) and net >= 0 and left / start >= LEAK_RATE_HIGH - 1e-12
-    verdict = (_NOT_OVER if partial else
-               f"a leaking pool: {left} of {start} opening key accounts left; only new entries "
-               "keep it up" if leaking else "filling like a reservoir" if net > 0 else
-               "draining like a funnel" if net < 0 else "holding level")  # fmt: skip
+    verdict = (_(_NOT_OVER) if partial else
+               _("a leaking pool: {left} of {start} opening key accounts left; only new entries "
+                 "keep it up").format(left=format_number(left), start=format_number(start))
+               if leaking else _("filling like a reservoir") if net > 0 else
+               _("draining like a funnel") if net < 0 else _("holding level"))  # fmt: skip
+    shown = f"{format_number(int(r['start']))} → {format_number(int(r['end']))}"
     return _frame(
         [
             _row(
                 "key_pool",
-                f"Key-account pool {label}",
+                _("Key-account pool {period}").format(period=label),
                 float(net),
-                f"{int(r['start'])} → {int(r['end'])}",
-                f"Key-account pool in {label}: {int(r['start'])} → {int(r['end'])} "
-                f"(+{entered} entered, −{left} left): {verdict}",
+                shown,
+                _(
+                    "Key-account pool in {period}: {change} (+{entered} entered, −{left} left): "
+                    "{verdict}"
+                ).format(
+                    period=label,
+                    change=shown,
+                    entered=format_number(entered),
+                    left=format_number(left),
+                    verdict=verdict,
+                ),  # fmt: skip
             ),
         ]
     )
@@ -599,19 +665,18 @@ def churn_readings(summary: pd.DataFrame, at_risk: pd.DataFrame | None = None) -
         if s.get("status", "ok") != "ok":
             continue
         med = s["median_lifetime_days"]
+        who = _(_TIER_ACCOUNTS.get(str(tier), _OTHER_ACCOUNTS)).format(tier=str(tier).capitalize())
         if _isnan(med) or math.isinf(med):
-            display = "not reached"
-            reading = (
-                f"{str(tier).capitalize()} accounts: more than half are still active "
-                "(median lifetime not reached)"
-            )
+            display = _("not reached")
+            reading = _("{who}: more than half are still active (median lifetime not "
+                        "reached)").format(who=who)  # fmt: skip
         else:
-            display = f"{med / 365.25:.1f} years"
-            reading = f"{str(tier).capitalize()} accounts last {display} (median)"
+            display = _("{years} years").format(years=format_number(med / 365.25, 1))
+            reading = _("{who} last {years} (median)").format(who=who, years=display)
         rows.append(
             _row(
                 f"median_lifetime_{tier}",
-                f"Median lifetime, {tier}",
+                _("Median lifetime, {tier}").format(tier=value_label(tier)),
                 float(med) if not _isnan(med) else math.nan,
                 display,
                 reading,
@@ -620,10 +685,14 @@ def churn_readings(summary: pd.DataFrame, at_risk: pd.DataFrame | None = None) -
     if at_risk is not None:
         k = len(at_risk)
         stake = float(at_risk["revenue_12m"].sum()) if k else 0.0
-        reading = (f"{k} live key/major account{'s are' if k != 1 else ' is'} slipping (silent "
-                   f"longer than their usual rhythm): {format_money(stake)} of last-12-month "
-                   "revenue at stake") if k else "No live key or major account is slipping"  # fmt: skip
-        rows.append(_row("at_risk", "Key/major accounts at risk", float(k), f"{k}", reading))
+        reading = ngettext("{n} live key/major account is slipping (silent longer than their "
+                           "usual rhythm): {money} of last-12-month revenue at stake",
+                           "{n} live key/major accounts are slipping (silent longer than their "
+                           "usual rhythm): {money} of last-12-month revenue at stake", k).format(
+            n=format_number(k), money=format_money(stake)) if k else _(
+            "No live key or major account is slipping")  # fmt: skip
+        rows.append(_row("at_risk", _("Key/major accounts at risk"), float(k), format_number(k),
+                         reading))  # fmt: skip
     return _frame(rows)
 
 

@@ -130,6 +130,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "median_lifetime_major": (N_("Median lifetime, major accounts"), ""),
     "median_lifetime_general": (N_("Median lifetime, general accounts"), ""),
     "entry_tier": (N_("Entry tier"), N_("The account's tier in its first 12 months, the fair basis to compare lifetimes")),
+    "open_key_revenue": (N_("Opening key-account revenue"), N_("Previous-period revenue of the opening key accounts")),
+    "orders": (N_("Orders"), ""),
+    "order_share": (N_("Share of orders"), N_("The band's orders ÷ all orders of the period")),
+    "month": (N_("Month"), ""),
+    "last_month": (N_("Month reported"), N_("The month of the analysis date")),
+    "revenue_prior_12m": (N_("Revenue, prior 12 months"), N_("Revenue in the 12 months before the last 12")),
     "leak_rate": (N_("Leak rate of the key pool"), N_("Opening key accounts that left ÷ opening key accounts")),
 }  # fmt: skip
 

@@ -106,6 +106,9 @@ def render_index(manifest: dict, headlines: dict) -> str:
 def _render(manifest: dict, headlines: dict, lang: str) -> str:
     from ..i18n import _, gettext
 
+    # the page's fixed texts (looked up outside the f-strings, where the extractor sees them)
+    t_failed, t_status, t_files = escape(_("failed")), escape(_("Status")), escape(_("Files"))
+    t_region, t_h1 = escape(_("Region")), escape(_("Key account reports by region"))
     regions = manifest.get("regions", [])
     labels: dict[str, str] = {}
     for entry in regions:
@@ -129,7 +132,9 @@ def _render(manifest: dict, headlines: dict, lang: str) -> str:
                        f'{escape(str(values.get(k, "–")))}</td>' for k, lbl in labels.items())  # fmt: skip
         status = entry.get("status", "pending")
         if status == "failed":
-            status_html = f'{escape(_("failed"))}<br><span class="err">{escape(str(entry.get("error")))}</span>'
+            status_html = (
+                f'{t_failed}<br><span class="err">{escape(str(entry.get("error")))}</span>'
+            )
         else:
             note = " " + _("(earlier run)") if entry.get("previous_run") else ""
             note = note or (" " + _("(unchanged)") if entry.get("reused") else "")
@@ -142,13 +147,21 @@ def _render(manifest: dict, headlines: dict, lang: str) -> str:
         )
         cls = "failed" if status == "failed" else ("company" if name is COMPANY else "")
         rows.append(
-            f'<tr class="{cls}"><td>{cell}</td><td data-label="{escape(_("Status"))}">'
+            f'<tr class="{cls}"><td>{cell}</td><td data-label="{t_status}">'
             f"{status_html}</td>{nums}"
-            f'<td class="files" data-label="{escape(_("Files"))}">{links}</td></tr>'
+            f'<td class="files" data-label="{t_files}">{links}</td></tr>'
         )
     as_of = format_date(params["as_of"]) if params.get("as_of") else ""
+    t_title = escape(_("Key account reports · as of {date}").format(date=as_of))
     meta = _("Data: {source} · as of {date} · {n} reports: {ok} ok").format(
-        source=escape(str(source.get("name", ""))), date=escape(as_of), n=len(regions), ok=n_ok
+        source=escape(
+            _("a table in memory")
+            if source.get("name") == "<DataFrame>"
+            else str(source.get("name", ""))
+        ),
+        date=escape(as_of),
+        n=len(regions),
+        ok=n_ok,
     ) + (_(", {n} failed").format(n=n_failed) if n_failed else "")
     meta += yardstick_line(params)
     foot = (
@@ -167,11 +180,11 @@ def _render(manifest: dict, headlines: dict, lang: str) -> str:
     return (
         f'<!DOCTYPE html>\n<html lang="{escape(lang, quote=True)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(_('Key account reports · as of {date}').format(date=as_of))}</title>\n"
+        f"<title>{t_title}</title>\n"
         f"<style>{_CSS}</style>\n</head>\n<body>\n"
-        f'<h1>{escape(_("Key account reports by region"))}</h1>\n<p class="meta">{meta}</p>\n'
-        f'<div class="wrap"><table>\n<thead><tr><th>{escape(_("Region"))}</th>'
-        f"<th>{escape(_('Status'))}</th>{head}<th>{escape(_('Files'))}</th></tr></thead>\n"
+        f'<h1>{t_h1}</h1>\n<p class="meta">{meta}</p>\n'
+        f'<div class="wrap"><table>\n<thead><tr><th>{t_region}</th>'
+        f"<th>{t_status}</th>{head}<th>{t_files}</th></tr></thead>\n"
         "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table></div>\n"
         f"<p><small>{foot}</small></p>\n</body>\n</html>\n"
     )

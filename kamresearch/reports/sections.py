@@ -288,7 +288,26 @@ def show_note(text: str):
     """
     from IPython.display import Markdown
 
-    return Markdown(f"> **{_('Note:')}** {escape_markdown(text)}")
+    note = _("Note:")  # not inside the f-string: the extractor must see the msgid
+    return Markdown(f"> **{note}** {escape_markdown(text)}")
+
+
+def _warning_text(message: str, section: str) -> str:
+    """A too-little-data warning of an analysis, as the report's note.
+
+    The analyses warn in English (for the analyst's log); a report in another
+    language shows the warning's translation when the catalogs have one, else a
+    sentence saying that part of the section has too little data.
+    """
+    from ..i18n import get_language
+
+    if get_language() == "en":
+        return message
+    shown = _(message)
+    if shown != message:
+        return shown
+    return _("Part of this section ({section}) has too little data to be estimated: it is "
+             "left out (the notebook's log says which).").format(section=_(section))  # fmt: skip
 
 
 def _display(obj):
@@ -475,7 +494,7 @@ class RegionReport(StorySections, EvidenceSections):
                                      "{reason}").format(section=_(name).lower(), reason=reason)))  # fmt: skip
         for w in caught:
             if issubclass(w.category, InsufficientDataWarning):
-                _display(show_note(str(w.message)))
+                _display(show_note(_warning_text(str(w.message), name)))
             else:
                 log.debug("%s: %s: %s", name, w.category.__name__, w.message)
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .. import keyaccounts
 from ..errors import DataError, KamError
-from ..i18n import N_, _, label
+from ..i18n import N_, _, format_date, label
 from ..plotting import format_money, format_pct
 from ..schema import COMPANY
 
@@ -236,7 +236,8 @@ def _table(table: pd.DataFrame, caption: str):
 def _note(text: str):
     from IPython.display import Markdown
 
-    return Markdown(f"> **Note:** {html.escape(text, quote=False)}")
+    note = _("Note:")  # not inside the f-string: the extractor must see the msgid
+    return Markdown(f"> **{note}** {html.escape(text, quote=False)}")
 
 
 def _show(fig):
@@ -284,7 +285,8 @@ class StorySections:
     def standard(self) -> keyaccounts.TierStandard:
         """The company's tier thresholds (whole window, report periods and years)."""
         if len(self.company_tx) == 0 or len(self.tx) == 0:
-            raise DataError(f"no transaction up to {self.as_of.date()}: no key accounts to rank")
+            raise DataError(_("no transaction up to {date}: no key accounts to rank").format(
+                date=format_date(self.as_of)))  # fmt: skip
         freqs = sorted({self.bridge_freq, "Y"})
         return keyaccounts.tier_standard(self.company_tx, as_of=self.as_of, key=self.key_share,
                                          major=self.major_share, freqs=freqs)  # fmt: skip
@@ -371,7 +373,7 @@ class StorySections:
         with self.section(N_("Win, grow, keep")):
             card = self.scorecard_table
             if card.empty:
-                raise DataError("fewer than two periods")
+                raise DataError(_("fewer than two periods"))
             r = keyaccounts.scorecard_readings(card, currency=self.currency).set_index("figure")
             _display(Markdown("\n".join(f"- **{html.escape(str(x), quote=False)}**"
                                         for x in r["reading"])))  # fmt: skip
@@ -504,8 +506,8 @@ class StorySections:
             curves = churn.survival_curves(lt, by="entry_tier")
             ok = curves.summary[curves.summary["status"] == "ok"]
             if ok.empty:
-                raise DataError("fewer than 20 accounts alive 12 months after their first "
-                                "purchase, or 5 churn events, in every entry tier")  # fmt: skip
+                raise DataError(_("fewer than 20 accounts alive 12 months after their first "
+                                  "purchase, or 5 churn events, in every entry tier"))  # fmt: skip
             ax = churn.plot_survival(curves)
             _show(ax.figure)
             cols = ["n_observable", "events", "median_lifetime_days", "survival_1y",
@@ -541,7 +543,7 @@ class StorySections:
         with self.section(N_("Order size")):
             bands = keyaccounts.order_bands(self.tx, freq=self.bridge_freq, as_of=self.as_of)
             if bands.empty:
-                raise DataError("no order with a purchase")
+                raise DataError(_("no order with a purchase"))
             cells = bands.assign(v=[f"{format_pct(a, 1)} / {format_pct(b, 1)}" for a, b in
                                     zip(bands["order_share"], bands["revenue_share"],
                                         strict=True)])  # fmt: skip
