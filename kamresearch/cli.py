@@ -216,6 +216,13 @@ def sample(out, seed):
     help="Days without purchase after which an account counts as lost.",
 )
 @click.option(
+    "--previous",
+    "previous_run",
+    default=None,
+    help="Earlier run folder for 'Since the last review', or 'none' [default: the newest "
+    "earlier run beside --out].",
+)
+@click.option(
     "--freq",
     type=click.Choice(["M", "Q", "Y"], case_sensitive=False),
     default=None,
@@ -314,6 +321,7 @@ def report(
     major_share,
     inactivity_days,
     freq,
+    previous_run,
     template,
     timeout,
     sheets,
@@ -365,6 +373,7 @@ def report(
             major_share=major_share,
             inactivity_days=inactivity_days,
             freq=freq,
+            previous=previous_run,
             timeout=timeout,
             progress=progress,
             sheet=None if not sheets else sheets[0] if len(sheets) == 1 else list(sheets),

@@ -37,6 +37,8 @@ TEMPLATE_PARAMETERS = (
     "output_dir",
     "output_name",
     "lang",
+    "previous",
+    "previous_mismatch",
 )
 #: Keys accepted in a TOML config file (top level or a ``[report]`` table).
 CONFIG_KEYS = (
@@ -51,6 +53,7 @@ CONFIG_KEYS = (
     "major_share",
     "inactivity_days",
     "freq",
+    "previous",
     "template",
     "params",
     "sheet",
@@ -97,7 +100,9 @@ def load_config(path) -> dict:
     Keys (top level or under ``[report]``): ``data``, ``mapping``, ``regions``
     (a list, or ``"all"``), ``as_of``, ``out``, ``jobs``, ``force``, ``key_share``,
     ``major_share``, ``inactivity_days``, ``freq`` (``"M"``, ``"Q"`` or ``"Y"``: the
-    period of every region; default chosen from the whole data), ``template``, ``params``
+    period of every region; default chosen from the whole data), ``previous`` (the
+    run folder the monthly review compares with; ``false``: none; default the newest
+    earlier run beside ``out``), ``template``, ``params``
     (a table of extra notebook parameters), ``timeout`` (seconds per notebook cell),
     ``lang`` (the report language: ``"en"``, the default, or ``"zh"``), and the reading
     options of :func:`kamresearch.read_transactions` ``sheet`` (a name, a list or
@@ -183,6 +188,7 @@ def _options(data, cfg: dict, given: dict) -> dict:
         "major_share": 0.20,
         "inactivity_days": None,
         "freq": None,
+        "previous": None,
         "template": None,
         "params": {},
         "timeout": None,
@@ -249,6 +255,13 @@ def _options(data, cfg: dict, given: dict) -> dict:
     days = opts["inactivity_days"]
     if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
         raise ConfigError(f"inactivity_days must be a positive integer, got {days!r}")
+    prev = opts["previous"]
+    if isinstance(prev, str) and prev.lower() in ("none", "off", "false"):
+        opts["previous"] = prev = False
+    if prev is not None and not isinstance(prev, (bool, str, os.PathLike)):
+        raise ConfigError(f"previous must be a run folder or false, got {prev!r}")
+    if prev is True:
+        opts["previous"] = None  # true: the default, the newest earlier run beside out
     if opts["freq"] is not None:
         if not isinstance(opts["freq"], str) or opts["freq"].upper() not in FREQS:
             raise ConfigError(f"freq must be one of {list(FREQS)}, got {opts['freq']!r}")

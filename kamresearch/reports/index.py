@@ -70,11 +70,52 @@ def yardstick_line(params: dict) -> str:
     return f'<br><span class="yardstick">{escape(text)}</span>'
 
 
+def review_section(manifest: dict, reviews: dict) -> str:
+    """The overview's "Since the last review": one row per region compared (or why not).
+
+    ``reviews`` maps a region to the ``since`` block of its ``.review.json`` (see
+    :mod:`kamresearch.reports.review`); empty: no section.
+    """
+    from .review import CHANGES, FIGURES
+    from .sections_review import CHANGE_TITLES, FIGURE_TITLES, _fmt_change
+
+    if not reviews:
+        return ""
+    heads = [_("Region"), _("Compared")] + [_(CHANGE_TITLES[c]) for c in CHANGES] + [
+        _(FIGURE_TITLES[f]) for f in FIGURES]  # fmt: skip
+    rows = []
+    for entry in manifest.get("regions", []):
+        since = reviews.get(entry["region"])
+        if not since:
+            continue
+        title = escape(str(entry.get("label") or entry["region"]))
+        if since.get("mismatch"):
+            why = escape(_("not compared: {why}").format(why=since["mismatch"]))
+            rows.append(f'<tr><td>{title}</td><td colspan="{len(heads) - 1}">{why}</td></tr>')
+            continue
+        dates = escape(_("{before} → {after}").format(
+            before=format_date(since["date_before"]), after=format_date(since["date_after"])))  # fmt: skip
+        cells = [f'<td class="num" data-label="{escape(h, quote=True)}">{v}</td>' for h, v in zip(
+            heads[2:2 + len(CHANGES)], [since["counts"].get(c, 0) for c in CHANGES], strict=True)]  # fmt: skip
+        for h, f in zip(heads[2 + len(CHANGES) :], FIGURES, strict=True):
+            ch = (since.get("figures") or {}).get(f, {}).get("change")
+            shown = "–" if ch is None else _fmt_change(f, float(ch))
+            cells.append(
+                f'<td class="num" data-label="{escape(h, quote=True)}">{escape(shown)}</td>'
+            )
+        rows.append(f'<tr><td>{title}</td><td data-label="{escape(heads[1], quote=True)}">'
+                    f'{dates}</td>{"".join(cells)}</tr>')  # fmt: skip
+    head = "".join(f"<th>{escape(h)}</th>" for h in heads)
+    return (f'<h2>{escape(_("Since the last review"))}</h2>\n<div class="wrap"><table '
+            f'class="review">\n<thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(rows)
+            + "\n</tbody>\n</table></div>\n")  # fmt: skip
+
+
 def _link(name, text) -> str:
     return f'<a href="{escape(quote(name), quote=True)}">{escape(text)}</a>'
 
 
-def render_index(manifest: dict, headlines: dict) -> str:
+def render_index(manifest: dict, headlines: dict, *, reviews: dict | None = None) -> str:
     """HTML of the overview page.
 
     Parameters
@@ -87,6 +128,9 @@ def render_index(manifest: dict, headlines: dict) -> str:
     headlines : dict
         ``{region: headline dict}`` as written by
         :func:`kamresearch.reports.save_outputs` (missing regions show "–").
+    reviews : dict, optional
+        ``{region: since}``, the ``since`` block of each region's ``.review.json``: the
+        page's "Since the last review" section (:func:`review_section`).
 
     Returns
     -------
@@ -100,10 +144,10 @@ def render_index(manifest: dict, headlines: dict) -> str:
 
     lang = (manifest.get("parameters") or {}).get("lang") or "en"
     with use_language(lang):  # the page in the run's language
-        return _render(manifest, headlines, lang)
+        return _render(manifest, headlines, lang, reviews=reviews)
 
 
-def _render(manifest: dict, headlines: dict, lang: str) -> str:
+def _render(manifest: dict, headlines: dict, lang: str, *, reviews: dict | None = None) -> str:
     from ..i18n import _, gettext
 
     # the page's fixed texts (looked up outside the f-strings, where the extractor sees them)
@@ -185,6 +229,9 @@ def _render(manifest: dict, headlines: dict, lang: str) -> str:
         f'<h1>{t_h1}</h1>\n<p class="meta">{meta}</p>\n'
         f'<div class="wrap"><table>\n<thead><tr><th>{t_region}</th>'
         f"<th>{t_status}</th>{head}<th>{t_files}</th></tr></thead>\n"
-        "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table></div>\n"
-        f"<p><small>{foot}</small></p>\n</body>\n</html>\n"
+        "<tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody>\n</table></div>\n"
+        + review_section(manifest, reviews or {})
+        + f"<p><small>{foot}</small></p>\n</body>\n</html>\n"
     )

@@ -226,6 +226,7 @@ def run(
     major_share=None,
     inactivity_days=None,
     freq=None,
+    previous=None,
     timeout=None,
     progress=None,
     sheet=None,
@@ -280,6 +281,10 @@ def run(
     freq : {"M", "Q", "Y"}, optional
         The period of every region's period and cohort tables; default chosen once
         from the whole data's span (:func:`choose_yardstick`), stated on the overview.
+    previous : str, path or False, optional
+        The earlier run the monthly review ("Since the last review", in each report and
+        on the overview) compares with. Default: the newest earlier run beside ``out``
+        (a sibling folder whose ``manifest.json`` has an earlier ``as_of``); False: none.
     timeout : float, optional
         Seconds a notebook cell may run (default no limit).
     progress : bool, optional
@@ -337,6 +342,7 @@ def run(
         major_share=major_share,
         inactivity_days=inactivity_days,
         freq=freq,
+        previous=previous,
         timeout=timeout,
         sheet=sheet,
         keep_duplicates=keep_duplicates,
@@ -492,6 +498,70 @@ def choose_yardstick(tx, *, as_of, freq=None, inactivity_days=None) -> dict:
     }  # fmt: skip
 
 
+#: Run parameters that must be equal for the monthly review to compare two runs (the
+#: report's own key_share, major_share and currency are checked again by the notebook).
+_REVIEW_SETTINGS = {
+    "mapping": lambda p: p.get("mapping"),
+    "unit": lambda p: (p.get("read") or {}).get("unit"),
+    "amount_basis": lambda p: (p.get("read") or {}).get("amount_basis"),
+    "currency": lambda p: (p.get("params") or {}).get("currency"),
+    "key_share": lambda p: p.get("key_share"),
+    "major_share": lambda p: p.get("major_share"),
+}
+
+
+def _previous_run(opts, out: Path, parameters: dict):
+    """The previous run of the monthly review: (folder, its manifest, why not comparable).
+
+    ``previous`` False: none. A folder given: it must hold a manifest. Default: the
+    newest earlier run beside ``out`` (:func:`kamresearch.reports.review.find_previous`).
+    """
+    from ..i18n import _, use_language
+    from .review import find_previous, settings_mismatch
+
+    given = opts.get("previous")
+    if given is False:
+        return None, {}, None
+    if given is None:
+        folder = find_previous(out, as_of=parameters["as_of"])
+        if folder is None:
+            return None, {}, None
+    else:
+        folder = Path(given).resolve()
+        if not (folder / "manifest.json").is_file():
+            raise ConfigError(f"previous run {folder} has no manifest.json: pass the folder of "
+                              "an earlier report run (or --previous none)")  # fmt: skip
+    doc = _load_manifest(folder / "manifest.json")
+    old = doc.get("parameters") or {}
+    diff = settings_mismatch({k: f(old) for k, f in _REVIEW_SETTINGS.items()},
+                             {k: f(parameters) for k, f in _REVIEW_SETTINGS.items()})  # fmt: skip
+    with use_language(opts.get("lang")):
+        if diff:
+            why = _("the previous run ({date}) used other settings: {diff}").format(
+                date=old.get("as_of"), diff="; ".join(diff))  # fmt: skip
+        elif not str(old.get("as_of", "")) < parameters["as_of"]:
+            why = _("the previous run ({date}) is not earlier than this one").format(
+                date=old.get("as_of"))  # fmt: skip
+        else:
+            why = None
+    logger.info("monthly review against %s%s", folder, f" (not compared: {why})" if why else "")
+    return folder, doc, why
+
+
+def _no_region_review(opts) -> str:
+    from ..i18n import _, use_language
+
+    with use_language(opts.get("lang")):
+        return _("the previous run has no review of this region")
+
+
+def _review_input(path, why) -> str | None:
+    """What a region's fingerprint records of the review: the previous snapshot's hash."""
+    if why:
+        return why
+    return None if path is None else sha256_file(path)
+
+
 def _one_day():
     import pandas as pd
 
@@ -549,6 +619,15 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
         "timeout": opts["timeout"],
         "lang": opts["lang"],
     }
+    prev_dir, prev_doc, prev_why = _previous_run(opts, out, parameters)
+    parameters["previous"] = None if prev_dir is None else str(prev_dir)
+    parameters["previous_as_of"] = (prev_doc.get("parameters") or {}).get("as_of")
+    prev_reviews = {
+        e.get("region"): prev_dir / e["files"]["review"]
+        for e in prev_doc.get("regions") or []
+        if isinstance(e, dict) and (e.get("files") or {}).get("review") and prev_dir
+        and (prev_dir / e["files"]["review"]).is_file()
+    }  # fmt: skip
     manifest_path = out / "manifest.json"
     previous_manifest = _load_manifest(manifest_path)
     previous = {
@@ -571,6 +650,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
             lang=opts["lang"],
             template=parameters["template_sha256"],
             versions=versions,
+            previous=_review_input(prev_reviews.get(name), prev_why),
         )
         prev = previous.get(name) or {}
         files = prev.get("files") or {}
@@ -612,6 +692,9 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
             "key_share": opts["key_share"],
             "major_share": opts["major_share"],
             "lang": opts["lang"],
+            "previous": None if prev_why or name not in prev_reviews else str(prev_reviews[name]),
+            "previous_mismatch": prev_why
+            or (_no_region_review(opts) if prev_dir and name not in prev_reviews else None),
             **opts["params"],
         }
         tasks.append(
@@ -709,9 +792,17 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
 def _write_index(out: Path, manifest: dict) -> None:
     from .index import render_index
 
-    heads = {}
+    heads, reviews = {}, {}
     for e in manifest["regions"]:
         name = (e.get("files") or {}).get("headline")
         if name:
             heads[e["region"]] = read_headline(out / name)
-    write_text_atomic(out / "index.html", render_index(manifest, heads))
+        name = (e.get("files") or {}).get("review")
+        if name:
+            try:
+                since = json.loads((out / name).read_text(encoding="utf-8")).get("since")
+            except (OSError, ValueError, AttributeError):
+                since = None
+            if since:
+                reviews[e["region"]] = since
+    write_text_atomic(out / "index.html", render_index(manifest, heads, reviews=reviews))

@@ -46,6 +46,7 @@ from ..i18n import (
 from ..plotting import format_money, format_pct
 from ..schema import COMPANY
 from .sections_evidence import EvidenceSections  # evidence sections, at-risk list
+from .sections_review import ReviewSections  # "Since the last review"
 from .sections_story import StorySections
 
 __all__ = [
@@ -324,7 +325,7 @@ def _show_figure(fig):
     plt.close(fig)
 
 
-class RegionReport(StorySections, EvidenceSections):
+class RegionReport(StorySections, EvidenceSections, ReviewSections):
     """The analyses and sections of one region report.
 
     Parameters
@@ -855,6 +856,7 @@ class RegionReport(StorySections, EvidenceSections):
 
         if output_dir is None:
             return {}
+        self._save_review(output_dir, output_name)  # the next run's monthly review reads it
         return save_outputs(
             self.headline(),
             label_tables(self.tables()),  # sheet and column names in the report's language

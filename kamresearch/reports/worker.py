@@ -35,6 +35,7 @@ OUTPUT_SUFFIXES = {
     "html": ".html",
     "xlsx": ".xlsx",
     "headline": ".headline.json",
+    "review": ".review.json",
 }
 
 
