@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..i18n import N_, _, ngettext
+from ..i18n import N_, _, format_date, format_period, ngettext
 from ..narrative import LEAK_RATE_HIGH
 from ..plotting import format_money, format_pct
 
@@ -143,7 +143,7 @@ def lost_readings(lost: pd.DataFrame, *, currency: str = "") -> pd.DataFrame:
         reading = _t("reading.lost",
             account=_t(f"account.{top['tier']}"), customer=top["customer_id"], region=top["region"],
             share=format_pct(top["share"], 1), revenue=format_money(top["revenue"], currency),
-            last=f"{pd.Timestamp(top['last_purchase']):%Y-%m-%d}", days=int(top["days_since_last"]),
+            last=format_date(top["last_purchase"]), days=int(top["days_since_last"]),
         )  # fmt: skip
         label = _t("label.largest_loss")
     else:
@@ -209,11 +209,13 @@ def scorecard_readings(card: pd.DataFrame, *, currency: str = "") -> pd.DataFram
     last, only_partial = _last_full(card)
     r = last.iloc[0]
     period = last.index[0]
-    label = f"{period}" + (" (partial)" if only_partial else "")
+    label = format_period(period)
+    if only_partial:
+        label = _("{period} (partial)").format(period=label)
     fail = _t(f"failure.{r['failure']}")
     args = dict(period=label, failure=fail, left=int(r["left"]), open=int(r["open_key"]),
                 lost=int(r["lost"]), revenue_lost=format_money(r["revenue_lost"], currency),
-                prev=period - 1, kept=_kept(r["kept_growth"]), entered=int(r["entered"]))  # fmt: skip
+                prev=format_period(period - 1), kept=_kept(r["kept_growth"]), entered=int(r["entered"]))  # fmt: skip
     key = "reading.failure" if r["failure"] != "none" else "reading.failure_none"
     failure = _t(key, **args)
     if only_partial:
@@ -238,10 +240,11 @@ def key_count_readings(counts: pd.Series) -> pd.DataFrame:
     ``close_key`` with the first period's ``open_key`` before it.
     """
     return _frame([
-        _row(f"key_accounts_{p}", _t("label.key_count", period=p), float(n), f"{int(n)}",
+        _row(f"key_accounts_{p}", _t("label.key_count", period=format_period(p)), float(n),
+             f"{int(n)}",
              ngettext("{n} key account in {period} (company tier standard)",
                       "{n} key accounts in {period} (company tier standard)",
-                      int(n)).format(n=int(n), period=p))
+                      int(n)).format(n=int(n), period=format_period(p)))
         for p, n in counts.items()
     ])  # fmt: skip
 
@@ -271,6 +274,7 @@ def concentration_change_readings(drivers: pd.DataFrame, *, n_drivers: int = 3) 
                             before=format_pct(r.share_before, 1),
                             after=format_pct(r.share_after, 1)))  # fmt: skip
     period, n = a["period"], a["top"]
+    period = format_period(period) if isinstance(period, pd.Period) else period
     reading = _t("reading.top_change", n=n, direction=direction, before=format_pct(before, 1),
                  after=format_pct(after, 1), period=period, drivers="; ".join(names))  # fmt: skip
     return _frame([_row("top_change", _t("label.top_change", n=n, period=period),

@@ -28,6 +28,18 @@ __all__ = ["EvidenceSections", "TREND_FREQ_MIN_QUARTERS"]
 TREND_FREQ_MIN_QUARTERS = evidence.MIN_PERIODS
 
 
+def _period_text(p) -> str:
+    """A period (or its text, ``2022-02``) in the report's language."""
+    from ..i18n import format_period
+
+    if isinstance(p, str):
+        try:
+            p = pd.Period(p)
+        except ValueError:
+            return p
+    return format_period(p)
+
+
 def _note(msg: str):
     from IPython.display import Markdown
 
@@ -134,7 +146,8 @@ class EvidenceSections:
                 f"{html.escape(r['reading'], quote=False)} "
                 + _("Tested over {n} full periods ({first} to {last}) with standard "
                          "errors robust to autocorrelation (Newey–West).").format(
-                    n=int(r["n_periods"]), first=r["first_period"], last=r["last_period"])
+                    n=int(r["n_periods"]), first=_period_text(r["first_period"]),
+                    last=_period_text(r["last_period"]))
             ))  # fmt: skip
 
     def at_risk_list(self, *, top: int = 20):

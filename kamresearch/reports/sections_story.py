@@ -20,7 +20,7 @@ import pandas as pd
 
 from .. import keyaccounts
 from ..errors import DataError, KamError
-from ..i18n import N_, _, format_date, label
+from ..i18n import N_, _, format_date, format_period, label
 from ..plotting import format_money, format_pct
 from ..schema import COMPANY
 
@@ -204,7 +204,7 @@ def _cell(col: str, v, currency: str = "") -> str:
     if isinstance(v, bool | np.bool_):
         return _l("yes") if v else _l("no")
     if isinstance(v, pd.Timestamp):
-        return f"{v:%Y-%m-%d}"
+        return format_date(v)
     if col == "failure":
         return _(keyaccounts.readings.TEXT[f"failure.{v}"])
     if col == "movement":
@@ -392,8 +392,12 @@ class StorySections:
                 }
             )
             table = pd.DataFrame(rows)
-            table.columns = [c + (" (partial)" if c and bool(shown.at[pd.Period(c), "partial"])
-                                  else "") for c in table.columns]  # fmt: skip
+            by_name = {str(p): p for p in shown.index}
+            table.columns = [
+                "" if not c else (_("{period} (partial)") if bool(shown.at[by_name[c], "partial"])
+                                  else "{period}").format(period=format_period(by_name[c]))
+                for c in table.columns
+            ]  # fmt: skip
             _display(_table(table, caption=_l("caption.scorecard",
                 key=format_pct(self.key_share))))  # fmt: skip
             period = self._last_full_period()
@@ -401,7 +405,7 @@ class StorySections:
             moves = self.scorecard_moves
             moves = moves[moves["period"] == period]
             if moves.empty:
-                _display(_note(_l("note.no_moves", period=period)))
+                _display(_note(_l("note.no_moves", period=format_period(period))))
                 return
             cols = ["customer_id", "region", "movement", "revenue_before", "revenue_after",
                     "change"]  # fmt: skip
@@ -417,7 +421,7 @@ class StorySections:
                     part = part.sort_values(order, ascending=False)
                 if len(part):
                     _display(_table(labelled(part, cols, currency=self.currency),
-                                        caption=_l(cap, period=period)))  # fmt: skip
+                                        caption=_l(cap, period=format_period(period))))  # fmt: skip
 
     def _group_views(self, period) -> None:
         """The scorecard per owner, channel and industry, when the data has such columns."""
@@ -446,8 +450,9 @@ class StorySections:
                     text = [f"{int(x):,}" for x in v]
                 shown[_l(f"view.{c}")] = text
             what = _l(f"view.{by}").lower()
-            _display(_table(shown, caption=_l("caption.view", what=what, period=period,
-                                              previous=period - 1)))  # fmt: skip
+            _display(_table(shown, caption=_l("caption.view", what=what,
+                                              period=format_period(period),
+                                              previous=format_period(period - 1))))  # fmt: skip
 
     def lost_key_accounts(self, *, top: int = 30):
         """Lost and fading key and major accounts, named, largest first."""
@@ -493,7 +498,7 @@ class StorySections:
                     "median_gap_days", "days_since_last"]  # fmt: skip
             month = cards["last_month"].iloc[0]
             _display(_table(labelled(cards, cols, currency=self.currency),
-                            caption=_l("caption.cards", month=month)))  # fmt: skip
+                            caption=_l("caption.cards", month=format_period(month))))  # fmt: skip
 
     def survival_by_entry_tier(self):
         """Kaplan–Meier by entry tier from the 12-month landmark (the non-circular comparison)."""
