@@ -123,7 +123,15 @@ def _page() -> str:
                                "yardstick_from": {"freq": "data", "inactivity_days": "data"}},
                 "versions": {"kamresearch": "0.1"}, "started": "2024-12-31T06:15:00+00:00",
                 "finished": "2024-12-31T06:20:00+00:00"}  # fmt: skip
-    return render_index(manifest, heads)
+    since = {"date_before": "2024-11-30", "date_after": "2024-12-31",
+             "counts": {"entered_key": 2, "left_key": 1, "key_lost": 1, "new_at_risk": 14,
+                        "recovered": 9},
+             "figures": {"top10_share": {"change": -0.0026}, "hhi": {"change": -1.1},
+                         "key_revenue_12m": {"change": 33289.4}}}  # fmt: skip
+    reviews = {name: since for name in names[:-2]}
+    reviews["West"] = {"mismatch": "the previous run (2024-11-30) used other settings: "
+                                   "key_share: 0.01 → 0.02"}  # fmt: skip
+    return render_index(manifest, heads, reviews=reviews)
 
 
 def _chromium() -> str | None:
@@ -149,8 +157,8 @@ def test_index_table_has_no_horizontal_overflow_in_chromium(tmp_path, width, hei
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(page_file.as_uri())
-            got = page.evaluate("""() => {
-                const t = document.querySelector('table'), w = t.closest('div');
+            tables = page.evaluate("""() => [...document.querySelectorAll('table')].map(t => {
+                const w = t.closest('div');
                 const cells = [...t.querySelectorAll('tbody td')].map(td => td.getBoundingClientRect());
                 return {inner: window.innerWidth,
                         doc: document.documentElement.scrollWidth,
@@ -159,11 +167,13 @@ def test_index_table_has_no_horizontal_overflow_in_chromium(tmp_path, width, hei
                         cellRight: Math.max(...cells.map(r => r.right)),
                         cellLeft: Math.min(...cells.map(r => r.left)),
                         fontPx: parseFloat(getComputedStyle(t.querySelector('td')).fontSize)};
-            }""")  # fmt: skip
+            })""")  # fmt: skip
         finally:
             browser.close()
-    assert got["doc"] <= got["inner"], got  # the page itself never scrolls sideways
-    assert got["table"] <= got["inner"] + 0.5, got
-    assert got["wrapScroll"] <= got["wrapClient"], got  # nor does the table's box
-    assert got["cellLeft"] >= 0 and got["cellRight"] <= got["inner"] + 0.5, got
-    assert got["fontPx"] >= 12, got  # readable: the text is not shrunk to fit
+    assert len(tables) == 2  # the regions and "Since the last review"
+    for got in tables:
+        assert got["doc"] <= got["inner"], got  # the page itself never scrolls sideways
+        assert got["table"] <= got["inner"] + 0.5, got
+        assert got["wrapScroll"] <= got["wrapClient"], got  # nor does the table's box
+        assert got["cellLeft"] >= 0 and got["cellRight"] <= got["inner"] + 0.5, got
+        assert got["fontPx"] >= 12, got  # readable: the text is not shrunk to fit
