@@ -139,3 +139,17 @@ def test_review_changes_by_hand():
     # e new and key; a fell to major and is lost; b and c recovered; e newly at risk
     assert pairs == {("entered_key", "e"), ("left_key", "a"), ("key_lost", "a"),
                      ("new_at_risk", "e"), ("recovered", "b"), ("recovered", "c")}  # fmt: skip
+
+
+def test_previous_in_the_config(tmp_path):
+    from kamresearch.reports.config import load_config, resolve_options
+
+    cfg = tmp_path / "kam.toml"
+    cfg.write_text('[report]\ndata = "x.csv"\nprevious = "runs/2024-11"\n', encoding="utf-8")
+    assert load_config(cfg)["previous"] == str((tmp_path / "runs" / "2024-11").resolve())
+    for off in ('"none"', "false"):
+        cfg.write_text(f'[report]\ndata = "x.csv"\nprevious = {off}\n', encoding="utf-8")
+        assert resolve_options(config=cfg)["previous"] is False
+    cfg.write_text('[report]\ndata = "x.csv"\nprevious = 3\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="previous must be a run folder"):
+        resolve_options(config=cfg)

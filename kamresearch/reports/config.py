@@ -73,6 +73,8 @@ CONFIG_KEYS = (
     "lang",
 )
 _PATH_KEYS = ("data", "out", "template")
+#: Values of ``previous`` that mean "no monthly review" (besides false).
+_NO_PREVIOUS = ("none", "off", "false")
 #: Period lengths a run may use for every region (month, quarter, year).
 FREQS = ("M", "Q", "Y")
 #: Options passed to :func:`kamresearch.read_transactions` by the report run.
@@ -135,7 +137,9 @@ def load_config(path) -> dict:
         raise ConfigError(
             f"config file {path}: unknown key(s) {unknown}; allowed: {list(CONFIG_KEYS)}"
         )
-    for key in _PATH_KEYS:
+    for key in (*_PATH_KEYS, "previous"):
+        if key == "previous" and str(doc.get(key)).lower() in _NO_PREVIOUS:
+            continue
         if isinstance(doc.get(key), str):
             doc[key] = (
                 str((path.parent / doc[key]).resolve())
@@ -256,7 +260,7 @@ def _options(data, cfg: dict, given: dict) -> dict:
     if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
         raise ConfigError(f"inactivity_days must be a positive integer, got {days!r}")
     prev = opts["previous"]
-    if isinstance(prev, str) and prev.lower() in ("none", "off", "false"):
+    if isinstance(prev, str) and prev.lower() in _NO_PREVIOUS:
         opts["previous"] = prev = False
     if prev is not None and not isinstance(prev, (bool, str, os.PathLike)):
         raise ConfigError(f"previous must be a run folder or false, got {prev!r}")
