@@ -318,3 +318,52 @@ def test_parquet_scan_never_loads_the_lines_into_python(tmp_path):
     # measured); read_transactions on the same file peaks at 2.1 GB (measured)
     assert peak - base < 550, f"peak RSS {peak} MB (after import {base} MB)"
     assert digest(path) == before
+
+
+# --------------------------------------------------------------------------- Spark
+
+
+def test_spark_gives_the_readers_summary_and_errors(spark_session, tmp_path):
+    """Spark validates as DuckDB does; only the row labels of examples are Spark's ids."""
+    df = pd.DataFrame(
+        {
+            "customer": ["0012583", "12583", "ab-1", "AB-1", "ab-1", "x"],
+            "date": pd.to_datetime(["2021-01-04"] * 5 + ["2031-01-01"]),
+            "amount": [1.0, 2.0, 3.0, 4.0, 3.0, 5.0],
+            "region": ["North", "NORTH", "South", "south", "South", None],
+        }
+    )
+    options = {"outlying_dates": "drop", "unify_regions": True}
+    want = _outcome(kam.read_transactions, df, **options)
+    scan = kam.scan_transactions(spark_session.createDataFrame(df), **options)
+    assert scan.engine == "spark"
+    got = _outcome(
+        lambda s, **o: kam.scan_transactions(s, **o).to_pandas(),
+        spark_session.createDataFrame(df),
+        **options,
+    )
+
+    def words(messages):  # without the source and the example row (Spark's own ids)
+        return [m.split(": ", 1)[1].split(", e.g.")[0] for m in messages]
+
+    assert words(got[1]) == words(want[1])
+    same_quality(got[2], want[2], skip=("source", "format", "warnings"))
+    for name in ("infinite_amount", "scientific_ids", "placeholder_date", "boolean_amount"):
+        case = _typed_cases()[name]
+        with pytest.raises(DataError) as mine:
+            kam.scan_transactions(spark_session.createDataFrame(case))
+        with pytest.raises(DataError) as theirs:
+            kam.read_transactions(case)
+        a, b = mine.value, theirs.value
+        assert (a.reason, a.column, a.fix) == (b.reason, b.column, b.fix), name
+        assert [v for _, v in a.rows] == [v for _, v in b.rows], name
+    # a Parquet path read by the active Spark session
+    path = tmp_path / "tx.parquet"
+    df.to_parquet(path, index=False, coerce_timestamps="us")  # Spark reads up to microseconds
+    tx = kam.scan_transactions(path, engine="spark", **options)
+    assert tx.engine == "spark"
+    same_quality(
+        tx.attrs["quality"],
+        kam.read_transactions(path, **options).attrs["quality"],
+        skip=("warnings",),
+    )

@@ -457,4 +457,10 @@ def _engine_errors() -> tuple:
         errors.append(IbisError)
     except ImportError:  # pragma: no cover
         pass
+    try:
+        from pyspark.errors import PySparkException
+
+        errors.append(PySparkException)
+    except ImportError:  # pyspark is optional
+        pass
     return tuple(errors)
