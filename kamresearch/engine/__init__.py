@@ -16,10 +16,15 @@ from .facts import (
     parse_freq,
     resolve_as_of,
 )
+from .lines import date_bounds, n_customers, n_lines, up_to
 from .panels import churn_panel, customer_product_prices, order_cells
 from .windows import customer_entry, customer_orders, customer_windows, sale_days
 
 __all__ = [
+    "date_bounds",
+    "n_lines",
+    "n_customers",
+    "up_to",
     "facts",
     "windows",
     "customer_windows",

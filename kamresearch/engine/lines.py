@@ -42,6 +42,9 @@ __all__ = [
     "day_number",
     "from_day_number",
     "date_bounds",
+    "n_lines",
+    "n_customers",
+    "up_to",
 ]
 
 _local = threading.local()
@@ -228,3 +231,35 @@ def memo(fn):
         return _copy(store[key])
 
     return wrapper
+
+
+def n_lines(tx) -> int:
+    """The number of lines (``len`` of a DataFrame; one remembered count of a LazyTable)."""
+    return len(tx) if not is_lazy(tx) else date_bounds(tx)[2]
+
+
+@memo
+def n_customers(tx) -> int:
+    """The number of distinct customer ids."""
+    if not is_lazy(tx):
+        return int(tx["customer_id"].nunique())
+    with open_lines(tx) as lines:
+        return int(lines.scalar(lines.table.customer_id.nunique()) or 0)
+
+
+def up_to(tx, as_of):
+    """The lines dated up to ``as_of`` (that day included): a DataFrame for a
+    DataFrame (a filtered view, as ``tx[tx["date"] < as_of + 1 day]``), a LazyTable
+    with the filter in its expression for a LazyTable."""
+    cutoff = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    if not is_lazy(tx):
+        return tx[tx["date"] < cutoff]
+    import dataclasses
+
+    import ibis
+
+    lit = ibis.literal(cutoff).cast("timestamp")
+    ordered = tx.ordered.filter(tx.ordered.date < lit) if tx.ordered is not None else None
+    return dataclasses.replace(
+        tx, expr=tx.expr.filter(tx.expr.date < lit), attrs=copy.deepcopy(tx.attrs), ordered=ordered
+    )

@@ -169,6 +169,18 @@ def order_cells(tx: pd.DataFrame, *, freq: str = "Q", as_of=None) -> pd.DataFram
     return out
 
 
+#: Net revenue below this (in money) is rounding noise of lines that cancel: taken as 0
+#: (as :data:`kamresearch.pareto.ZERO_TOLERANCE`), so that whether an account is ranked
+#: does not depend on the order in which an engine adds.
+ZERO_TOLERANCE = 1e-6
+
+
+def _denoise(x):
+    import ibis
+
+    return ibis.ifelse(x.abs() < ZERO_TOLERANCE, 0.0, x)
+
+
 def panel_period_ends(first_day, as_of, *, months: int) -> list[pd.Timestamp]:
     """Ends of the panel periods: ``as_of``, ``as_of`` - 1 period, ... back past ``first_day``.
 
@@ -314,8 +326,8 @@ def churn_panel(
             last_before=grid.last_buy.max().over(before),
             last_through=grid.last_buy.max().over(through),
             prev_end=grid.p_end.lag().over(ibis.window(**order)),
-            revenue_trailing=grid.rev.sum().over(trailing).coalesce(0.0),
-            revenue_recent=grid.rev.sum().over(rec).coalesce(0.0),
+            revenue_trailing=_denoise(grid.rev.sum().over(trailing).coalesce(0.0)),
+            revenue_recent=_denoise(grid.rev.sum().over(rec).coalesce(0.0)),
             purchase_periods=grid.last_buy.count().over(trailing).coalesce(0),
             purchase_days=grid.n_pdays.sum().over(trailing).coalesce(0),
             next_buy=ibis.ifelse(grid.last_buy.notnull(), grid.idx, ibis.null("int64"))

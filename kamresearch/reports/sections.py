@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from .. import churn, cohorts, keyaccounts, narrative, pareto
+from ..engine import date_bounds, n_customers, up_to
+from ..engine import n_lines as count_lines
 from ..errors import DataError, InsufficientDataWarning, KamError
 from ..i18n import (
     N_,
@@ -96,9 +98,11 @@ def choose_freq(tx: pd.DataFrame, *, as_of=None, purpose: str = "bridge") -> str
     >>> choose_freq(tx), choose_freq(tx, as_of="2022-12-31"), choose_freq(tx, purpose="cohort")
     ('Y', 'Q', 'Q')
     """
-    start = tx["date"].min()
-    end = pd.Timestamp(as_of) if as_of is not None else tx["date"].max()
-    if pd.isna(start) or pd.isna(end):  # no data: the shortest periods
+    start, last = date_bounds(tx)[:2]
+    end = pd.Timestamp(as_of) if as_of is not None else last
+    if (
+        start is None or end is None or pd.isna(start) or pd.isna(end)
+    ):  # no data: the shortest periods
         return "M"
     start, end = start.normalize(), end.normalize()
     after = end + pd.Timedelta(days=1)  # the span ends at the close of its last day
@@ -362,7 +366,7 @@ class RegionReport(StorySections, EvidenceSections, ReviewSections):
         self.data = data
         self.region = data.region
         self.as_of = pd.Timestamp(data.as_of)
-        self.tx = data.tx[data.tx["date"] < self.as_of + pd.Timedelta(days=1)]
+        self.tx = up_to(data.tx, self.as_of)
         self.inactivity_days = inactivity_days
         self.key_share = float(key_share)
         self.major_share = float(major_share)
@@ -462,7 +466,7 @@ class RegionReport(StorySections, EvidenceSections, ReviewSections):
         revenue to rank, stack or retain: its sections say so in a sentence instead of
         drawing empty or negative charts.
         """
-        if len(self.tx) == 0:
+        if count_lines(self.tx) == 0:
             raise InsufficientData(_("no transaction up to {date}").format(
                 date=format_date(self.as_of)))  # fmt: skip
         with warnings.catch_warnings():
@@ -501,7 +505,7 @@ class RegionReport(StorySections, EvidenceSections, ReviewSections):
 
     def _readings(self) -> pd.DataFrame:
         # the largest loss and the dominant failure lead; a region without lines has none
-        parts = self._story_readings() if len(self.tx) else []
+        parts = self._story_readings() if count_lines(self.tx) else []
         for build in (
             lambda: narrative.concentration_readings(self.summary),
             # no revenue (only returns): no retention to read, only the note above
@@ -530,7 +534,7 @@ class RegionReport(StorySections, EvidenceSections, ReviewSections):
         from IPython.display import Markdown
 
         company = self.region is COMPANY
-        if len(self.tx) == 0:
+        if count_lines(self.tx) == 0:
             who = _("the whole company") if company else _("region {region}").format(
                 region=self.region)  # fmt: skip
             _display(show_note(_("No transactions for {who} up to {date}.").format(
@@ -541,15 +545,16 @@ class RegionReport(StorySections, EvidenceSections, ReviewSections):
             if company
             else _("region {region}").format(region=f"**{escape_markdown(self.region)}**")
         )
-        n_lines = len(self.tx)
+        n_lines = count_lines(self.tx)
+        first, last = date_bounds(self.tx)[:2]
         _display(Markdown(
             ngettext("Report for {who}, as of **{date}**: {n} transaction line from {first} "
                      "to {last}, {customers}.",
                      "Report for {who}, as of **{date}**: {n} transaction lines from {first} "
                      "to {last}, {customers}.", n_lines).format(
                 who=who, date=format_date(self.as_of), n=format_number(n_lines),
-                first=format_date(self.tx["date"].min()), last=format_date(self.tx["date"].max()),
-                customers=narrative.customers_phrase(self.tx["customer_id"].nunique()))
+                first=format_date(first), last=format_date(last),
+                customers=narrative.customers_phrase(n_customers(self.tx)))
         ))  # fmt: skip
 
     def executive_summary(self):

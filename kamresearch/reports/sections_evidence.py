@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import evidence
+from ..engine import date_bounds
 from ..evidence import text
 from ..i18n import _
 from ..plotting import format_money
@@ -90,7 +91,8 @@ class EvidenceSections:
 
     @cached_property
     def trend_test(self) -> pd.DataFrame:
-        span_days = (self.as_of - self.tx["date"].min()).days if len(self.tx) else 0
+        first = date_bounds(self.tx)[0]
+        span_days = (self.as_of - first).days if first is not None else 0
         freq = "Q" if span_days >= 91.3 * (TREND_FREQ_MIN_QUARTERS + 1) else "M"
         return evidence.concentration_trend_test(self.tx, freq=freq, as_of=self.as_of)
 

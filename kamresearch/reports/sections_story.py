@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .. import keyaccounts
+from ..engine import n_lines as count_lines
 from ..errors import DataError, KamError
 from ..i18n import N_, _, format_date, format_period, label
 from ..plotting import format_money, format_pct
@@ -284,7 +285,7 @@ class StorySections:
     @cached_property
     def standard(self) -> keyaccounts.TierStandard:
         """The company's tier thresholds (whole window, report periods and years)."""
-        if len(self.company_tx) == 0 or len(self.tx) == 0:
+        if count_lines(self.company_tx) == 0 or count_lines(self.tx) == 0:
             raise DataError(_("no transaction up to {date}: no key accounts to rank").format(
                 date=format_date(self.as_of)))  # fmt: skip
         freqs = sorted({self.bridge_freq, "Y"})
