@@ -91,16 +91,31 @@ def _workbook_headers(path) -> tuple[list[str], list[str]]:
 
 def _chart_texts(tx, lang: str, monkeypatch) -> tuple[list[str], list[str]]:
     """Run every section in-process; return the texts of every figure and the glyph warnings."""
-    import matplotlib.figure
-    import matplotlib.text
+    import matplotlib
+
+    from kamresearch import plotting
 
     shown = []
     monkeypatch.setattr(rs, "_display", shown.append)
     monkeypatch.setattr(ss, "_display", shown.append)
+    # a fresh kernel: matplotlib's defaults, the report's style not yet applied (a Text takes
+    # its fonts when created, so a chart made before the style shows Chinese as boxes)
+    monkeypatch.setattr(plotting, "_STYLED", False)
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        return _draw_sections(tx, lang, shown)
+
+
+def _draw_sections(tx, lang: str, shown: list) -> tuple[list[str], list[str]]:
+    import matplotlib.figure
+    import matplotlib.text
+
     data = reports.tables.RegionData(tx=tx, region=None, as_of=tx["date"].max(), quality={})
     rep = reports.RegionReport(data, lang=lang)
-    for name in ("overview", "executive_summary", "scorecard", "lost_key_accounts",
-                 "account_cards", "concentration", "largest_customers", "pyramid",
+    # the concentration charts first: their figure is made with plt.subplots, before any
+    # plot function applies the style -- the report must have applied it already
+    for name in ("concentration", "overview", "executive_summary", "scorecard",
+                 "lost_key_accounts", "account_cards", "largest_customers", "pyramid",
                  "concentration_trend_test", "key_accounts", "key_account_evidence",
                  "order_sizes", "churn_convention", "inactivity_window_check",
                  "survival_by_tier", "survival_by_entry_tier", "hazard_ratios", "at_risk_list",
@@ -122,8 +137,13 @@ def _chart_texts(tx, lang: str, monkeypatch) -> tuple[list[str], list[str]]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_chart_texts_are_in_the_report_language(small_tx, lang, monkeypatch):
+def test_chart_texts_are_in_the_report_language(small_tx, lang, monkeypatch, caplog):
+    import logging
+
+    # a section records the warnings raised inside it (tight_layout draws the texts there)
+    caplog.set_level(logging.DEBUG, logger="kamresearch")
     texts, glyphs = _chart_texts(small_tx, lang, monkeypatch)
+    glyphs += [r.getMessage() for r in caplog.records if "missing from font" in r.getMessage()]
     assert glyphs == [], glyphs[:5]
     joined = "\n".join(texts)
     assert not [t for t in texts if re.search(r"[A-Za-z]_[A-Za-z]", t)], "identifier in a chart"
@@ -147,6 +167,9 @@ def test_html_pages_are_in_the_report_language(runs, small_tx, lang):
             assert _english_words(text, allowed) == [], page.name
         else:
             assert not HAN.search(text), (page.name, HAN.findall(text)[:10])
+    for r in result.regions:  # the executed notebook keeps the kernel's warnings (stderr)
+        nb = (folder / r.files["notebook"]).read_text(encoding="utf-8")
+        assert "missing from font" not in nb, f"{r.label}: a chart lacks glyphs"
     company = _visible_text(folder / result.regions[0].files["html"])
     if lang == "zh":
         assert re.search(r"\d(\.\d+)?万", company), "amounts in 万/亿"

@@ -45,7 +45,7 @@ from ..i18n import (
     use_language,
     value_label,
 )
-from ..plotting import format_money, format_pct
+from ..plotting import apply_style, format_money, format_pct
 from ..schema import COMPANY
 from .sections_evidence import EvidenceSections  # evidence sections, at-risk list
 from .sections_review import ReviewSections  # "Since the last review"
@@ -363,6 +363,9 @@ class RegionReport(StorySections, EvidenceSections, ReviewSections):
                  major_share: float = 0.20, currency: str = "", lang: str = "en",
                  freq: str | None = None, cohort_freq: str | None = None):  # fmt: skip
         self.lang = check_language(lang or "en")
+        # the style (fonts with the CJK fallback) before any figure: a Text takes its font
+        # family when created, so a figure made before the style shows Chinese as boxes
+        apply_style()
         self.data = data
         self.region = data.region
         self.as_of = pd.Timestamp(data.as_of)
