@@ -211,3 +211,25 @@ def test_a_zh_rerun_of_an_en_folder_is_not_reused(small_tx, tmp_path):
     assert not any(r.reused for r in again.regions)
     same = reports.run(small_tx, out=tmp_path, regions=["North"], template=template, lang="zh")
     assert all(r.reused for r in same.regions)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [Path(__file__).parents[1] / "notebooks" / "region_report.ipynb",
+     Path(__file__).parents[1] / "kamresearch" / "templates" / "region_report.ipynb"],
+    ids=["notebooks", "packaged"],
+)  # fmt: skip
+def test_every_heading_of_the_template_has_a_chinese_translation(template):
+    import nbformat
+
+    from kamresearch.reports.language import template_messages, translate_notebook
+
+    if not template.exists():
+        pytest.skip(f"{template} not in this checkout")
+    nb = nbformat.read(template, as_version=4)
+    zh = translate_notebook(nb, lang="zh")
+    cells = [c.source for c in zh.cells if c.cell_type == "markdown" and c.source.strip()]
+    assert len(cells) == len(template_messages(nb)) > 10
+    untranslated = [c for c in cells if not HAN.search(c)]
+    assert untranslated == [], untranslated
+    assert zh.metadata["kamresearch_lang"] == "zh"
