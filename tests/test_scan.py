@@ -367,3 +367,24 @@ def test_spark_gives_the_readers_summary_and_errors(spark_session, tmp_path):
         kam.read_transactions(path, **options).attrs["quality"],
         skip=("warnings",),
     )
+
+
+def test_ids_and_regions_are_stripped_as_python_strips_them():
+    df = pd.DataFrame(
+        {
+            "customer_id": ["\u3000C001\r", "C001", "C002\xa0", " 0012 ", "12.0", "\u3000"],
+            "date": pd.to_datetime(
+                ["2021-01-04", "2021-01-05", "2021-02-01", "2021-03-01"] * 1
+                + ["2021-03-02", "2021-03-03"]
+            ),
+            "amount": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "region": ["华东\u3000", "华东", "华南 ", "\t", "华南", "华东"],
+        }
+    )
+    for options in ({}, {"unify_ids": True, "unify_regions": True}):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            want = kam.read_transactions(df, **options)
+            tx = kam.scan_transactions(df, **options)
+        same_quality(tx.attrs["quality"], want.attrs["quality"])
+        same_lines(tx, want)

@@ -54,6 +54,13 @@ _NUMBERS = ("quantity", "unit_price", "amount")
 _IDS = ("customer_id", "invoice_id", "product_id")
 
 
+#: Python's str.strip() removes every Unicode whitespace (the ideographic space U+3000,
+#: no-break space, CR ...); SQL's TRIM only what it is told.
+_SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+_EDGE = f"^[{_SPACE}]|[{_SPACE}]$"
+_STRIP = f"^[{_SPACE}]+|[{_SPACE}]+$"
+
+
 class NeedsReader(Exception):
     """The source needs :func:`kamresearch.read_transactions`' decisions (the reason)."""
 
@@ -88,7 +95,7 @@ def _text(col, dtype, *, ids):
     """A column as stripped text (NULL when empty), as :func:`kamresearch.io.values._text`."""
     ibis = _ibis()
     if dtype.is_string():
-        t = col.strip()
+        t = _strip(col)
         if ids:  # 13085.0 -> 13085 (the regex only where the cheap test says it may apply)
             cut = t.re_search(r"^[+-]?\d+\.0+$").ifelse(t.re_extract(r"^([+-]?\d+)\.0+$", 1), t)
             t = t.endswith("0").ifelse(cut, t)
@@ -101,6 +108,33 @@ def _text(col, dtype, *, ids):
         whole = ((v % 1.0) == 0) & (v.abs() < 2.0**63)
         return whole.ifelse(v.cast("int64").cast("string"), v.cast("string"))
     raise NeedsReader(f"a text column holds {dtype}")
+
+
+def _strip(col):
+    """Text without surrounding whitespace, as Python's ``str.strip()``."""
+    t = col.strip()  # TRIM of space, tab and newline; then the rest of str.strip()'s set
+    return t.re_search(_EDGE).ifelse(t.re_replace(_STRIP, ""), t)
+
+
+def _spaces(d, raw) -> dict:
+    """Distinct text values differing from another only in surrounding spaces, as
+    :func:`kamresearch.io.values._space_variants` finds them: ``{raw value: stripped}``,
+    in the order of their first line (only the members of such groups are fetched)."""
+    u = d.group_by(r=raw).aggregate(first=d[ROW].min())
+    u = u.filter(u.r.notnull()).mutate(s=_strip(u.r))
+    u = u.filter(u.s != "")
+    groups = u.group_by("s").aggregate(n=u.count())
+    groups = groups.filter(groups.n > 1).select("s")
+    hit = u.semi_join(groups, "s").order_by("first").select("r", "s").to_pyarrow().to_pydict()
+    return dict(zip(hit["r"], hit["s"], strict=True))
+
+
+def _apart(raw, text, spaced, merge):
+    """Values differing only in surrounding spaces keep their spaces unless ``merge``
+    (:func:`kamresearch.io.read._apart`)."""
+    if merge or not spaced:
+        return text
+    return raw.isin(list(spaced)).ifelse(raw, text)
 
 
 def _number(col, dtype):
@@ -210,12 +244,20 @@ def canonical(raw: Raw, mapping, opts, src):
     scaled = amount * factor if factor != 1 else amount
     date = d[cols["date"]].cast("timestamp")
     # distinct values: customer ids that differ only in case / leading zeros, regions
+    id_raw = d[cols["customer_id"]]
+    spaced = _spaces(d, id_raw) if sch[cols["customer_id"]].is_string() else {}
+    out["customer_id"] = _apart(id_raw, out["customer_id"], spaced, opts["unify_ids"])
     id_found = _customer_variants(d, out["customer_id"])
+    id_found["spaces"] = spaced
     if opts["unify_ids"] and id_found.get("mapping"):
         out["customer_id"] = out["customer_id"].substitute(id_found["mapping"])
     if cols.get("region"):
-        region_text = _text(d[cols["region"]], sch[cols["region"]], ids=False)
+        raw_region = d[cols["region"]]
+        region_text = _text(raw_region, sch[cols["region"]], ids=False)
+        spaced = _spaces(d, raw_region) if sch[cols["region"]].is_string() else {}
+        region_text = _apart(raw_region, region_text, spaced, opts["unify_regions"])
         region, region_found = _regions(d, region_text, opts["unify_regions"])
+        region_found["spaces"] = spaced
         blank = region_text.isnull()
     else:
         region, region_found, blank = ibis.literal(schema.ALL_REGIONS), None, None

@@ -17,14 +17,21 @@ source                               how
 folder of Parquet files              (header = row 1), ``file!row`` for several files
 pandas DataFrame, pyarrow Table      registered with DuckDB without a copy (row labels:
                                      the DataFrame's index labels)
-Ibis table                           used on its own backend
+Ibis table                           used on its own backend (row labels: positions
+                                     from 0)
 Spark DataFrame                      Ibis's PySpark backend on the DataFrame's session
-                                     (``engine="spark"``)
+                                     (``engine="spark"``; row labels: Spark's
+                                     ``monotonically_increasing_id``)
 ``.csv``/``.txt``/``.tsv``, Excel    read by :func:`kamresearch.read_transactions`
                                      (encoding, delimiter, decimal separator, title
                                      rows, sheets: decisions DuckDB cannot make
                                      safely), then handed to the engine
 ==================================== =================================================
+
+Exact duplicate lines are found through a hash of each line, compared cell by cell
+only where hashes repeat (:func:`kamresearch.engine.ingest.canonical`); the rows of
+the lines dropped are kept in the engine, so every later reduction reads the source
+once more with a small anti-join, never a copy of the lines.
 
 A scanned source whose columns need the reader's decisions on text -- dates or
 numbers stored as text, zoned timestamps, ledger rules such as total rows or a
@@ -173,21 +180,13 @@ decimal, unify_ids, unify_regions, tz, outlying_dates
         lines, quality = canonical(raw, mapping, scan, src)
     except NeedsReader as why:
         logger.info("%s: read with read_transactions (%s)", src, why)
-        frame = source if kind == "file" else _frame(source, kind)
-        try:
-            tx = read_transactions(frame, mapping, **opts)
-        except DataError as exc:
-            if kind not in ("glob", "folder"):
-                raise
-            raise DataError(
-                exc.reason, source=src, column=exc.column, rows=exc.rows, fix=exc.fix
-            ) from exc
-        if kind in ("glob", "folder"):
-            tx.attrs["quality"].update(source=src, **_file_facts(source, kind))
-        return _handed(tx, src, engine, session=_session(source, kind))
+        return _by_reader(source, kind, src, engine, mapping, opts)
     except KamError:
         raise
     except _read._boundary_errors() + _engine_errors() as exc:
+        if kind in ("pandas", "arrow"):  # in memory: the reader decides (and says why)
+            logger.info("%s: read with read_transactions (%s)", src, exc)
+            return _by_reader(source, kind, src, engine, mapping, opts)
         raise DataError(
             f"could not read the data: {type(exc).__name__}: {exc}",
             source=src,
@@ -204,6 +203,22 @@ decimal, unify_ids, unify_regions, tz, outlying_dates
         engine,
     )
     return tx
+
+
+def _by_reader(source, kind, src, engine, mapping, opts) -> LazyTable:
+    """The source read by read_transactions (sources it must decide), handed over."""
+    frame = source if kind == "file" else _frame(source, kind)
+    try:
+        tx = read_transactions(frame, mapping, **opts)
+    except DataError as exc:
+        if kind not in ("glob", "folder"):
+            raise
+        raise DataError(
+            exc.reason, source=src, column=exc.column, rows=exc.rows, fix=exc.fix
+        ) from exc
+    if kind in ("glob", "folder"):
+        tx.attrs["quality"].update(source=src, **_file_facts(source, kind))
+    return _handed(tx, src, engine, session=_session(source, kind))
 
 
 # --------------------------------------------------------------------------- sources
