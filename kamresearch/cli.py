@@ -304,6 +304,13 @@ def sample(out, seed):
     "[default: en].",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default=None,
+    help="Where the input is scanned and validated: duckdb (in process) or spark (the "
+    "spark extra and Java >= 17) [default: duckdb].",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress bar [default: when stderr is a terminal].",
@@ -338,6 +345,7 @@ def report(
     outlying_dates,
     force_as_of,
     lang,
+    engine,
     progress,
 ):
     """Write one report per region (+ All), an index.html and a manifest.json.
@@ -390,6 +398,7 @@ def report(
             amount_basis=amount_basis,
             returns_from=returns_from,
             lang=lang,
+            engine=engine,
         )
     except KamError as exc:
         _fail(exc)

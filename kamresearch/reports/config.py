@@ -71,6 +71,7 @@ CONFIG_KEYS = (
     "returns_from",
     "timeout",
     "lang",
+    "engine",
 )
 _PATH_KEYS = ("data", "out", "template")
 #: Values of ``previous`` that mean "no monthly review" (besides false).
@@ -106,7 +107,8 @@ def load_config(path) -> dict:
     run folder the monthly review compares with; ``false``: none; default the newest
     earlier run beside ``out``), ``template``, ``params``
     (a table of extra notebook parameters), ``timeout`` (seconds per notebook cell),
-    ``lang`` (the report language: ``"en"``, the default, or ``"zh"``), and the reading
+    ``lang`` (the report language: ``"en"``, the default, or ``"zh"``), ``engine``
+    (``"duckdb"``, the default, or ``"spark"``: where the input is scanned), and the reading
     options of :func:`kamresearch.read_transactions` ``sheet`` (a name, a list or
     ``"all"``), ``keep_duplicates``, ``dayfirst``, ``header_row``, ``unit``,
     ``amount_basis``, ``returns_from``, ``decimal``, ``unify_ids``, ``unify_regions``,
@@ -210,6 +212,7 @@ def _options(data, cfg: dict, given: dict) -> dict:
         "amount_basis": None,
         "returns_from": None,
         "lang": "en",
+        "engine": "duckdb",
     }
     opts.update({k: v for k, v in cfg.items() if v is not None})
     opts.update({k: v for k, v in given.items() if v is not None})
@@ -275,6 +278,10 @@ def _options(data, cfg: dict, given: dict) -> dict:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
             raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}")
         opts["timeout"] = max(1, math.ceil(timeout))  # nbclient takes whole seconds
+    from ..engine.scan import ENGINES
+
+    if opts["engine"] not in ENGINES:
+        raise ConfigError(f"engine must be one of {list(ENGINES)}, got {opts['engine']!r}")
     from ..i18n import check_language
 
     opts["lang"] = check_language(opts["lang"])  # ConfigError naming the languages there are

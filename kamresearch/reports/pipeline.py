@@ -51,7 +51,7 @@ _VERSIONED = (
     "nbconvert",
     "matplotlib",
 )
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3  # 3: written by the engine (DuckDB COPY)
 
 
 @dataclass
@@ -124,9 +124,13 @@ def _now() -> str:
 
 
 def _write_cache(tx, folder: Path, meta: dict) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    """Write the run's store (``transactions.parquet``) from the lazy table ``tx``, in the engine.
 
+    DuckDB copies the lines to Parquet itself (Spark streams Arrow batches): they never
+    pass through pandas here. Then the quality summary and, last, ``source.json``,
+    which marks the cache complete.
+    """
+    from ..engine.store import write_store
     from .files import atomic_path
     from .tables import _jsonable
 
@@ -135,22 +139,42 @@ def _write_cache(tx, folder: Path, meta: dict) -> None:
     if isinstance(quality.get("source"), str):
         # Reports go to clients: name the input file, not where it sits on this machine.
         quality["source"] = Path(quality["source"]).name
-    plain = tx.copy(deep=False)
-    plain.attrs = {}
-    table = pa.Table.from_pandas(plain, preserve_index=False)
-    table = table.replace_schema_metadata(
-        {**(table.schema.metadata or {}), CACHE_MARK: json.dumps(meta).encode()}
-    )
     with atomic_path(folder / "transactions.parquet") as tmp:
-        pq.write_table(table, tmp)
+        write_store(tx, tmp, metadata={CACHE_MARK: json.dumps(meta)})
     write_json_atomic(folder / "quality.json", quality)
     write_json_atomic(folder / "source.json", meta)  # last: marks the cache complete
+    return quality
 
 
-def _prepare_data(data, mapping, out: Path, read: dict) -> tuple:
-    """Read and validate the input once; returns (tx, input info). Reuses a valid cache."""
+def _scan(path, mapping, read: dict, engine: str):
+    """Scan the input into the engine: :func:`kamresearch.scan_transactions` validates it.
+
+    Parquet is read lazily by DuckDB (or by Spark with ``engine="spark"``, in the
+    active SparkSession or a local one); CSV and Excel by
+    :func:`kamresearch.read_transactions`, then handed over.
+    """
+    from ..engine.scan import scan_transactions
+
+    if engine == "spark":
+        from pyspark.sql import SparkSession
+
+        if SparkSession.getActiveSession() is None:
+            from ..engine.spark import local_session
+
+            local_session()
+    return scan_transactions(path, mapping, engine=engine, **read)
+
+
+def _prepare_data(data, mapping, out: Path, read: dict, engine: str = "duckdb") -> tuple:
+    """Scan and validate the input once into the run's store; returns (tx, input info).
+
+    ``tx`` is a LazyTable over the store (``_data/transactions.parquet``): every later
+    step of the run reduces it in DuckDB. Reuses a valid store.
+    """
     import pandas as pd
 
+    from ..engine.store import open_store
+    from ..engine.table import LazyTable
     from ..schema import check_transactions
 
     folder = out / "_data"
@@ -158,7 +182,6 @@ def _prepare_data(data, mapping, out: Path, read: dict) -> tuple:
         check_transactions(data, where="data")
         sha = hashlib.sha256(pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes())
         info = {"name": "<DataFrame>", "path": None, "sha256": sha.hexdigest()}
-        tx = data
     else:
         path = Path(data)
         if not path.is_file():
@@ -168,7 +191,6 @@ def _prepare_data(data, mapping, out: Path, read: dict) -> tuple:
         except OSError as exc:
             raise DataError(f"cannot read the input file: {exc}", source=str(path)) from None
         info = {"name": path.name, "path": str(path), "sha256": digest}
-        tx = None
     meta = {
         "sha256": info["sha256"],
         "mapping": mapping
@@ -183,17 +205,24 @@ def _prepare_data(data, mapping, out: Path, read: dict) -> tuple:
     except (OSError, ValueError):
         cached = None
     cache = folder / "transactions.parquet"
-    if tx is None and cached == meta and cache.exists():
+    if info["path"] is not None and cached == meta and cache.exists():
         logger.info("reusing the validated input cached in %s", cache)
-        tx = pd.read_parquet(cache)
+        try:
+            quality = json.loads((folder / "quality.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            quality = {}
     else:
-        if tx is None:
-            from ..io.read import read_transactions
+        if info["path"] is None:
+            scanned = LazyTable.from_frame(data)
+        else:
+            logger.info("scanning %s (%s)", info["path"], engine)
+            scanned = _scan(info["path"], mapping, read, engine)
+        quality = _write_cache(scanned, folder, meta)
+        del scanned
+    tx = open_store(cache, quality=quality)
+    from ..engine.lines import date_bounds
 
-            logger.info("reading %s", info["path"])
-            tx = read_transactions(info["path"], mapping, **read)
-        _write_cache(tx, folder, meta)
-    info["lines"] = len(tx)
+    info["lines"] = date_bounds(tx)[2]
     return tx, info
 
 
@@ -243,6 +272,7 @@ def run(
     amount_basis=None,
     returns_from=None,
     lang=None,
+    engine=None,
 ) -> RunResult:
     """Run the report notebook for each region and write the run folder.
 
@@ -300,6 +330,12 @@ def run(
         The report language: ``"en"`` (default) or ``"zh"`` -- headings, readings,
         table headers, charts, the index page and the Excel workbook
         (:mod:`kamresearch.i18n`).
+    engine : {"duckdb", "spark"}, optional
+        Where the input is scanned and validated (:func:`kamresearch.scan_transactions`):
+        ``"duckdb"`` (default, in process) or ``"spark"`` (the active SparkSession, else
+        :func:`kamresearch.engine.spark.local_session`; needs the ``spark`` extra and
+        Java >= 17). Either way the validated lines go to the run's store, which the
+        regions' workers read with DuckDB.
     force_as_of : bool, optional
         Accept an ``as_of`` more than :data:`kamresearch.engine.AS_OF_MAX_DAYS_AFTER`
         days after the last date in the data (refused by default: every customer
@@ -358,6 +394,7 @@ def run(
         amount_basis=amount_basis,
         returns_from=returns_from,
         lang=lang,
+        engine=engine,
     )
     template = Path(opts["template"]) if opts["template"] else default_template()
     if not template.is_file():
@@ -382,14 +419,16 @@ def _plan_regions(tx, opts, as_of, out: Path):
     """
     from .files import atomic_path
 
-    assignment = customer_regions(tx, as_of=as_of)
+    from ..engine.store import region_revenue
+
+    assignment = customer_regions(tx, as_of=as_of)  # in the engine: one row per customer back
     sidecar = out / "_data" / f"regions-{as_of.date()}.parquet"
     if not sidecar.exists():
         with atomic_path(sidecar) as tmp:
             frame = assignment.to_frame()
             frame.attrs = {}
             frame.to_parquet(tmp)
-    revenue = tx.groupby(tx["customer_id"].map(assignment))["amount"].sum()
+    revenue = region_revenue(tx, assignment)  # every line's amount by its customer's region
     known = revenue.sort_values(ascending=False, kind="stable").index.tolist()
     if known == [ALL_REGIONS]:  # read_transactions' region when the source has none
         known = []
@@ -477,7 +516,17 @@ def choose_yardstick(tx, *, as_of, freq=None, inactivity_days=None) -> dict:
     from ..churn import suggest_inactivity_window
     from .sections import choose_freq
 
-    upto = tx[tx["date"] < as_of + _one_day()]
+    from ..engine.lines import date_bounds
+    from ..engine.table import is_lazy
+
+    if is_lazy(tx):  # the run's store: the first date is all choose_freq reads of the lines
+        import pandas as pd
+
+        first = date_bounds(tx)[0]
+        upto = pd.DataFrame({"date": pd.to_datetime([first] if first <= as_of else [])})
+        lines = tx  # suggest_inactivity_window cuts it at as_of in the engine
+    else:
+        upto = lines = tx[tx["date"] < as_of + _one_day()]
     if freq:
         bridge = cohort = freq
     else:
@@ -486,7 +535,7 @@ def choose_yardstick(tx, *, as_of, freq=None, inactivity_days=None) -> dict:
     days = inactivity_days
     if days is None:
         try:
-            days = int(suggest_inactivity_window(upto, as_of=as_of).days)
+            days = int(suggest_inactivity_window(lines, as_of=as_of).days)
         except DataError:  # no repeat purchases anywhere: each report says so in its section
             days = None
     return {
@@ -574,7 +623,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
 
     started = _now()
     read = {k: opts[k] for k in READ_OPTIONS}
-    tx, source = _prepare_data(opts["data"], opts["mapping"], out, read)
+    tx, source = _prepare_data(opts["data"], opts["mapping"], out, read, opts["engine"])
     # Every region runs the same copy of the template, even if the original is edited
     # during the run (the fingerprints name this copy's SHA-256).
     run_template = out / "_data" / "template.ipynb"
@@ -618,6 +667,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
         "force": bool(opts["force"]),
         "timeout": opts["timeout"],
         "lang": opts["lang"],
+        "engine": opts["engine"],
     }
     prev_dir, prev_doc, prev_why = _previous_run(opts, out, parameters)
     parameters["previous"] = None if prev_dir is None else str(prev_dir)
@@ -648,6 +698,7 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
             cohort_freq=yardstick["cohort_freq"],
             params=opts["params"],
             lang=opts["lang"],
+            engine=opts["engine"],
             template=parameters["template_sha256"],
             versions=versions,
             previous=_review_input(prev_reviews.get(name), prev_why),

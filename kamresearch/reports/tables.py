@@ -61,9 +61,10 @@ class RegionData:
     quality : dict
         The data-quality summary of the whole input (``tx.attrs["quality"]`` of
         :func:`kamresearch.read_transactions`), empty when unknown.
-    company : DataFrame, optional
-        The whole company's transactions when they were loaded anyway (the
-        company's tier standard is set on them); None for the whole company.
+    company : DataFrame or LazyTable, optional
+        The whole company's transactions (the company's tier standard is set on
+        them): the lines already loaded, or the run's store as a LazyTable (a
+        region of a run: nothing loaded); None for the whole company.
     source : Path, optional
         The run's cache the region was read from, to read the company's lines
         when ``company`` is None.
@@ -73,7 +74,7 @@ class RegionData:
     region: str | None
     as_of: pd.Timestamp
     quality: dict = field(default_factory=dict)
-    company: pd.DataFrame | None = field(default=None, repr=False)
+    company: object = field(default=None, repr=False)  # DataFrame or LazyTable
     source: Path | None = None
 
 
@@ -168,22 +169,31 @@ def load_region(data_path=None, region: str | None = COMPANY, *, mapping=None, a
 
         tx = load_sample()
     elif _is_cache(path):
+        from ..engine.store import open_store, store_lines
+
         qpath = path.with_name("quality.json")
         if qpath.exists():
             quality = json.loads(qpath.read_text(encoding="utf-8"))
         region = None if region is COMPANY else str(region)
         if region is not COMPANY and as_of is not None:
-            # The pipeline's case: read only the region's customers (pyarrow filter).
+            # The pipeline's case: the run's store, opened lazily in DuckDB with the
+            # region filter pushed down (a semi-join on the customers the sidecar
+            # assigns to the region): only the region's lines are read.
             as_of = resolve_as_of(pd.DataFrame(), as_of)
             sidecar = path.with_name(f"regions-{as_of.date()}.parquet")
             if sidecar.exists():
-                regions = pd.read_parquet(sidecar)["region"]
-                ids = _region_ids(regions, region)
-                tx = pd.read_parquet(path, filters=[("customer_id", "in", list(ids))])
+                _region_ids(pd.read_parquet(sidecar)["region"], region)  # ConfigError if none
+                lazy = open_store(path, quality=quality, region=region, sidecar=sidecar)
+                # RegionReport's sections still need a DataFrame: this region's lines
+                # only are materialised; the company's stay in the engine (``company``,
+                # the tier standard is a reduction on it).
+                tx = store_lines(lazy)
                 tx.attrs = {"quality": quality} if quality else {}
                 return RegionData(tx=tx, region=region, as_of=as_of, quality=quality,
-                                  source=path)  # fmt: skip
-        tx = pd.read_parquet(path)
+                                  company=open_store(path), source=path)  # fmt: skip
+        # The whole company: RegionReport's sections still need a DataFrame of every
+        # line (until they take the LazyTable), read from the store by DuckDB.
+        tx = store_lines(open_store(path))
     else:
         from ..io.read import read_transactions
 
