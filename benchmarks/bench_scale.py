@@ -5,6 +5,13 @@ Run from the repository root::
     .venv/bin/python benchmarks/bench_scale.py                 # 10M and 100M lines
     .venv/bin/python benchmarks/bench_scale.py --sizes 1M      # while developing
     .venv/bin/python benchmarks/bench_scale.py --sizes 10M --profile   # + cProfile of kamresearch
+    .venv/bin/python benchmarks/bench_scale.py --sizes 100M --only-report   # the report run
+
+``--report`` / ``--only-report`` also time ``kamresearch report --data FILE --jobs 2``
+on each file: wall time, the peak RSS of every process of the run (parent, workers,
+notebook kernels; sampled each second from /proc, the largest also from ``wait4``)
+and their sum. Every figure is printed with the load average at the time (the
+machine may be shared).
 
 The data: synthetic Parquet written by DuckDB SQL (never through pandas) under
 ``--dir`` (default ``/tmp/kamresearch-bench``; reused when present), one file per size:
@@ -444,7 +451,7 @@ def bench_size(path: Path, n: int, args) -> dict:
                   f"peak {_gb(res['peak'])}", flush=True)  # fmt: skip
             continue
         print(f"  {kind:<11s} {res['total']:7.2f} s work ({res['wall']:6.1f} s wall), "
-              f"peak RSS {_gb(res['peak'])}", flush=True)  # fmt: skip
+              f"peak RSS {_gb(res['peak'])}  [load {_load()}]", flush=True)  # fmt: skip
         _print_steps(res)
         if res.get("profile"):
             print(res["profile"])
@@ -473,6 +480,87 @@ def bench_size(path: Path, n: int, args) -> dict:
     return out
 
 
+def _load() -> str:
+    """The load average (1 / 5 min) when a figure is taken: the machine is shared."""
+    one, five, _ = os.getloadavg()
+    return f"{one:.1f} / {five:.1f}"
+
+
+def _tree_rss(root: int) -> dict:
+    """pid -> (RSS bytes, command name) of ``root`` and its descendants (from /proc)."""
+    children: dict = {}
+    info: dict = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{entry}/statm") as f:
+                rss_pages = int(f.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+        info[int(entry)] = (rss_pages * os.sysconf("SC_PAGE_SIZE"), name)
+    out, todo = {}, [root]
+    while todo:
+        pid = todo.pop()
+        if pid in info:
+            out[pid] = info[pid]
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def bench_report(path: Path, jobs: int, folder: Path) -> None:
+    """``kamresearch report --data path --jobs N`` in a child: wall time, peak RSS of
+    every process of its tree (sampled each second; the largest also from wait4)."""
+    import threading
+
+    out = folder / f"report_{path.stem}"
+    cmd = [sys.executable, "-m", "kamresearch", "report", "--data", str(path), "--out",
+           str(out), "--jobs", str(jobs), "--force", "--no-progress"]  # fmt: skip
+    path_env = [p for p in (os.environ.get("PYTHONPATH", ""), str(ROOT)) if p]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path_env)}
+    peaks: dict = {}  # pid -> (peak RSS, name)
+    total = [0]
+    done = threading.Event()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+
+    def sample():
+        while not done.wait(1.0):
+            tree = _tree_rss(proc.pid)
+            total[0] = max(total[0], sum(r for r, _ in tree.values()))
+            for pid, (rss, name) in tree.items():
+                if rss > peaks.get(pid, (0, ""))[0]:
+                    peaks[pid] = (rss, name)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    done.set()
+    thread.join()
+    err = proc.stderr.read()
+    code = os.waitstatus_to_exitcode(status)
+    print(f"  kamresearch report --jobs {jobs}: exit {code}, {wall:.1f} s wall  [load {_load()}]")
+    print(f"      largest process (wait4 max RSS over the tree): {_gb(usage.ru_maxrss * 1024)}")
+    print(f"      sum over the tree (sampled, max):               {_gb(total[0])}")
+    top = sorted(peaks.items(), key=lambda kv: -kv[1][0])[:8]
+    for pid, (rss, name) in top:
+        role = "run (parent)" if pid == proc.pid else name
+        print(f"      pid {pid:<8d} {role:<28s} peak {_gb(rss)}")
+    if code != 0:
+        print("      " + "\n      ".join(err.strip().splitlines()[-5:]))
+    if usage.ru_maxrss * 1024 >= 6 * GB or code != 0:
+        print(f"     goal: completes, no process above 6 GB: {_goal(False)}")
+    else:
+        print(f"     goal: completes, no process above 6 GB: {_goal(True)}")
+
+
 def _close(a, b) -> bool:
     return len(a) == len(b) and all(
         abs(x - y) <= 1e-6 * max(1.0, abs(x)) for x, y in zip(a, b, strict=True)
@@ -489,6 +577,7 @@ def bench_rfm(path: Path) -> None:
     ref = steps["lifetimes.summary_data_from_transaction_data"]
     for name, sec, _, _ in res["steps"]:
         print(f"  {name:<60s} {sec:7.2f} s")
+    print(f"  [load {_load()}]")
     print(f"  => speed-up vs lifetimes: {ref / kam:.1f}x (goal >= 10x: {_goal(ref / kam >= 10)})")
     print(f"     agreement on {res['compared']:,} customers without returns: {res['agree']}")
 
@@ -503,6 +592,17 @@ def main(argv=None) -> int:
     ap.add_argument("--profile", action="store_true", help="cProfile the kam run (top 25)")
     ap.add_argument("--no-pandas", action="store_true", help="skip today's pandas path")
     ap.add_argument("--no-rfm", action="store_true", help="skip the RFM comparison")
+    ap.add_argument(
+        "--only-report",
+        action="store_true",
+        help="only the report run (kamresearch report --jobs N) at each size",
+    )
+    ap.add_argument(
+        "--report",
+        action="store_true",
+        help="also time kamresearch report --jobs N at each size (peak RSS per process)",
+    )
+    ap.add_argument("--jobs", type=int, default=2, help="--jobs of the report run")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--file", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -514,9 +614,12 @@ def main(argv=None) -> int:
         print(f"\n--- {n:,} lines, {args.customers:,} customers, {len(REGIONS)} regions, "
               f"{YEARS} years ---", flush=True)  # fmt: skip
         path = ensure_data(Path(args.dir), n, args.customers)
-        bench_size(path, n, args)
+        if not args.only_report:
+            bench_size(path, n, args)
+        if args.report or args.only_report:
+            bench_report(path, args.jobs, Path(args.dir))
     rfm_sizes = [n for n in sizes if n >= 10_000_000] or sizes
-    if not args.no_rfm:
+    if not args.no_rfm and not args.only_report:
         n = min(rfm_sizes)
         print(f"\n--- RFM table at {n:,} lines: kamresearch vs lifetimes ---", flush=True)
         bench_rfm(ensure_data(Path(args.dir), n, args.customers))

@@ -13,6 +13,7 @@ customers the sidecar assigns to the region), so only that region's lines are re
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -101,13 +102,15 @@ def open_store(path, *, quality: dict | None = None, region=None, sidecar=None) 
     """
     import ibis
 
+    if region is not None and sidecar is None:
+        raise ValueError("open_store: region needs the sidecar")
     con = ibis.duckdb.connect()
-    t = con.read_parquet(str(path), file_row_number=True)
+    with warnings.catch_warnings():  # ibis 12 calls duckdb 2's deprecated fetch_arrow_table
+        warnings.filterwarnings("ignore", "fetch_arrow_table", DeprecationWarning)
+        t = con.read_parquet(str(path), file_row_number=True)
+        s = None if region is None else con.read_parquet(str(sidecar))
     t = t.mutate(**{ROW: t.file_row_number}).drop("file_row_number")
     if region is not None:
-        if sidecar is None:
-            raise ValueError("open_store: region needs the sidecar")
-        s = con.read_parquet(str(sidecar))
         ids = s.filter(s.region == str(region)).select("customer_id")
         t = t.semi_join(ids, "customer_id")
     attrs = {"quality": dict(quality)} if quality else {}
@@ -135,7 +138,10 @@ def region_revenue(tx: LazyTable, assignment: pd.Series) -> pd.Series:
     from .lines import open_lines
 
     frame = pd.DataFrame(
-        {"customer_id": assignment.index.astype(str), "region_of": assignment.astype(str).to_numpy()}
+        {
+            "customer_id": assignment.index.astype(str),
+            "region_of": assignment.astype(str).to_numpy(),
+        }
     )
     with open_lines(tx) as lines:
         t = lines.table

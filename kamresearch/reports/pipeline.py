@@ -417,9 +417,8 @@ def _plan_regions(tx, opts, as_of, out: Path):
     regions are ordered by net revenue, largest first. Data without a region column
     (every line in region "All") has no region report: it would repeat the company's.
     """
-    from .files import atomic_path
-
     from ..engine.store import region_revenue
+    from .files import atomic_path
 
     assignment = customer_regions(tx, as_of=as_of)  # in the engine: one row per customer back
     sidecar = out / "_data" / f"regions-{as_of.date()}.parquet"
@@ -514,10 +513,9 @@ def choose_yardstick(tx, *, as_of, freq=None, inactivity_days=None) -> dict:
         ``"config"`` (given) or ``"data"`` (chosen from the whole data).
     """
     from ..churn import suggest_inactivity_window
-    from .sections import choose_freq
-
     from ..engine.lines import date_bounds
     from ..engine.table import is_lazy
+    from .sections import choose_freq
 
     if is_lazy(tx):  # the run's store: the first date is all choose_freq reads of the lines
         import pandas as pd

@@ -51,8 +51,9 @@ class RegionData:
 
     Attributes
     ----------
-    tx : DataFrame
-        Canonical transactions of the region's customers (all their lines).
+    tx : DataFrame or LazyTable
+        Canonical transactions of the region's customers (all their lines); a
+        LazyTable over the run's store with ``load_region(..., lazy=True)``.
     region : str or None
         The region (None, :data:`kamresearch.schema.COMPANY`: the whole company).
     as_of : Timestamp
@@ -70,7 +71,7 @@ class RegionData:
         when ``company`` is None.
     """
 
-    tx: pd.DataFrame
+    tx: object  # DataFrame or LazyTable
     region: str | None
     as_of: pd.Timestamp
     quality: dict = field(default_factory=dict)
@@ -131,7 +132,8 @@ def _region_ids(regions: pd.Series, region: str):
     return ids
 
 
-def load_region(data_path=None, region: str | None = COMPANY, *, mapping=None, as_of=None):
+def load_region(data_path=None, region: str | None = COMPANY, *, mapping=None, as_of=None,
+                lazy: bool = False):  # fmt: skip
     """Load the transactions of one region for a report.
 
     Parameters
@@ -147,6 +149,11 @@ def load_region(data_path=None, region: str | None = COMPANY, *, mapping=None, a
         Column mapping for :func:`kamresearch.read_transactions` (ignored for a cache).
     as_of : date-like, optional
         The analysis date; default the last date in the whole data.
+    lazy : bool
+        For a run's cache with ``as_of`` given: ``tx`` is a
+        :class:`~kamresearch.engine.table.LazyTable` over the store (the region's
+        customers' lines, filter pushed down), nothing loaded -- for analyses that
+        take one. Default False: a DataFrame.
 
     Returns
     -------
@@ -183,16 +190,22 @@ def load_region(data_path=None, region: str | None = COMPANY, *, mapping=None, a
             sidecar = path.with_name(f"regions-{as_of.date()}.parquet")
             if sidecar.exists():
                 _region_ids(pd.read_parquet(sidecar)["region"], region)  # ConfigError if none
-                lazy = open_store(path, quality=quality, region=region, sidecar=sidecar)
+                lines = open_store(path, quality=quality, region=region, sidecar=sidecar)
                 # RegionReport's sections still need a DataFrame: this region's lines
                 # only are materialised; the company's stay in the engine (``company``,
                 # the tier standard is a reduction on it).
-                tx = store_lines(lazy)
-                tx.attrs = {"quality": quality} if quality else {}
+                tx = lines if lazy else store_lines(lines)
+                if not lazy:
+                    tx.attrs = {"quality": quality} if quality else {}
                 return RegionData(tx=tx, region=region, as_of=as_of, quality=quality,
                                   company=open_store(path), source=path)  # fmt: skip
+        if lazy and as_of is not None:
+            as_of = resolve_as_of(pd.DataFrame(), as_of)
+            tx = open_store(path, quality=quality)
+            return RegionData(tx=tx, region=region, as_of=as_of, quality=quality, source=path)
         # The whole company: RegionReport's sections still need a DataFrame of every
-        # line (until they take the LazyTable), read from the store by DuckDB.
+        # line (until they take the LazyTable: load_region(..., lazy=True)), read from
+        # the store by DuckDB.
         tx = store_lines(open_store(path))
     else:
         from ..io.read import read_transactions
