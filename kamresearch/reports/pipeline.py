@@ -155,13 +155,10 @@ def _scan(path, mapping, read: dict, engine: str):
     """
     from ..engine.scan import scan_transactions
 
-    if engine == "spark":
-        from pyspark.sql import SparkSession
+    if engine == "spark":  # the running session (getOrCreate), else a local one
+        from ..engine.spark import local_session
 
-        if SparkSession.getActiveSession() is None:
-            from ..engine.spark import local_session
-
-            local_session()
+        local_session()
     return scan_transactions(path, mapping, engine=engine, **read)
 
 
