@@ -146,3 +146,38 @@ def test_report_scorecard_shows_the_owner_view_in_both_languages(owned, monkeypa
     rep = rs.RegionReport(RegionData(owned.drop(columns="owner"), None, owned["date"].max()))
     rep.scorecard()
     assert "Account owner" not in "".join(getattr(o, "data", "") or "" for o in shown)
+
+
+def test_report_takes_currency_tier_thresholds_and_order_band_edges(owned, monkeypatch):
+    """Tiers from thresholds in the currency (the config's key_min_revenue /
+    major_min_revenue) and band edges from the config (issue 15 items 4, 8)."""
+    from kamresearch.errors import ConfigError
+    from kamresearch.reports import sections as rs
+    from kamresearch.reports import sections_story as ss
+    from kamresearch.reports.tables import RegionData
+
+    shown = []
+    monkeypatch.setattr(rs, "_display", shown.append)
+    monkeypatch.setattr(ss, "_display", shown.append)
+    data = RegionData(owned, None, owned["date"].max())
+    rep = rs.RegionReport(data, key_min_revenue=50_000, major_min_revenue=10_000,
+                          order_band_edges="500, 5000")  # fmt: skip
+    # every account's tier is its whole-window revenue against the two thresholds
+    revenue = owned.groupby("customer_id")["amount"].sum()
+    want = np.where(revenue >= 50_000, "key", np.where(revenue >= 10_000, "major", "general"))
+    got = rep.company_tiers(revenue)
+    assert list(got) == list(want) and (got == "key").any()
+    # the scorecard's period tiers use the same thresholds in every period
+    pt = ka.period_tiers(owned, freq=rep.bridge_freq, standard=rep.standard)
+    assert ((pt["revenue"] >= 50_000) == (pt["tier"] == "key")).all()
+    rep.scorecard()
+    html = "".join(getattr(o, "data", "") or "" for o in shown)
+    assert "from the configuration" in html and "50" in html
+    shown.clear()
+    rep.order_sizes()
+    html = "".join(getattr(o, "data", "") or "" for o in shown)
+    assert "500–5,000" in html and "&lt; 500" in html
+    with pytest.raises(ConfigError, match="both"):
+        rs.RegionReport(data, key_min_revenue=50_000)
+    with pytest.raises(ConfigError, match="increasing"):
+        rs.RegionReport(data, order_band_edges=[5000, 500])

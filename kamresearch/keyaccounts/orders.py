@@ -16,7 +16,7 @@ import pandas as pd
 from ..engine.windows import customer_orders
 from .tiers import TierStandard, apply_tiers, tier_standard
 
-__all__ = ["default_band_edges", "order_bands", "land_and_expand"]
+__all__ = ["default_band_edges", "check_edges", "order_bands", "land_and_expand"]
 
 
 def default_band_edges(order_values) -> tuple[float, ...]:
@@ -31,6 +31,26 @@ def default_band_edges(order_values) -> tuple[float, ...]:
         return (10.0, 100.0, 1_000.0, 10_000.0)
     p = 10.0 ** math.floor(math.log10(float(np.median(v))))
     return (p / 10, p, 10 * p, 100 * p)
+
+
+def check_edges(edges) -> tuple[float, ...]:
+    """Band edges as a tuple of floats: a sequence or a comma-separated string
+    (``"100,1000,10000"``, as the report's config may give them), strictly
+    increasing and positive, else ConfigError."""
+    from ..errors import ConfigError
+
+    if isinstance(edges, str):
+        edges = [e for e in edges.replace("，", ",").split(",") if e.strip()]
+    try:
+        out = tuple(float(e) for e in edges)
+    except (TypeError, ValueError):
+        raise ConfigError(f"order band edges must be numbers, got {edges!r}") from None
+    if not out or list(out) != sorted(set(out)) or out[0] <= 0:
+        raise ConfigError(
+            f"order band edges must be positive and strictly increasing, got {edges!r} "
+            "(e.g. [1000, 10000, 100000])"
+        )
+    return out
 
 
 def _band_labels(edges) -> list[str]:
@@ -67,12 +87,7 @@ def order_bands(tx: pd.DataFrame, *, freq: str = "Y", as_of=None, edges=None) ->
 
     pfreq = parse_freq(freq, allowed=("M", "Q", "Y"))[0]
     o = customer_orders(tx, as_of=as_of)
-    edges = tuple(float(e) for e in (edges if edges is not None else
-                                     default_band_edges(o["order_value"])))  # fmt: skip
-    if list(edges) != sorted(set(edges)):
-        from ..errors import ConfigError
-
-        raise ConfigError(f"edges={edges!r} must be strictly increasing")
+    edges = check_edges(edges if edges is not None else default_band_edges(o["order_value"]))
     labels = _band_labels(edges)
     idx = np.searchsorted(np.asarray(edges), o["order_value"].to_numpy(), side="right")
     frame = pd.DataFrame({"period": o["day"].dt.to_period(pfreq),

@@ -551,6 +551,11 @@ _REVIEW_SETTINGS = {
     "currency": lambda p: (p.get("params") or {}).get("currency"),
     "key_share": lambda p: p.get("key_share"),
     "major_share": lambda p: p.get("major_share"),
+    "tier_thresholds": lambda p: (
+        None
+        if (p.get("params") or {}).get("key_min_revenue") is None
+        else [(p.get("params") or {}).get(k) for k in ("key_min_revenue", "major_min_revenue")]
+    ),
 }
 
 

@@ -52,7 +52,8 @@ CHANGES = ("entered_key", "left_key", "key_lost", "new_at_risk", "recovered")
 #: The figures :func:`review_figures` compares.
 FIGURES = ("top10_share", "hhi", "key_revenue_12m")
 #: Settings that must be equal for two runs to be compared.
-COMPARED_SETTINGS = ("mapping", "unit", "amount_basis", "currency", "key_share", "major_share")
+COMPARED_SETTINGS = ("mapping", "unit", "amount_basis", "currency", "key_share", "major_share",
+                     "tier_thresholds")  # fmt: skip
 
 
 def account_snapshot(tiers: pd.Series, *, at_risk, lost, revenue_12m: pd.Series) -> pd.DataFrame:

@@ -30,7 +30,7 @@ import pandas as pd
 from .. import churn, cohorts, keyaccounts, narrative, pareto
 from ..engine import date_bounds, n_customers, up_to
 from ..engine import n_lines as count_lines
-from ..errors import DataError, InsufficientDataWarning, KamError
+from ..errors import ConfigError, DataError, InsufficientDataWarning, KamError
 from ..i18n import (
     N_,
     VALUES,
@@ -45,6 +45,7 @@ from ..i18n import (
     use_language,
     value_label,
 )
+from ..keyaccounts.orders import check_edges
 from ..plotting import apply_style, format_money, format_pct
 from ..schema import COMPANY
 from .sections_evidence import EvidenceSections  # evidence sections, at-risk list
@@ -345,6 +346,14 @@ class RegionReport(StorySections, EvidenceSections, ReviewSections):
         yardstick); default :func:`choose_freq` on this report's data.
     key_share, major_share : float
         Customer pyramid thresholds (:func:`kamresearch.pareto.customer_tiers`).
+    key_min_revenue, major_min_revenue : float, optional
+        Tier thresholds in the data's currency instead of shares (both or neither):
+        an account is key when its revenue in the period (or over the window) is at
+        least ``key_min_revenue``, major from ``major_min_revenue``; the same in
+        every region and period (:meth:`kamresearch.keyaccounts.TierStandard.from_thresholds`).
+    order_band_edges : sequence of float, optional
+        Order-value band edges in the data's currency; default scaled to the data
+        (:func:`kamresearch.keyaccounts.default_band_edges`).
     currency : str
         Symbol shown before money amounts ("$", "¥", ...).
     lang : str
@@ -361,11 +370,19 @@ class RegionReport(StorySections, EvidenceSections, ReviewSections):
 
     def __init__(self, data, *, inactivity_days=None, key_share: float = 0.01,
                  major_share: float = 0.20, currency: str = "", lang: str = "en",
-                 freq: str | None = None, cohort_freq: str | None = None):  # fmt: skip
+                 freq: str | None = None, cohort_freq: str | None = None,
+                 key_min_revenue: float | None = None, major_min_revenue: float | None = None,
+                 order_band_edges=None):  # fmt: skip
         self.lang = check_language(lang or "en")
         # the style (fonts with the CJK fallback) before any figure: a Text takes its font
         # family when created, so a figure made before the style shows Chinese as boxes
         apply_style()
+        if (key_min_revenue is None) != (major_min_revenue is None):
+            raise ConfigError("give both key_min_revenue and major_min_revenue, or neither")
+        self.thresholds = (
+            None if key_min_revenue is None else (float(key_min_revenue), float(major_min_revenue))
+        )
+        self.order_band_edges = None if order_band_edges is None else check_edges(order_band_edges)
         self.data = data
         self.region = data.region
         self.as_of = pd.Timestamp(data.as_of)

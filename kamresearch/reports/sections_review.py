@@ -100,8 +100,10 @@ class ReviewSections:
 
     def review_settings(self) -> dict:
         """The report's own settings a comparison requires equal."""
+        thresholds = getattr(self, "thresholds", None)
         return {"key_share": self.key_share, "major_share": self.major_share,
-                "currency": self.currency}  # fmt: skip
+                "currency": self.currency,
+                "tier_thresholds": None if thresholds is None else list(thresholds)}  # fmt: skip
 
     def since_last_review(self, previous=None, mismatch=None):
         """ "Since the last review": changes of accounts and figures since the previous run.

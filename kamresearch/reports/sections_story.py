@@ -82,6 +82,11 @@ LABELS = {
         "tier standard: key = revenue in the period of at least the company's "
         "smallest top-{key} account)"
     ),
+    "caption.scorecard_fixed": N_(
+        "Win / grow / keep scorecard of the key accounts per period (company "
+        "tier standard from the configuration: key = revenue in the period of at least "
+        "{key_min}, major from {major_min})"
+    ),
     "caption.won": N_("Key accounts won in {period}"),
     "caption.grown": N_("Key accounts kept in {period}, largest revenue change first"),
     "caption.lost": N_("Key accounts that left in {period}"),
@@ -288,6 +293,8 @@ class StorySections:
         if count_lines(self.company_tx) == 0 or count_lines(self.tx) == 0:
             raise DataError(_("no transaction up to {date}: no key accounts to rank").format(
                 date=format_date(self.as_of)))  # fmt: skip
+        if getattr(self, "thresholds", None) is not None:  # currency thresholds from the config
+            return keyaccounts.TierStandard.from_thresholds(*self.thresholds)
         freqs = sorted({self.bridge_freq, "Y"})
         return keyaccounts.tier_standard(self.company_tx, as_of=self.as_of, key=self.key_share,
                                          major=self.major_share, freqs=freqs)  # fmt: skip
@@ -399,8 +406,13 @@ class StorySections:
                                   else "{period}").format(period=format_period(by_name[c]))
                 for c in table.columns
             ]  # fmt: skip
-            _display(_table(table, caption=_l("caption.scorecard",
-                key=format_pct(self.key_share))))  # fmt: skip
+            if getattr(self, "thresholds", None) is not None:
+                caption = _l("caption.scorecard_fixed",
+                             key_min=format_money(self.thresholds[0], self.currency),
+                             major_min=format_money(self.thresholds[1], self.currency))  # fmt: skip
+            else:
+                caption = _l("caption.scorecard", key=format_pct(self.key_share))
+            _display(_table(table, caption=caption))
             period = self._last_full_period()
             self._group_views(period)
             moves = self.scorecard_moves
@@ -547,7 +559,12 @@ class StorySections:
         from IPython.display import Markdown
 
         with self.section(N_("Order size")):
-            bands = keyaccounts.order_bands(self.tx, freq=self.bridge_freq, as_of=self.as_of)
+            bands = keyaccounts.order_bands(
+                self.tx,
+                freq=self.bridge_freq,
+                as_of=self.as_of,
+                edges=getattr(self, "order_band_edges", None),
+            )
             if bands.empty:
                 raise DataError(_("no order with a purchase"))
             cells = bands.assign(v=[f"{format_pct(a, 1)} / {format_pct(b, 1)}" for a, b in
