@@ -13,7 +13,7 @@ JOBS ?= 2
 SAMPLE := data/sample/sample_transactions.parquet
 OUT ?= reports/sample
 
-.PHONY: help venv reports test fuzz lint format bench sample notebooks clean
+.PHONY: help venv reports test fuzz lint format bench sample notebooks template clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,6 +59,12 @@ format: $(STAMP) ## ruff format and fix
 notebooks: $(STAMP) ## re-execute the committed notebooks on the built-in sample (after a change of output)
 	cd notebooks && ../$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.record_timing=False *.ipynb
+	$(MAKE) template
+
+template: $(STAMP) ## copy notebooks/region_report.ipynb, outputs cleared, to the packaged template
+	$(VENV)/bin/jupyter nbconvert --to notebook --ClearOutputPreprocessor.enabled=True \
+		--ClearMetadataPreprocessor.enabled=True --ClearMetadataPreprocessor.preserve_cell_metadata_mask=tags \
+		notebooks/region_report.ipynb --output-dir kamresearch/templates --output region_report.ipynb
 
 bench: $(STAMP) ## run the benchmarks (installs the bench extra: lifetimes, xlsxwriter)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
