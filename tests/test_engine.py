@@ -165,10 +165,20 @@ def small_df(small_tx):
 
 
 @pytest.fixture(scope="module")
-def small_spark(small_tx, spark_backend):
+def small_spark(small_tx, spark_backend, spark_session):
     lazy = LazyTable.from_frame(small_tx, backend=spark_backend)
     assert lazy.engine == "spark"
-    return run_all(lazy)
+    # tiny data: one shuffle partition and no adaptive re-planning make each query
+    # (a second or more, whatever the size) about a third faster; restored after
+    conf = {"spark.sql.adaptive.enabled": "false", "spark.sql.shuffle.partitions": "1"}
+    before = {k: spark_session.conf.get(k) for k in conf}
+    for k, v in conf.items():
+        spark_session.conf.set(k, v)
+    try:
+        return run_all(lazy)
+    finally:
+        for k, v in before.items():
+            spark_session.conf.set(k, v)
 
 
 @pytest.fixture(scope="module")

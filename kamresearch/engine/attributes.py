@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .lines import open_lines
+from .lines import memo, open_lines
 
 __all__ = ["customer_attribute"]
 
 
+@memo
 def customer_attribute(tx, column: str, *, as_of=None) -> pd.Series:
     """Each customer's value of ``column``: the one with the most net revenue.
 

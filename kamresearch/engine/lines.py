@@ -76,9 +76,10 @@ class Lines:
     columns : list of str
     """
 
-    def __init__(self, table, engine: str, source=None):
+    def __init__(self, table, engine: str, tx=None):
         self.table = table
-        self._store = _memo.setdefault(source, {}) if source is not None else {}
+        self._tx = tx
+        self._store = _memo.setdefault(tx, {}) if is_lazy(tx) else {}
         self.engine = engine
         self.columns = list(table.columns)
 
@@ -91,7 +92,11 @@ class Lines:
         t = self.table
         key = ("lines_after", pd.Timestamp(as_of))
         if key not in self._store:
-            self._store[key] = int(self.scalar(t.count(where=t.date >= cutoff)) or 0)
+            last = date_bounds(self._tx)[1] if self._tx is not None else None
+            if last is not None and last < pd.Timestamp(as_of) + pd.Timedelta(days=1):
+                self._store[key] = 0  # every line is up to as_of: no count needed
+            else:
+                self._store[key] = int(self.scalar(t.count(where=t.date >= cutoff)) or 0)
         return t.filter(t.date < cutoff), self._store[key]
 
     def execute(self, expr) -> pd.DataFrame:
@@ -138,7 +143,7 @@ def open_lines(tx):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "fetch_arrow_table", DeprecationWarning)
             table = be.table(name)
-        yield Lines(table, "duckdb")
+        yield Lines(table, "duckdb", tx)
     finally:
         with contextlib.suppress(Exception):
             raw.unregister(name)
