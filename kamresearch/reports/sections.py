@@ -397,10 +397,15 @@ class RegionReport(StorySections, EvidenceSections, ReviewSections):
     @classmethod
     def load(cls, data_path=None, region: str | None = COMPANY, *, mapping=None, as_of=None,
              **options) -> RegionReport:  # fmt: skip
-        """Load a region's data with :func:`kamresearch.reports.load_region` and wrap it."""
+        """Load a region's data with :func:`kamresearch.reports.load_region` and wrap it.
+
+        A report run's store stays in the engine (``lazy=True``: the sections reduce a
+        LazyTable over the region's lines, nothing is materialised in pandas).
+        """
         from .tables import load_region
 
-        return cls(load_region(data_path, region, mapping=mapping, as_of=as_of), **options)
+        data = load_region(data_path, region, mapping=mapping, as_of=as_of, lazy=True)
+        return cls(data, **options)
 
     def _show(self, obj):  # how the evidence mixin displays (tests capture _display)
         _display(obj)
