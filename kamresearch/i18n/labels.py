@@ -38,7 +38,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "item": (N_("Item"), ""),
     "figure": (N_("Figure"), ""),
     "label": (N_("Figure"), ""),
-    "display": (N_("Value"), ""),
+    "display": (N_("Shown as"), N_("The figure as the report shows it")),
     "reading": (N_("Reading"), N_("What the figure says, in one line")),
     "status": (N_("Status"), ""),
     "reason": (N_("Reason"), ""),
