@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kamresearch import churn, cohorts, evidence, keyaccounts, pareto
+from kamresearch import churn, cohorts, evidence, keyaccounts, pareto, quality_summary
 from kamresearch.engine import date_bounds, n_customers, n_lines, up_to
 from kamresearch.engine.table import LazyTable, is_lazy
 
@@ -84,6 +84,7 @@ ANALYSES = {
     "key_account_tests": lambda tx, r: evidence.key_account_tests(tx),
     "concentration_trend_test": lambda tx, r: evidence.concentration_trend_test(tx),
     "churn_risk": lambda tx, r: evidence.churn_risk(evidence.fit_churn_risk(tx), tx),
+    "quality_summary": lambda tx, r: quality_summary(tx),
     "line_facts": lambda tx, r: (date_bounds(tx), n_lines(tx), n_customers(tx)),
     "up_to": lambda tx, r: pareto.customer_revenue(up_to(tx, "2022-12-31")),
 }

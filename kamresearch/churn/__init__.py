@@ -7,7 +7,7 @@ and the right-censoring done correctly (:data:`CENSORING_CONVENTION`), then
 hands durations and events to lifelines for the estimates.
 
 The line-level work (purchase days, gaps between them, revenue, region) runs in
-DuckDB: 10M lines take a couple of seconds. The Cox model lives in
+the engine (:mod:`kamresearch.engine.purchases`): 10M lines take a couple of seconds. The Cox model lives in
 :mod:`kamresearch.churn.cox`, plots in :mod:`kamresearch.churn.plots`; both
 are re-exported here.
 

@@ -2,8 +2,9 @@
 
 The bridge, GRR/NRR and tier functions start from
 :func:`kamresearch.engine.facts.customer_periods` (one row per customer x calendar
-period, aggregated in DuckDB) and work on that table with numpy; the retention
-matrix and the layer cake aggregate straight to cohort x period cells in DuckDB,
+period, aggregated in the engine) and work on that table with numpy; the retention
+matrix and the layer cake aggregate straight to cohort x period cells in the engine
+(:func:`kamresearch.engine.revenue.cohort_cells`),
 so only a few hundred rows reach pandas (10M lines in about the time of
 ``customer_periods`` alone, or less).
 

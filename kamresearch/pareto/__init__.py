@@ -16,11 +16,12 @@ Conventions shared by every function here:
 * Customers are ranked by revenue, largest first, ties by ``customer_id`` (as
   text). Revenues that agree to ``ZERO_TOLERANCE`` (rounded to whole millionths
   of the currency unit) are ties: 0.1 + 0.2 and 0.3 differ in the last binary
-  digit, and DuckDB's parallel sums vary there between runs, so ranking on the
+  digit, and an engine's parallel sums vary there between runs, so ranking on the
   exact floats would order equal customers (and tiers at a boundary) by
   rounding noise. Revenues, shares and measures use the exact sums.
-* Line-level aggregation runs in DuckDB; the measures are vectorised numpy, so
-  10M lines and 1M customers take about a second.
+* Line-level aggregation runs in the engine (:mod:`kamresearch.engine.revenue`:
+  DuckDB for a DataFrame, the LazyTable's backend otherwise); the measures are
+  vectorised numpy, so 10M lines and 1M customers take about a second.
 
 Plots (``plot_pareto``, ``plot_lorenz``, ``plot_concentration_trend``) live in
 :mod:`kamresearch.pareto.plots` and are re-exported here; so do the key-account

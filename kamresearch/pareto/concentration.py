@@ -564,7 +564,7 @@ def customer_tiers(revenue: pd.Series, *, key: float = 0.01, major: float = 0.20
 
 
 def _ranked_tiers(ranked_revenue: np.ndarray, key: float, major: float) -> np.ndarray:
-    """:func:`customer_tiers` on revenue already ranked by DuckDB (same order: rank key
+    """:func:`customer_tiers` on revenue already ranked by the engine (same order: rank key
     descending, ties by id as text), without re-sorting a million ids in pandas."""
     if not 0 < key <= major <= 1:
         raise ConfigError(f"tier thresholds must satisfy 0 < key <= major <= 1, got {key}, {major}")
