@@ -47,6 +47,7 @@ def _invoke(*args):
         (["--as-of", "yesterday-ish"], "is not a date"),
         (["--region", "Nowhere"], r"region\(s\) \['Nowhere'\] have no customer"),
         (["--config", "missing.toml"], "config file .* not found"),
+        (["--lang", "de"], "no report language 'de': choose one of en, zh"),
     ],
 )
 def test_report_bad_arguments_exit_2_without_traceback(args, message, tiny_file, tmp_path):
