@@ -54,12 +54,18 @@ def _fmt(fig: str, x: float) -> str:
 
 
 def _fmt_change(fig: str, x: float) -> str:
+    """A change with its sign; one that rounds to zero as shown reads ±0, not −0."""
     if x != x:
         return "–"
-    sign = "+" if x > 0 else "−" if x < 0 else "±"
     if fig == "top10_share":
-        return _("{sign}{points} points").format(sign=sign, points=format_number(abs(x) * 100, 1))
-    return sign + _fmt(fig, abs(x))
+        shown = format_number(abs(x) * 100, 1)
+    else:
+        shown = _fmt(fig, abs(x))
+    zero = not any(ch in "123456789" for ch in shown)
+    sign = "±" if zero else "+" if x > 0 else "−"
+    if fig == "top10_share":
+        return _("{sign}{points} points").format(sign=sign, points=shown)
+    return sign + shown
 
 
 def _changes_table(changes: pd.DataFrame, dates: str):
