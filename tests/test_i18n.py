@@ -160,3 +160,24 @@ def test_tick_formatter_keeps_the_language_it_was_made_in():
     with i18n.use_language("zh"):
         fmt = plotting.money_formatter("¥")
     assert fmt(45_600_000, 0) == "¥4,560万"  # drawn later, outside the block
+
+
+def test_workbook_category_values_are_translated_not_identifiers():
+    """A client's workbook never shows won_new or a failure code: the story's movements,
+    statuses and failures are category values, labelled like tiers."""
+    import pandas as pd
+
+    from kamresearch.reports.sections import label_table
+
+    t = pd.DataFrame({"customer_id": ["C1", "C2", "C3"], "movement": ["won_new", "lost", "grown"],
+                      "status": ["silent", "lost", "new"], "failure": ["keep", "grow", "none"]})  # fmt: skip
+    with i18n.use_language("zh"):
+        zh = label_table(t)
+    en = label_table(t)
+    assert list(en.iloc[:, 1]) == ["won (new customer)", "lost (stopped buying)", "grown"]
+    assert list(en.iloc[:, 3]) == ["can't keep", "can't grow", "no failure dominates"]
+    for table in (zh, en):
+        cells = [str(v) for v in table.to_numpy().ravel()]
+        assert not any("_" in v for v in cells), cells
+    with i18n.use_language("zh"):
+        assert zh.iloc[0, 1] == i18n._("won (new customer)") != "won (new customer)"

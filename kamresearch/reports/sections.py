@@ -118,13 +118,20 @@ def choose_freq(tx: pd.DataFrame, *, as_of=None, purpose: str = "bridge") -> str
 
 #: Columns whose text values are categories (translated) or column identifiers (labelled).
 _CATEGORY_COLUMNS = {"tier", "class", "group", "hhi_band", "status", "flow", "covariate",
-                     "level", "baseline", "measure", "section"}  # fmt: skip
+                     "level", "baseline", "measure", "section", "movement", "failure",
+                     "entry_tier"}  # fmt: skip
 
 
-def _category(value: str) -> str:
+def _category(value: str, column: str = "") -> str:
     """A category value or an identifier in the report's language (data values unchanged)."""
     if value in VALUES:
         return value_label(value)
+    from .sections_story import LABELS as STORY
+
+    if isinstance(STORY.get(f"{column}.{value}"), str):  # movement.won_new, status.silent
+        return _(STORY[f"{column}.{value}"])
+    if column == "failure" and f"failure.{value}" in keyaccounts.readings.TEXT:
+        return _(keyaccounts.readings.TEXT[f"failure.{value}"])
     if value.startswith("no churn events in the baseline "):
         base = value.rsplit(" ", 1)[-1].strip("'\"")
         return _("no churn events in the baseline {level}").format(level=value_label(base))
@@ -195,7 +202,9 @@ def label_table(table: pd.DataFrame) -> pd.DataFrame:
         df = df.drop(columns="figure")
     for i, c in enumerate(df.columns):
         if str(c) in _CATEGORY_COLUMNS and df.iloc[:, i].dtype == object:
-            df.iloc[:, i] = df.iloc[:, i].map(lambda v: _category(v) if isinstance(v, str) else v)
+            df.iloc[:, i] = df.iloc[:, i].map(
+                lambda v, c=str(c): _category(v, c) if isinstance(v, str) else v
+            )
     if df.index.nlevels == 1 and df.index.name in _CATEGORY_COLUMNS and df.index.dtype == object:
         df.index = pd.Index([_category(v) if isinstance(v, str) else v for v in df.index],
                             name=df.index.name)  # fmt: skip
