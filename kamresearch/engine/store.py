@@ -21,7 +21,7 @@ import pandas as pd
 from .ingest import ROW
 from .table import LazyTable
 
-__all__ = ["write_store", "open_store", "store_lines", "region_revenue"]
+__all__ = ["write_store", "open_store", "store_lines", "region_revenue", "MEMORY_LIMIT"]
 
 
 def _ordered(tx: LazyTable):
@@ -29,6 +29,22 @@ def _ordered(tx: LazyTable):
     if tx.ordered is not None:
         return tx.ordered.order_by(ROW).drop(ROW)
     return tx.expr
+
+
+#: DuckDB's memory limit for the store's connections (a report run has a parent and
+#: ``--jobs`` workers at once); beyond it sorts and aggregations spill to disk.
+MEMORY_LIMIT = "3GB"
+
+
+def _limit(backend) -> None:
+    """Cap DuckDB's memory on ``backend``; it spills to a scratch folder of this process
+    in the system temp folder (never inside the run's folder)."""
+    import os
+    import tempfile
+
+    scratch = Path(tempfile.gettempdir()) / "kamresearch-duckdb" / str(os.getpid())
+    backend.raw_sql(f"SET memory_limit = {_sql_text(MEMORY_LIMIT)}")
+    backend.raw_sql(f"SET temp_directory = {_sql_text(str(scratch))}")
 
 
 def _sql_text(text: str) -> str:
@@ -56,6 +72,9 @@ def write_store(tx: LazyTable, path, *, metadata: dict) -> Path:
     expr = _ordered(tx)
     backend = expr.get_backend()
     if backend.name == "duckdb":
+        # the sort into source order spills to disk rather than growing the process
+        # past MEMORY_LIMIT
+        _limit(backend)
         kv = ", ".join(
             f"{k.decode() if isinstance(k, bytes) else k}: {_sql_text(v)}"
             for k, v in metadata.items()
@@ -105,6 +124,7 @@ def open_store(path, *, quality: dict | None = None, region=None, sidecar=None) 
     if region is not None and sidecar is None:
         raise ValueError("open_store: region needs the sidecar")
     con = ibis.duckdb.connect()
+    _limit(con)
     with warnings.catch_warnings():  # ibis 12 calls duckdb 2's deprecated fetch_arrow_table
         warnings.filterwarnings("ignore", "fetch_arrow_table", DeprecationWarning)
         t = con.read_parquet(str(path), file_row_number=True)
