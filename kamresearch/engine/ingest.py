@@ -96,9 +96,9 @@ def _text(col, dtype, *, ids):
     ibis = _ibis()
     if dtype.is_string():
         t = _strip(col)
-        if ids:  # 13085.0 -> 13085 (the regex only where the cheap test says it may apply)
-            cut = t.re_search(r"^[+-]?\d+\.0+$").ifelse(t.re_extract(r"^([+-]?\d+)\.0+$", 1), t)
-            t = t.endswith("0").ifelse(cut, t)
+        if ids:  # 13085.0 -> 13085, tested on the cell itself (spaces around allowed)
+            whole = f"^[{_SPACE}]*([+-]?\\d+)\\.0+[{_SPACE}]*$"
+            t = col.re_search(whole).ifelse(col.re_extract(whole, 1), t)
         return t.nullif("")
     if dtype.is_integer():
         return col.cast("string")
@@ -112,8 +112,9 @@ def _text(col, dtype, *, ids):
 
 def _strip(col):
     """Text without surrounding whitespace, as Python's ``str.strip()``."""
-    t = col.strip()  # TRIM of space, tab and newline; then the rest of str.strip()'s set
-    return t.re_search(_EDGE).ifelse(t.re_replace(_STRIP, ""), t)
+    # one anchored test per cell, the replacement only where it applies; each
+    # subexpression appears once (SQL inlines them: nesting would multiply the work)
+    return col.re_search(_EDGE).ifelse(col.re_replace(_STRIP, ""), col)
 
 
 def _spaces(d, raw) -> dict:
@@ -196,9 +197,8 @@ def canonical(raw: Raw, mapping, opts, src):
     texts = [c for c in names if sch[c].is_string()]
     total = ibis.literal(False)
     for c in texts:  # the regex only on cells with one of the words it looks for
-        v = t[c].strip()
-        may = v.lower().re_search("计|页|结转|余额|total|sum|forward")
-        hit = may.ifelse(v.re_search("(?i)" + _TOTAL.pattern), False)
+        may = t[c].re_search("(?i)计|页|结转|余额|total|sum|forward")
+        hit = may.ifelse(_strip(t[c]).re_search("(?i)" + _TOTAL.pattern), False)
         total = total | hit.fill_null(False)
     first = t.aggregate(n=t.count(), totals=total.cast("int64").sum()).to_pyarrow().to_pylist()[0]
     if not first["n"]:
@@ -226,9 +226,10 @@ def canonical(raw: Raw, mapping, opts, src):
     for key in _IDS:
         if cols.get(key):
             out[key] = _text(d[cols[key]], sch[cols[key]], ids=True)
-            if sch[cols[key]].is_string():
-                v = out[key]
-                sci[key] = v.contains("+").ifelse(v.re_search(_SCIENTIFIC), False).fill_null(False)
+            if sch[cols[key]].is_string():  # on the cell (spaces around allowed): no nesting
+                c = d[cols[key]]
+                pattern = f"^[{_SPACE}]*{_SCIENTIFIC[1:-1]}[{_SPACE}]*$"
+                sci[key] = c.contains("+").ifelse(c.re_search(pattern), False).fill_null(False)
     keep = out["customer_id"].notnull()
     bad = {}
     for key in _NUMBERS:
@@ -244,10 +245,14 @@ def canonical(raw: Raw, mapping, opts, src):
     scaled = amount * factor if factor != 1 else amount
     date = d[cols["date"]].cast("timestamp")
     # distinct values: customer ids that differ only in case / leading zeros, regions
-    id_raw = d[cols["customer_id"]]
-    spaced = _spaces(d, id_raw) if sch[cols["customer_id"]].is_string() else {}
+    id_raw, id_type = d[cols["customer_id"]], sch[cols["customer_id"]]
+    spaced = _spaces(d, id_raw) if id_type.is_string() else {}
     out["customer_id"] = _apart(id_raw, out["customer_id"], spaced, opts["unify_ids"])
-    id_found = _customer_variants(d, out["customer_id"])
+
+    def parse_id(c, spaced=spaced):
+        return _apart(c, _text(c, id_type, ids=True), spaced, opts["unify_ids"])
+
+    id_found = _customer_variants(d, id_raw, parse_id)
     id_found["spaces"] = spaced
     if opts["unify_ids"] and id_found.get("mapping"):
         out["customer_id"] = out["customer_id"].substitute(id_found["mapping"])
@@ -256,7 +261,14 @@ def canonical(raw: Raw, mapping, opts, src):
         region_text = _text(raw_region, sch[cols["region"]], ids=False)
         spaced = _spaces(d, raw_region) if sch[cols["region"]].is_string() else {}
         region_text = _apart(raw_region, region_text, spaced, opts["unify_regions"])
-        region, region_found = _regions(d, region_text, opts["unify_regions"])
+        region_type = sch[cols["region"]]
+
+        def parse_region(c, spaced=spaced):
+            return _apart(c, _text(c, region_type, ids=False), spaced, opts["unify_regions"])
+
+        region, region_found = _regions(
+            d, raw_region, region_text, parse_region, opts["unify_regions"]
+        )
         region_found["spaces"] = spaced
         blank = region_text.isnull()
     else:
@@ -273,6 +285,18 @@ def canonical(raw: Raw, mapping, opts, src):
     conds["empty_date"] = date.isnull() & keep
     conds["no_id"] = ~keep
     later = ibis.literal(opts["today"] + pd.Timedelta(days=1))
+    # every parsed value computed once per line (a projection), then read by the passes
+    new = {"__cid": out["customer_id"], "__keep": keep, "__date": date, "__amount": scaled}
+    new.update(__amount0=amount, __region=region)
+    if blank is not None:
+        new["__blank"] = blank
+    new.update({f"__c_{k}": v for k, v in conds.items()})
+    d = d.mutate(**new)
+    conds = {k: d[f"__c_{k}"] for k in conds}
+    keep, date, scaled, amount, region = (
+        d[c] for c in ("__keep", "__date", "__amount", "__amount0", "__region")
+    )
+    out["customer_id"], blank = d["__cid"], (d["__blank"] if blank is not None else None)
     parts = (out["customer_id"], date, scaled, region, blank, later)
     counts = _counts(d, conds, lost=scaled.sum(where=~keep), **_summary(keep, *parts))
 
@@ -450,10 +474,12 @@ def _counts(d, conds, **aggregates) -> dict:
     return {k: (int(v or 0) if k in conds else v) for k, v in got.items()}
 
 
-def _customer_variants(d, ids) -> dict:
-    """Customer ids differing only in case or leading zeros, found in the engine (only the
-    ids of such groups are fetched), as the reader's ``found`` (see ``_report_variants``)."""
-    pairs = d.select(id=ids).filter(lambda s: s.id.notnull()).distinct()
+def _customer_variants(d, raw, parse) -> dict:
+    """Customer ids differing only in case or leading zeros, found in the engine on the
+    distinct raw ids (``parse``: raw column -> id text; only the ids of such groups are
+    fetched), as the reader's ``found`` (see ``_report_variants``)."""
+    u = d.select(r=raw).distinct()
+    pairs = u.select(id=parse(u.r)).filter(lambda s: s.id.notnull()).distinct()
     digits = pairs.id.re_search(r"^\d+$")
     key = digits.ifelse(pairs.id.re_replace(r"^0+", "").nullif("").fill_null("0"), pairs.id.lower())
     pairs = pairs.mutate(key=key)
@@ -464,11 +490,13 @@ def _customer_variants(d, ids) -> dict:
     return found
 
 
-def _regions(d, region, unify):
+def _regions(d, raw, region, parse, unify):
     """(region expression, reader's ``found``): case variants merged with ``unify``, blank
-    cells labelled :func:`kamresearch.schema.blank_region_label`."""
+    cells labelled :func:`kamresearch.schema.blank_region_label`; the distinct raw
+    regions parsed (``parse``) in the engine."""
     ibis = _ibis()
-    distinct = d.select(r=region).distinct().r.to_pyarrow().to_pylist()
+    u = d.select(r=raw).distinct()
+    distinct = u.select(v=parse(u.r)).distinct().v.to_pyarrow().to_pylist()
     values = np.array([r for r in distinct if r is not None], dtype=object)
     found = {}
     merged = _read._unify(values, found, digits=False, merge=unify)
