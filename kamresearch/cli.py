@@ -210,6 +210,26 @@ def sample(out, seed):
     "--major-share", type=float, default=None, help="Key + major tiers share [default: 0.20]."
 )
 @click.option(
+    "--key-min-revenue",
+    type=float,
+    default=None,
+    help="Key tier from this revenue in the data's currency instead of --key-share "
+    "(with --major-min-revenue).",
+)
+@click.option(
+    "--major-min-revenue",
+    type=float,
+    default=None,
+    help="Major tier from this revenue in the data's currency (with --key-min-revenue).",
+)
+@click.option(
+    "--order-band-edges",
+    default=None,
+    metavar="A,B,...",
+    help="Order-value band edges in the data's currency, e.g. 1000,10000,100000 "
+    "[default: scaled to the data].",
+)
+@click.option(
     "--inactivity-days",
     type=int,
     default=None,
@@ -326,6 +346,9 @@ def report(
     config,
     key_share,
     major_share,
+    key_min_revenue,
+    major_min_revenue,
+    order_band_edges,
     inactivity_days,
     freq,
     previous_run,
@@ -379,6 +402,9 @@ def report(
             template=template,
             key_share=key_share,
             major_share=major_share,
+            key_min_revenue=key_min_revenue,
+            major_min_revenue=major_min_revenue,
+            order_band_edges=order_band_edges,
             inactivity_days=inactivity_days,
             freq=freq,
             previous=previous_run,

@@ -181,3 +181,29 @@ def test_report_takes_currency_tier_thresholds_and_order_band_edges(owned, monke
         rs.RegionReport(data, key_min_revenue=50_000)
     with pytest.raises(ConfigError, match="increasing"):
         rs.RegionReport(data, order_band_edges=[5000, 500])
+
+
+def test_run_options_take_currency_thresholds_and_band_edges(tmp_path):
+    """key_min_revenue / major_min_revenue / order_band_edges are run options (TOML, CLI,
+    run()), validated once and passed to every region's notebook."""
+    from kamresearch.errors import ConfigError
+    from kamresearch.reports.config import TEMPLATE_PARAMETERS, resolve_options
+
+    opts = resolve_options("x.csv", key_min_revenue=1e6, major_min_revenue=100_000,
+                           order_band_edges="1000, 10000")  # fmt: skip
+    assert (opts["key_min_revenue"], opts["major_min_revenue"]) == (1e6, 1e5)
+    assert opts["order_band_edges"] == [1000.0, 10000.0]
+    assert {"key_min_revenue", "major_min_revenue", "order_band_edges"} <= set(TEMPLATE_PARAMETERS)
+    cfg = tmp_path / "kam.toml"
+    cfg.write_text("[report]\ndata = 'x.csv'\nkey_min_revenue = 500\nmajor_min_revenue = 50\n"
+                   "order_band_edges = [10, 100]\n", encoding="utf-8")  # fmt: skip
+    opts = resolve_options(config=cfg)
+    assert opts["key_min_revenue"] == 500.0 and opts["order_band_edges"] == [10.0, 100.0]
+    for bad, match in (
+        ({"key_min_revenue": 1e6}, "both"),
+        ({"key_min_revenue": 10, "major_min_revenue": 100}, "major_min_revenue <= key"),
+        ({"order_band_edges": [100, 10]}, "increasing"),
+        ({"order_band_edges": "a,b"}, "numbers"),
+    ):
+        with pytest.raises(ConfigError, match=match):
+            resolve_options("x.csv", **bad)

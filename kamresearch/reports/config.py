@@ -34,6 +34,9 @@ TEMPLATE_PARAMETERS = (
     "cohort_freq",
     "key_share",
     "major_share",
+    "key_min_revenue",
+    "major_min_revenue",
+    "order_band_edges",
     "output_dir",
     "output_name",
     "lang",
@@ -51,6 +54,9 @@ CONFIG_KEYS = (
     "force",
     "key_share",
     "major_share",
+    "key_min_revenue",
+    "major_min_revenue",
+    "order_band_edges",
     "inactivity_days",
     "freq",
     "previous",
@@ -102,7 +108,8 @@ def load_config(path) -> dict:
 
     Keys (top level or under ``[report]``): ``data``, ``mapping``, ``regions``
     (a list, or ``"all"``), ``as_of``, ``out``, ``jobs``, ``force``, ``key_share``,
-    ``major_share``, ``inactivity_days``, ``freq`` (``"M"``, ``"Q"`` or ``"Y"``: the
+    ``major_share``, ``key_min_revenue`` and ``major_min_revenue`` (tier thresholds in the
+    currency instead of shares), ``order_band_edges``, ``inactivity_days``, ``freq`` (``"M"``, ``"Q"`` or ``"Y"``: the
     period of every region; default chosen from the whole data), ``previous`` (the
     run folder the monthly review compares with; ``false``: none; default the newest
     earlier run beside ``out``), ``template``, ``params``
@@ -181,6 +188,27 @@ def resolve_options(data=None, *, config=None, **given) -> dict:
     return _options(data, cfg, given)
 
 
+def _check_thresholds(opts: dict) -> None:
+    """Tier thresholds in the currency (both or neither, 0 < major <= key) and the
+    order-band edges (positive, increasing; a list or ``"1000,10000"``)."""
+    from ..keyaccounts.orders import check_edges
+
+    key, major = opts["key_min_revenue"], opts["major_min_revenue"]
+    if (key is None) != (major is None):
+        raise ConfigError("give both key_min_revenue and major_min_revenue, or neither")
+    if key is not None:
+        for k in ("key_min_revenue", "major_min_revenue"):
+            if isinstance(opts[k], bool) or not isinstance(opts[k], (int, float)):
+                raise ConfigError(f"{k} must be a number, got {opts[k]!r}")
+        if not 0 < major <= key:
+            raise ConfigError(
+                f"need 0 < major_min_revenue <= key_min_revenue, got {major!r}, {key!r}"
+            )
+        opts["key_min_revenue"], opts["major_min_revenue"] = float(key), float(major)
+    if opts["order_band_edges"] is not None:
+        opts["order_band_edges"] = list(check_edges(opts["order_band_edges"]))
+
+
 def _options(data, cfg: dict, given: dict) -> dict:
     opts = {
         "data": None,
@@ -192,6 +220,9 @@ def _options(data, cfg: dict, given: dict) -> dict:
         "force": False,
         "key_share": 0.01,
         "major_share": 0.20,
+        "key_min_revenue": None,
+        "major_min_revenue": None,
+        "order_band_edges": None,
         "inactivity_days": None,
         "freq": None,
         "previous": None,
@@ -231,6 +262,7 @@ def _options(data, cfg: dict, given: dict) -> dict:
             "tier thresholds must satisfy 0 < key_share <= major_share <= 1, got "
             f"{opts['key_share']}, {opts['major_share']}"
         )
+    _check_thresholds(opts)
     sheet = opts["sheet"]
     if isinstance(sheet, tuple):
         opts["sheet"] = sheet = list(sheet)

@@ -270,6 +270,9 @@ def run(
     returns_from=None,
     lang=None,
     engine=None,
+    key_min_revenue=None,
+    major_min_revenue=None,
+    order_band_edges=None,
 ) -> RunResult:
     """Run the report notebook for each region and write the run folder.
 
@@ -302,6 +305,11 @@ def run(
         Extra notebook parameters (must not clash with :data:`TEMPLATE_PARAMETERS`).
     key_share, major_share : float, optional
         Tier thresholds (defaults 0.01 and 0.20).
+    key_min_revenue, major_min_revenue : float, optional
+        Tier thresholds in the data's currency instead (both or neither): one company
+        standard, the same in every region and period.
+    order_band_edges : list of float or str, optional
+        Order-value band edges in the currency (default scaled to the data).
     inactivity_days : int, optional
         The churn window of every region; default chosen once from the whole data
         (:func:`choose_yardstick`), stated on the overview.
@@ -392,6 +400,9 @@ def run(
         returns_from=returns_from,
         lang=lang,
         engine=engine,
+        key_min_revenue=key_min_revenue,
+        major_min_revenue=major_min_revenue,
+        order_band_edges=order_band_edges,
     )
     template = Path(opts["template"]) if opts["template"] else default_template()
     if not template.is_file():
@@ -553,8 +564,8 @@ _REVIEW_SETTINGS = {
     "major_share": lambda p: p.get("major_share"),
     "tier_thresholds": lambda p: (
         None
-        if (p.get("params") or {}).get("key_min_revenue") is None
-        else [(p.get("params") or {}).get(k) for k in ("key_min_revenue", "major_min_revenue")]
+        if p.get("key_min_revenue") is None
+        else [p.get("key_min_revenue"), p.get("major_min_revenue")]
     ),
 }
 
@@ -656,6 +667,9 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
         "as_of": str(as_of.date()),
         "key_share": opts["key_share"],
         "major_share": opts["major_share"],
+        "key_min_revenue": opts["key_min_revenue"],
+        "major_min_revenue": opts["major_min_revenue"],
+        "order_band_edges": opts["order_band_edges"],
         "inactivity_days": yardstick["inactivity_days"],
         "freq": yardstick["freq"],
         "cohort_freq": yardstick["cohort_freq"],
@@ -693,6 +707,8 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
             as_of=parameters["as_of"],
             key=opts["key_share"],
             major=opts["major_share"],
+            thresholds=[opts["key_min_revenue"], opts["major_min_revenue"]],
+            bands=opts["order_band_edges"],
             inactivity=yardstick["inactivity_days"],
             freq=yardstick["freq"],
             cohort_freq=yardstick["cohort_freq"],
@@ -742,6 +758,9 @@ def _run_locked(opts, template: Path, out: Path, t0: float, progress) -> RunResu
             "cohort_freq": yardstick["cohort_freq"],
             "key_share": opts["key_share"],
             "major_share": opts["major_share"],
+            "key_min_revenue": opts["key_min_revenue"],
+            "major_min_revenue": opts["major_min_revenue"],
+            "order_band_edges": opts["order_band_edges"],
             "lang": opts["lang"],
             "previous": None if prev_why or name not in prev_reviews else str(prev_reviews[name]),
             "previous_mismatch": prev_why
