@@ -80,10 +80,8 @@ def write_store(tx: LazyTable, path, *, metadata: dict) -> Path:
             for k, v in metadata.items()
         )
         sql = backend.compile(expr)
-        backend.raw_sql(
-            f"COPY ({sql}) TO {_sql_text(str(path))} "
-            f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{kv}}})"
-        )
+        options = "FORMAT parquet, COMPRESSION zstd" + (f", KV_METADATA {{{kv}}}" if kv else "")
+        backend.raw_sql(f"COPY ({sql}) TO {_sql_text(str(path))} ({options})")
         return path
     # Spark (or another backend): Arrow batches streamed from the engine to the file
     import pyarrow.parquet as pq
