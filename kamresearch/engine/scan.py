@@ -194,6 +194,8 @@ decimal, unify_ids, unify_regions, tz, outlying_dates
         ) from exc
     canon = [c for c in lines.columns if c != ROW]
     tx = LazyTable(lines.select(canon), src, engine, {"quality": quality}, ordered=lines)
+    if engine == "duckdb" and kind in ("file", "glob", "folder"):
+        tx = _persist(tx)
     logger.info(
         "%s: %s lines kept of %s read, %s customers (%s)",
         src,
@@ -456,6 +458,41 @@ def _handed(tx: pd.DataFrame, src, engine, session=None) -> LazyTable:
         t = _duckdb_register(frame)
     canon = [c for c in t.columns if c != ROW]
     return LazyTable(t.select(canon), src, engine, {"quality": quality}, ordered=t)
+
+
+def _persist(tx: LazyTable) -> LazyTable:
+    """The validated lines written once, by DuckDB, to a scratch Parquet file.
+
+    The canonical expression of a file scan re-runs the reader's rules (text
+    stripping, the duplicate check, ...) in every query; measured on 1M lines it
+    made each analysis 10-15x slower than the same reduction over the written
+    lines, while writing them costs about one such query. The file is removed when
+    the returned LazyTable is garbage collected (or at exit).
+    """
+    import dataclasses
+    import tempfile
+    import weakref
+
+    from .store import open_store, write_store
+
+    fd, path = tempfile.mkstemp(prefix="kam-scan-", suffix=".parquet")
+    os.close(fd)
+    try:
+        write_store(tx, path, metadata={})
+    except BaseException:
+        _remove(path)
+        raise
+    out = dataclasses.replace(open_store(path, quality=tx.attrs.get("quality")), source=tx.source)
+    out.attrs.update(tx.attrs)
+    weakref.finalize(out, _remove, path)
+    return out
+
+
+def _remove(path) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass
 
 
 def _engine_errors() -> tuple:
