@@ -211,3 +211,21 @@ def test_auc_against_pairwise_count():
     pos, neg = s[y], s[~y]
     pairs = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
     assert ev.auc(s, y) == pytest.approx(pairs / (len(pos) * len(neg)), abs=1e-12)
+
+
+def test_singular_churn_risk_fit_is_a_data_error_and_a_note_in_the_report(sample_tx, monkeypatch):
+    """North of the sample with a 180-day window: the logit's Hessian is singular on the
+    training periods. A DataError naming the cause (shown as a note by the report), never
+    numpy's LinAlgError."""
+    from kamresearch.reports import sections as rs
+    from kamresearch.reports.tables import RegionData
+
+    north = sample_tx[sample_tx["region"] == "North"].reset_index(drop=True)
+    with pytest.raises(kam.DataError, match="singular matrix"):
+        ev.fit_churn_risk(north, inactivity_days=180)
+    shown = []
+    monkeypatch.setattr(rs, "_display", shown.append)
+    rep = rs.RegionReport(RegionData(north, "North", sample_tx["date"].max()), inactivity_days=180)
+    rep.at_risk_list()
+    text = "".join(str(getattr(o, "data", o)) for o in shown)
+    assert "cannot be estimated" in text

@@ -275,8 +275,23 @@ class ChurnRiskModel:
         # Hessian (statsmodels Logit: the same likelihood and MLE as GLM(Binomial()),
         # without the least-squares solves of IRLS that dominate on long panels)
         start = None if start is None else np.asarray(start, dtype=float)
-        res = sm.Logit(y, X).fit(method="newton", start_params=start, maxiter=100, tol=1e-10,
-                                 disp=0)  # fmt: skip
+        try:
+            res = sm.Logit(y, X).fit(method="newton", start_params=start, maxiter=100,
+                                     tol=1e-10, disp=0)  # fmt: skip
+        except np.linalg.LinAlgError:
+            # a singular Hessian: covariates that are collinear or constant among these
+            # account-periods, or that separate churners perfectly -- no estimate exists
+            raise DataError(
+                _(
+                    "the churn-risk model cannot be estimated on these data: its covariates "
+                    "are collinear or constant over the {n} account-periods it is fitted on "
+                    "(singular matrix)"
+                ).format(n=f"{len(y):,}"),
+                fix=_(
+                    "use more data (a longer period or the whole company) or the "
+                    "inactivity window suggested from the data"
+                ),
+            ) from None
         if not res.mle_retvals.get("converged", True):
             logger.warning("churn-risk model: Newton iterations did not converge")
         return res
