@@ -361,8 +361,9 @@ def test_report_run_passes_the_reading_options(tmp_path):
     path = tmp_path / "gross.csv"
     path.write_text("说明\n客户编码,日期,价税合计\nA,2023-01-01,1.13\nB,2023-01-02,2.26\n")
     read = {"amount_basis": "gross", "unit": "万元", "header_row": 2}
-    tx, _ = _prepare_data(str(path), None, tmp_path / "out", read)
-    assert tx["amount"].sum() == pytest.approx(33_900.0)  # (1.13 + 2.26) 万元, VAT included
+    tx, _ = _prepare_data(str(path), None, tmp_path / "out", read)  # the run's lazy store
+    lines = tx.to_pandas() if hasattr(tx, "to_pandas") else tx
+    assert lines["amount"].sum() == pytest.approx(33_900.0)  # (1.13 + 2.26) 万元, VAT included
 
 
 def test_describe_says_which_ids_were_unified():
