@@ -499,7 +499,9 @@ def sap_b1_english_xlsx(folder):
 
 @export
 def sap_b1_chinese_utf8_csv(folder):
-    """SAP Business One (Chinese) as CSV in UTF-8 with BOM: 过账日期, 客户/供应商代码, 行总计."""
+    """SAP Business One (Chinese) as CSV in UTF-8 with BOM: 过账日期, 客户/供应商代码, 行总计
+    and 毛总计; a 10% line discount on every third line, so 数量 × 价格 is not the
+    revenue (价格 is the list price before the discount)."""
     lines = make_lines(12)
     head = [
         "凭证编号",
@@ -509,12 +511,16 @@ def sap_b1_chinese_utf8_csv(folder):
         "物料编号",
         "数量",
         "价格",
+        "折扣 %",
         "行总计",
+        "毛总计",
     ]
-    rows = [head] + [
-        [x.invoice, x.day.strftime("%Y.%m.%d"), x.code, x.name, x.item, x.qty, x.price, x.net]
-        for x in lines
-    ]
+    rows = [head]
+    for k, x in enumerate(lines):
+        off = 10 if k % 3 == 0 else 0
+        price = round(x.price / (1 - off / 100), 2)
+        day = x.day.strftime("%Y.%m.%d")
+        rows.append([x.invoice, day, x.code, x.name, x.item, x.qty, price, off, x.net, x.gross])
     return Export("sap zh", _csv(folder / "sap_b1_中文.csv", rows, "utf-8-sig"), lines)
 
 

@@ -17,6 +17,7 @@ import pytest
 from erp_corpus import EXPORTS
 
 import kamresearch.io.read as kio
+from kamresearch import scan_transactions
 from kamresearch.errors import DataError, DataWarning
 from kamresearch.io import describe_quality, read_transactions
 
@@ -32,14 +33,23 @@ def folder(tmp_path_factory):
 
 
 def _figures(tx) -> dict:
-    q = tx.attrs["quality"]
-    return {
-        "customers": q["customers"],
-        "net_revenue": round(q["net_revenue"], 2),
-        "date_min": q["date_min"].date(),
-        "date_max": q["date_max"].date(),
-        "regions": sorted(tx["region"].unique()),
+    """The figures of the lines read (from the table itself), which the summary must repeat."""
+    lines = tx.to_pandas() if hasattr(tx, "to_pandas") else tx
+    got = {
+        "customers": lines["customer_id"].nunique(),
+        "net_revenue": round(float(lines["amount"].sum()), 2),
+        "date_min": lines["date"].min().date(),
+        "date_max": lines["date"].max().date(),
+        "regions": sorted(lines["region"].unique()),
     }
+    q = tx.attrs["quality"]
+    assert (q["customers"], q["date_min"].date(), q["date_max"].date()) == (
+        got["customers"],
+        got["date_min"],
+        got["date_max"],
+    )
+    assert q["net_revenue"] == pytest.approx(got["net_revenue"], abs=0.011)
+    return got
 
 
 def _right(got, want) -> bool:
@@ -81,11 +91,17 @@ def test_export_read_without_mapping(name, folder):
     export = EXPORTS[name](folder)
     before = export.path.read_bytes()
     if export.outcome == "right":
-        tx, _ = _read(export.path, **export.kwargs)
+        tx, said = _read(export.path, **export.kwargs)
         _assert_right(tx, export)
+        for w in said:  # a right file is only told what its bytes are, never given advice
+            assert re.search(r"is not UTF-8|is really (an HTML table|a delimited text)", w), w
         text = "\n".join(describe_quality(tx))
-        for topic in ("Header: row", "Customer id: column", "Amount:", "Total rows excluded"):
+        for topic in ("Header: row", "Customer id: column", "Amount:", "; unit ", "Total rows"):
             assert topic in text
+        if tx.attrs["quality"]["format"] == "excel":
+            assert "Sheets read: " in text and "; skipped: " in text
+        basis = {"net": "net of VAT", "gross": "VAT included", "not stated": "basis not stated"}
+        assert basis[tx.attrs["quality"]["amount_basis"]] in text
     elif export.outcome == "error":
         with pytest.raises(DataError, match=export.match) as err:
             read_transactions(export.path, **export.kwargs)
@@ -119,3 +135,19 @@ def test_no_export_is_wrong_without_a_warning(name, folder):
     if not _right(_figures(tx), export.truth):
         assert said, f"{name}: figures differ from the truth and no warning was given"
         assert export.outcome == "warn"
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTS))
+def test_scan_transactions_applies_the_same_rules(name, folder):
+    """scan_transactions hands these files to read_transactions: same figures, same errors."""
+    export = EXPORTS[name](folder)
+    path = export.refix(folder) if export.refix is not None else export.path
+    options = {**export.kwargs, **(export.fix if export.refix is None else {})}
+    mapping = options.pop("mapping", None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        if export.outcome == "error":
+            with pytest.raises(DataError, match=export.match):
+                scan_transactions(export.path, **export.kwargs)
+        tx = scan_transactions(path, mapping, **options)
+    _assert_right(tx, export)

@@ -150,15 +150,24 @@ def test_sheets_by_role(tmp_path):
         "作废单据": [head, ["C9", datetime(2023, 1, 9), 999.0]],
         "旧数据": [head, ["C8", datetime(2023, 1, 8), 888.0]],
     }
-    path = _xlsx(tmp_path / "book.xlsx", sheets, hidden=("旧数据",))
-    with pytest.warns(DataWarning, match=r"hidden sheet\(s\) \['旧数据'\].*sheet='all'"):
+    path = _xlsx(tmp_path / "book.xlsx", sheets, hidden=("旧数据", "作废单据"))
+    # the hidden voided sheet is never offered: only 旧数据, with the exact list to pass
+    fix = r"pass sheet=\['1月', '2月', '3月', '旧数据'\]"
+    with pytest.warns(DataWarning, match=r"hidden sheet\(s\) \['旧数据'\] hold lines.*" + fix):
         tx = read_transactions(path)
     q = tx.attrs["quality"]
     assert q["sheets_read"] == ["1月", "2月", "3月"]
     assert q["net_revenue"] == pytest.approx(600.0)  # 100 + 200 + 300
+    assert "作废" not in " ".join(q["warnings"])
     skipped = "; ".join(q["sheets_skipped"])
-    assert "汇总 (a summary sheet" in skipped and "作废单据 (voided" in skipped
+    assert (
+        "汇总 (a summary sheet" in skipped
+        and "作废单据 (voided documents (作废), hidden)" in skipped
+    )
     assert "旧数据 (hidden sheet)" in skipped
+    # the fix followed: the hidden lines join the months, nothing else does
+    followed = _quiet(path, sheet=["1月", "2月", "3月", "旧数据"])
+    assert followed["amount"].sum() == pytest.approx(600.0 + 888)
     assert set(tx["region"]) == {"All"}  # month names are not regions
     # a list, or everything
     assert _quiet(path, sheet=["1月", "3月"])["amount"].sum() == pytest.approx(400.0)
@@ -254,6 +263,7 @@ def test_accounting_zero_and_excel_serial_dates(tmp_path):
     assert tx["amount"].tolist() == [0.0, 1000.0, 0.0]
     assert tx["date"].dt.strftime("%Y-%m-%d").tolist() == ["2023-01-01", "2023-01-02", "2023-02-01"]
     assert tx.attrs["quality"]["date_order"] == "excel-serial"
+    assert "Dates: Excel serial day numbers" in "\n".join(describe_quality(tx))
 
 
 def test_closing_rows_sum_rule():

@@ -10,8 +10,8 @@ a unit such as ``（万元）`` is read and set aside, see :func:`header_unit`).
 The customer column has two kinds of header: codes (:data:`CUSTOMER_CODES`, used
 first) and names (:data:`CUSTOMER_NAMES`, used as ids only when there is no code).
 Amount headers carry a tax basis (:func:`amount_basis`): VAT-inclusive (价税合计,
-含税金额), VAT-exclusive (无税金额, 不含税金额, 本币无税金额, Row Total) or not stated
-(金额, Sales).
+含税金额, Gross Total / 毛总计), VAT-exclusive (无税金额, 不含税金额, 本币无税金额,
+Row Total / 行总计) or not stated (金额, Sales).
 """
 
 from __future__ import annotations
@@ -53,12 +53,12 @@ CUSTOMER_NAMES = (
 #: VAT-exclusive amount headers (net), best first.
 NET = (
     "net amount", "net sales", "net revenue", "amount excl vat", "amount excl tax",
-    "row total", "line total", "本币无税金额", "无税金额", "不含税金额", "不含税销售额",
+    "row total", "line total", "行总计", "本币无税金额", "无税金额", "不含税金额", "不含税销售额",
     "不含税收入", "未税金额", "金额不含税", "销售额不含税", "收入不含税",
 )
 #: VAT-inclusive amount headers (gross), best first.
 GROSS = (
-    "gross amount", "gross total", "amount incl vat", "amount incl tax", "本币价税合计",
+    "gross amount", "gross total", "amount incl vat", "amount incl tax", "毛总计", "本币价税合计",
     "价税合计", "含税金额", "含税销售额", "金额含税", "销售额含税",
 )
 #: Amount headers that do not state a basis.
@@ -141,8 +141,8 @@ def title_unit(lines) -> tuple[str, str] | None:
     return None
 
 
-_GROSS_RE = re.compile(r"价税合计|(?<!不)含税|incl|gross")
-_NET_RE = re.compile(r"不含税|无税|未税|excl|^net|rowtotal|linetotal")
+_GROSS_RE = re.compile(r"价税合计|(?<!不)含税|incl|gross|毛总计")
+_NET_RE = re.compile(r"不含税|无税|未税|excl|^net|rowtotal|linetotal|行总计")
 
 
 def amount_basis(name) -> str | None:

@@ -2,10 +2,10 @@
 
 Part of :mod:`kamresearch.io`. Without ``sheet=``, every sheet is given a role:
 
-* **hidden** (hidden in Excel), **voided** (名称含 作废 / 删除 / void / cancel) and
-  **summary** sheets (汇总, 合计, 总计, 总表, 透视, pivot, summary, total in the name)
-  are skipped and listed, with a warning when a skipped sheet holds the same columns
-  as the sheets read (its lines are not counted);
+* **voided** (名称含 作废 / 删除 / void / cancel, hidden or not), **hidden** (hidden
+  in Excel) and **summary** sheets (汇总, 合计, 总计, 总表, 透视, pivot, summary, total
+  in the name) are skipped and listed, with a warning naming the ``sheet=`` list to pass when a
+  hidden sheet (not a voided one) holds the same columns as the sheets read;
 * a sheet whose columns give no customer, date and amount is not a table of lines
   (a cover, a table of contents, a pivot by month): skipped and listed;
 * **detail** sheets are combined when their customer, date and amount columns have the
@@ -63,11 +63,15 @@ def _region_names(names) -> bool:
 
 
 def sheet_role(name: str, visible: bool = True) -> str | None:
-    """``"hidden"``, ``"voided"``, ``"summary"`` from the name and visibility, else None."""
-    if not visible:
-        return "hidden"
+    """``"voided"``, ``"hidden"``, ``"summary"`` from the name and visibility, else None.
+
+    A voided sheet (作废单据) is voided even when hidden: its lines are never sales,
+    so no warning invites the user to read it.
+    """
     if _VOIDED.search(name):
         return "voided"
+    if not visible:
+        return "hidden"
     if _SUMMARY.search(name):
         return "summary"
     return None
@@ -179,7 +183,8 @@ def load_workbook(data: bytes, sheet, src, info, *, header_row=None, mapping=Non
             and (cols["amount"] or (cols.get("quantity") and cols.get("unit_price")))
         )
         if role:
-            skipped.append(f"{name} ({_WHY[role]})")
+            hidden = role == "voided" and not visible.get(name, True)
+            skipped.append(f"{name} ({_WHY[role]}{', hidden' if hidden else ''})")
             if role == "hidden" and lines and (key is None or core == key):
                 hidden_alike.append(name)
             if role == "summary" and lines:
@@ -224,10 +229,11 @@ def load_workbook(data: bytes, sheet, src, info, *, header_row=None, mapping=Non
             src,
         )
     if hidden_alike:
+        both = [t[0] for t in tables] + hidden_alike
         _warn(
             info,
             f"hidden sheet(s) {hidden_alike} hold lines with the same columns and are not "
-            "read; pass sheet='all' (or a list of sheet names) to read them too",
+            f"read; to read them too, pass sheet={both!r}",
             src,
         )
     return _combine(tables, names, info, src)

@@ -85,8 +85,8 @@ def describe_quality(tx) -> list[str]:
     -------
     list of str
         Lines in this order: file (and what it really is), encoding, header, sheets,
-        columns, customer id, amount (basis and unit), total rows, returns, lines kept,
-        then the warnings.
+        customer id, amount (basis and unit), column choices, dates read from Excel
+        serial numbers, total rows, returns, lines kept, then the warnings.
     """
     q = _q(tx)
     out = [f"File: {q.get('source')} ({q.get('format')})"]
@@ -151,6 +151,10 @@ def describe_quality(tx) -> list[str]:
         )
     out.append(line)
     out += [f"Column choice: {c}" for c in q.get("column_choices") or ()]
+    if "excel-serial" in str(q.get("date_order") or ""):
+        out.append(
+            "Dates: Excel serial day numbers in the date column (44927 = 2023-01-01), read as dates"
+        )
     n = q.get("total_rows") or 0
     out.append(
         f"Total rows excluded: {n:,}"
