@@ -174,6 +174,22 @@ def test_sheets_by_role(tmp_path):
     assert read_transactions(path, sheet="all")["amount"].sum() == pytest.approx(600.0 + 999 + 888)
 
 
+def test_month_only_in_the_sheet_names_is_refused_until_a_date_column_is_added(tmp_path):
+    def book(dated):
+        head = ["客户编码", "金额"] + (["日期"] if dated else [])
+        sheets = {
+            f"{m}月": [head, ["C1", 10.0 * m] + ([datetime(2023, m, 5)] if dated else [])]
+            for m in (1, 2)
+        }
+        return _xlsx(tmp_path / f"m{dated}.xlsx", sheets)
+
+    with pytest.raises(DataError, match=r"no date column: the month is only in the sheet") as e:
+        read_transactions(book(False))
+    assert "add a date column to each sheet" in e.value.fix
+    tx = _quiet(book(True))  # the fix followed: 10 + 20
+    assert tx["amount"].sum() == pytest.approx(30.0) and set(tx["region"]) == {"All"}
+
+
 def test_region_from_sheet_names(tmp_path):
     head = ["客户", "日期", "金额"]
     sheets = {

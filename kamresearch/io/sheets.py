@@ -165,7 +165,7 @@ def load_workbook(data: bytes, sheet, src, info, *, header_row=None, mapping=Non
     names = list(wb.sheet_names)
     visible = _visible(wb)
     chosen, auto = _selection(sheet, names, src)
-    tables, skipped, hidden_alike, named_summary = [], [], [], []
+    tables, skipped, hidden_alike, named_summary, undated = [], [], [], [], []
     key = None
     for name in chosen:
         role = sheet_role(name, visible.get(name, True)) if auto else None
@@ -192,6 +192,8 @@ def load_workbook(data: bytes, sheet, src, info, *, header_row=None, mapping=Non
             continue
         if not lines:
             skipped.append(f"{name} (no customer, date and amount columns: not a table of lines)")
+            if cols["customer_id"] and cols["amount"] and not cols["date"]:
+                undated.append(name)
             continue
         if key is None:
             key = core
@@ -212,6 +214,15 @@ def load_workbook(data: bytes, sheet, src, info, *, header_row=None, mapping=Non
             src,
         )
     info.update(format="excel", sheets_skipped=skipped)
+    if not tables and undated and all(_PERIOD.match(n) for n in undated):
+        raise DataError(
+            f"the sheets {undated} have customer and amount columns but no date column: "
+            "the month is only in the sheet names, and the reader does not make dates from "
+            "sheet names",
+            source=src,
+            fix="add a date column to each sheet (e.g. 日期 = the invoice date, or the "
+            "first day of the sheet's month) and read the workbook again",
+        )
     if not tables:
         raise DataError(
             f"no sheet with a table of lines in the workbook; sheets: {skipped}",
