@@ -10,7 +10,7 @@ Start with::
 
     import kamresearch as kam
     tx = kam.read_transactions("sales.xlsx")        # or kam.load_sample()
-    kam.quality_summary(tx)
+    kam.quality_summary(tx)                          # a table; describe_quality(tx): in words
 
 The canonical transaction table is documented in :mod:`kamresearch.schema`.
 """
@@ -20,7 +20,7 @@ from .datasets import load_sample, simulate
 from .engine import facts
 from .engine.scan import scan_transactions
 from .errors import ConfigError, DataError, DataWarning, InsufficientDataWarning, KamError
-from .io import PRESETS, quality_summary, read_transactions
+from .io import PRESETS, describe_quality, quality_summary, read_transactions
 
 __version__ = "0.1.0"
 
@@ -28,6 +28,7 @@ __all__ = [
     "read_transactions",
     "scan_transactions",
     "quality_summary",
+    "describe_quality",
     "PRESETS",
     "load_sample",
     "simulate",

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+import kamresearch as kam
 import kamresearch.io.read as kio
 from kamresearch.cli import main
 from kamresearch.errors import ConfigError, DataError, DataWarning
@@ -280,6 +281,7 @@ def test_accounting_zero_and_excel_serial_dates(tmp_path):
     assert tx["date"].dt.strftime("%Y-%m-%d").tolist() == ["2023-01-01", "2023-01-02", "2023-02-01"]
     assert tx.attrs["quality"]["date_order"] == "excel-serial"
     assert "Dates: Excel serial day numbers" in "\n".join(describe_quality(tx))
+    assert kam.describe_quality(tx) == describe_quality(tx)  # also at the top level
 
 
 def test_closing_rows_sum_rule():
