@@ -6,11 +6,10 @@ analysis once per module (fixtures); each test compares one analysis: counts,
 labels, dates and orders exactly, money and rates to 1e-9 relative (float sums
 depend on the order in which an engine adds).
 
-Data: the built-in sample (DataFrame and DuckDB), a tenth of its customers
-(DataFrame and Spark: one local[2] session per run, from conftest; on Spark each
-query costs a second or more whatever the size, so Spark gets small data), a seeded
-synthetic set of >= 200k lines (DataFrame and DuckDB), and the real data
-(read_transactions against scan_transactions; skipped when absent).
+Data: the built-in sample and a seeded synthetic set of >= 200k lines, each three
+ways (DataFrame, DuckDB, Spark: one local[2] session per run, from conftest, the
+lines cached in the JVM), and the real data (read_transactions against
+scan_transactions; skipped when absent).
 """
 
 from __future__ import annotations
@@ -153,33 +152,31 @@ def sample_duckdb(sample_tx):
     return run_all(lazy)
 
 
-@pytest.fixture(scope="module")
-def small_tx(sample_tx):
-    """Every tenth customer of the sample (~300 customers, ~9k lines): the Spark run's data."""
-    ids = np.sort(sample_tx["customer_id"].unique())[::10]
-    return sample_tx[sample_tx["customer_id"].isin(ids)].reset_index(drop=True)
+#: Spark settings for these runs (restored after): the lines are cached in the JVM
+#: (each analysis reads them again), two shuffle partitions for the two cores.
+SPARK_CONF = {"spark.sql.shuffle.partitions": "2"}
 
 
-@pytest.fixture(scope="module")
-def small_df(small_tx):
-    return run_all(small_tx)
-
-
-@pytest.fixture(scope="module")
-def small_spark(small_tx, spark_backend, spark_session):
-    lazy = LazyTable.from_frame(small_tx, backend=spark_backend)
+def run_all_spark(tx, backend, session) -> dict:
+    """Every analysis on ``tx`` handed to Spark, the lines cached there."""
+    lazy = LazyTable.from_frame(tx, backend=backend)
     assert lazy.engine == "spark"
-    # tiny data: one shuffle partition and no adaptive re-planning make each query
-    # (a second or more, whatever the size) about a third faster; restored after
-    conf = {"spark.sql.adaptive.enabled": "false", "spark.sql.shuffle.partitions": "1"}
-    before = {k: spark_session.conf.get(k) for k in conf}
-    for k, v in conf.items():
-        spark_session.conf.set(k, v)
+    name = lazy.expr.get_name()
+    before = {k: session.conf.get(k) for k in SPARK_CONF}
+    for k, v in SPARK_CONF.items():
+        session.conf.set(k, v)
+    session.catalog.cacheTable(name)
     try:
         return run_all(lazy)
     finally:
+        session.catalog.uncacheTable(name)
         for k, v in before.items():
-            spark_session.conf.set(k, v)
+            session.conf.set(k, v)
+
+
+@pytest.fixture(scope="module")
+def sample_spark(sample_tx, spark_backend, spark_session):
+    return run_all_spark(sample_tx, spark_backend, spark_session)
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +199,11 @@ def synthetic_duckdb(synthetic_tx):
     return run_all(LazyTable.from_frame(synthetic_tx))
 
 
+@pytest.fixture(scope="module")
+def synthetic_spark(synthetic_tx, spark_backend, spark_session):
+    return run_all_spark(synthetic_tx, spark_backend, spark_session)
+
+
 def _compare(a: dict, b: dict, name: str) -> None:
     x, y = a[name], b[name]
     if isinstance(x, tuple) and x[:1] == ("raised",):
@@ -222,13 +224,18 @@ def test_sample_duckdb_lazy_table_same_as_dataframe(sample_df, sample_duckdb, na
 
 
 @pytest.mark.parametrize("name", list(ANALYSES))
-def test_sample_spark_same_as_dataframe(small_df, small_spark, name):
-    _compare(small_df, small_spark, name)
+def test_sample_spark_same_as_dataframe(sample_df, sample_spark, name):
+    _compare(sample_df, sample_spark, name)
 
 
 @pytest.mark.parametrize("name", list(ANALYSES))
 def test_synthetic_200k_duckdb_lazy_table_same_as_dataframe(synthetic_df, synthetic_duckdb, name):
     _compare(synthetic_df, synthetic_duckdb, name)
+
+
+@pytest.mark.parametrize("name", list(ANALYSES))
+def test_synthetic_200k_spark_same_as_dataframe(synthetic_df, synthetic_spark, name):
+    _compare(synthetic_df, synthetic_spark, name)
 
 
 # ---------------------------------------------------------------- the real data
