@@ -98,7 +98,8 @@ def _text(col, dtype, *, ids):
         t = _strip(col)
         if ids:  # 13085.0 -> 13085, tested on the cell itself (spaces around allowed)
             whole = f"^[{_SPACE}]*([+-]?\\d+)\\.0+[{_SPACE}]*$"
-            t = col.re_search(whole).ifelse(col.re_extract(whole, 1), t)
+            dotted = col.contains(".").ifelse(col.re_search(whole), False)
+            t = dotted.ifelse(col.re_extract(whole, 1), t)
         return t.nullif("")
     if dtype.is_integer():
         return col.cast("string")
@@ -110,18 +111,42 @@ def _text(col, dtype, *, ids):
     raise NeedsReader(f"a text column holds {dtype}")
 
 
+def _plain_edges(col):
+    """True where the first and the last character are printable ASCII (no space can be
+    there): a cheap test that spares most cells the regular expression. Whatever a
+    backend's ``ASCII()`` returns for other characters (a code point, a signed first
+    byte), it is never in 33..126, so such cells are always tested fully."""
+    first, last = col.ascii_str(), col.right(1).ascii_str()
+    return (first > 32) & (first < 127) & (last > 32) & (last < 127)
+
+
 def _strip(col):
     """Text without surrounding whitespace, as Python's ``str.strip()``."""
-    # one anchored test per cell, the replacement only where it applies; each
-    # subexpression appears once (SQL inlines them: nesting would multiply the work)
-    return col.re_search(_EDGE).ifelse(col.re_replace(_STRIP, ""), col)
+    # one anchored test per cell (only where the edges are not plain ASCII), the
+    # replacement only where it applies; each subexpression appears once (SQL inlines
+    # them: nesting would multiply the work)
+    edge = _plain_edges(col).ifelse(False, col.re_search(_EDGE))
+    return edge.ifelse(col.re_replace(_STRIP, ""), col)
 
 
-def _spaces(d, raw) -> dict:
+def _distinct(raw_: Raw, d, raw):
+    """The distinct values ``r`` of a column with the row of their first line
+    (``first``), computed once in the engine (one pass over the lines) and kept as a
+    small table for the checks on distinct values below."""
+    return raw_.materialise(d.group_by(r=raw).aggregate(first=d[ROW].min()))
+
+
+def _changed(u, parse) -> int:
+    """How many distinct values ``u.r`` the reader's rules change (``parse``)."""
+    p = parse(u.r)
+    return int(_counts(u, {"n": (p != u.r).fill_null(True) & u.r.notnull()})["n"])
+
+
+def _spaces(u) -> dict:
     """Distinct text values differing from another only in surrounding spaces, as
     :func:`kamresearch.io.values._space_variants` finds them: ``{raw value: stripped}``,
-    in the order of their first line (only the members of such groups are fetched)."""
-    u = d.group_by(r=raw).aggregate(first=d[ROW].min())
+    in the order of their first line (only the members of such groups are fetched);
+    ``u``: :func:`_distinct`."""
     u = u.filter(u.r.notnull()).mutate(s=_strip(u.r))
     u = u.filter(u.s != "")
     groups = u.group_by("s").aggregate(n=u.count())
@@ -176,7 +201,11 @@ def _check_types(schema_, cols, src):
 
 
 def canonical(raw: Raw, mapping, opts, src):
-    """(canonical lines with :data:`ROW`, quality summary) of a scanned source.
+    """(canonical lines with :data:`ROW`, quality summary, heavy) of a scanned source.
+
+    ``heavy``: the lines expression still does per-line work beyond reading the
+    source's cells (duplicates left out, text cells the rules change): worth
+    writing the lines once rather than redoing it in every query.
 
     ``opts``: the reading options of :func:`kamresearch.read_transactions`
     (``keep_duplicates``, ``unit``, ``basis``, ``returns_from``, ``unify_ids``,
@@ -195,17 +224,15 @@ def canonical(raw: Raw, mapping, opts, src):
     sch = t.schema()
     _check_types(sch, cols, src)
     texts = [c for c in names if sch[c].is_string()]
-    total = ibis.literal(False)
-    for c in texts:  # the regex only on cells with one of the words it looks for
-        may = t[c].re_search("(?i)计|页|结转|余额|total|sum|forward")
-        hit = may.ifelse(_strip(t[c]).re_search("(?i)" + _TOTAL.pattern), False)
-        total = total | hit.fill_null(False)
-    first = t.aggregate(n=t.count(), totals=total.cast("int64").sum()).to_pyarrow().to_pylist()[0]
-    if not first["n"]:
+    n_read = t.count().to_pyarrow().as_py()  # a Parquet file's metadata: no pass
+    if not n_read:
         raise DataError("the data has no lines", source=src, fix="pass a table with lines")
-    if first["totals"]:
-        raise NeedsReader("total rows (合计, Total ...) to exclude")
-    info["lines_read"] = n_read = first["n"]
+    if any(sch[c].is_boolean() for k, c in cols.items() if c and k in _NUMBERS):
+        # a true/false number column is refused below, before the one pass: total
+        # rows (the reader's first rule) are looked for first, on their own
+        if _counts(t, {"totals": _totals(t, texts)})["totals"]:
+            raise NeedsReader("total rows (合计, Total ...) to exclude")
+    info["lines_read"] = n_read
     keep_dup = opts["keep_duplicates"]
     d, n_dup = t, 0
     if not keep_dup:
@@ -214,12 +241,6 @@ def canonical(raw: Raw, mapping, opts, src):
         if n_dup:
             d = t.anti_join(drop, ROW)
     n_d = n_read - n_dup
-    if n_dup and (not cols.get("invoice_id") or n_dup / n_read >= 0.01):
-        row = drop[ROW].min().to_pyarrow().as_py()
-        message = duplicates_warning(
-            n_dup, n_dup / n_read, raw.label([row])[0], not cols.get("invoice_id")
-        )
-        _warn(info, message, src)
 
     # parsed columns (expressions; the reader's order of checks follows below)
     out, sci = {}, {}
@@ -246,33 +267,42 @@ def canonical(raw: Raw, mapping, opts, src):
     date = d[cols["date"]].cast("timestamp")
     # distinct values: customer ids that differ only in case / leading zeros, regions
     id_raw, id_type = d[cols["customer_id"]], sch[cols["customer_id"]]
-    spaced = _spaces(d, id_raw) if id_type.is_string() else {}
+    u_ids = _distinct(raw, d, id_raw)
+    spaced = _spaces(u_ids) if id_type.is_string() else {}
     out["customer_id"] = _apart(id_raw, out["customer_id"], spaced, opts["unify_ids"])
 
     def parse_id(c, spaced=spaced):
         return _apart(c, _text(c, id_type, ids=True), spaced, opts["unify_ids"])
 
-    id_found = _customer_variants(d, id_raw, parse_id)
+    id_found = _customer_variants(u_ids, parse_id)
+    # ids the rules change (spaces, 13085.0, empty): none -> the source's own cells
+    same = set()
+    if id_type.is_string() and not _changed(u_ids, parse_id):
+        same.add(cols["customer_id"])
     id_found["spaces"] = spaced
     if opts["unify_ids"] and id_found.get("mapping"):
         out["customer_id"] = out["customer_id"].substitute(id_found["mapping"])
     if cols.get("region"):
         raw_region = d[cols["region"]]
         region_text = _text(raw_region, sch[cols["region"]], ids=False)
-        spaced = _spaces(d, raw_region) if sch[cols["region"]].is_string() else {}
+        u_regions = _distinct(raw, d, raw_region)
+        spaced = _spaces(u_regions) if sch[cols["region"]].is_string() else {}
         region_text = _apart(raw_region, region_text, spaced, opts["unify_regions"])
         region_type = sch[cols["region"]]
 
         def parse_region(c, spaced=spaced):
             return _apart(c, _text(c, region_type, ids=False), spaced, opts["unify_regions"])
 
-        region, region_found = _regions(
-            d, raw_region, region_text, parse_region, opts["unify_regions"]
+        region, region_found, finish_region = _regions(
+            u_regions, region_text, parse_region, opts["unify_regions"]
         )
+        if region_type.is_string() and not _changed(u_regions, parse_region):
+            same.add(cols["region"])
         region_found["spaces"] = spaced
         blank = region_text.isnull()
     else:
         region, region_found, blank = ibis.literal(schema.ALL_REGIONS), None, None
+        finish_region = None
     # one pass: every check's count, and the summary of the lines kept
     conds = {f"sci_{k}": v for k, v in sci.items()}
     conds.update({f"bad_{k}": v & keep for k, v in bad.items()})
@@ -284,6 +314,9 @@ def canonical(raw: Raw, mapping, opts, src):
         conds["big"] = ~(amount.abs() <= MAX_NUMBER).fill_null(True) & keep
     conds["empty_date"] = date.isnull() & keep
     conds["no_id"] = ~keep
+    # total rows: the reader's first rule, counted in the same pass (on the lines
+    # left after dropping duplicates: a total row repeated is still there once)
+    conds["totals"] = _totals(d, texts)
     later = ibis.literal(opts["today"] + pd.Timedelta(days=1))
     # every parsed value computed once per line (a projection), then read by the passes
     new = {"__cid": out["customer_id"], "__keep": keep, "__date": date, "__amount": scaled}
@@ -299,6 +332,14 @@ def canonical(raw: Raw, mapping, opts, src):
     out["customer_id"], blank = d["__cid"], (d["__blank"] if blank is not None else None)
     parts = (out["customer_id"], date, scaled, region, blank, later)
     counts = _counts(d, conds, lost=scaled.sum(where=~keep), **_summary(keep, *parts))
+    if counts["totals"]:
+        raise NeedsReader("total rows (合计, Total ...) to exclude")
+    if n_dup and (not cols.get("invoice_id") or n_dup / n_read >= 0.01):
+        row = drop[ROW].min().to_pyarrow().as_py()
+        message = duplicates_warning(
+            n_dup, n_dup / n_read, raw.label([row])[0], not cols.get("invoice_id")
+        )
+        _warn(info, message, src)
 
     def examples(cond, value, n=5):
         got = d.filter(cond).order_by(ROW).select(ROW, __value__=value).limit(n)
@@ -345,6 +386,18 @@ def canonical(raw: Raw, mapping, opts, src):
         c = d[cols[key]]
         out[key] = _text(c, sch[cols[key]], ids=False) if sch[cols[key]].is_string() else c
     out["amount"], out["date"], out["region"] = scaled, date, region
+    # customer ids and regions the rules left as they are: the source's own cells, so
+    # no later query repeats the text rules on every line (the other text columns keep
+    # their parsed expressions: a cheap test per cell, in the queries that read them)
+    if cols["customer_id"] in same and not opts["unify_ids"]:
+        out["customer_id"] = d[cols["customer_id"]]
+        keep = out["customer_id"].notnull() if odd is None else out["customer_id"].notnull() & ~odd
+    if finish_region is not None and cols["region"] in same:
+        out["region"] = finish_region(d[cols["region"]])
+    heavy = bool(n_dup) or any(
+        cols.get(k) and sch[cols[k]].is_string() and cols[k] not in same
+        for k in ("customer_id", "region")
+    )
     order = [*(k for k in ORDER if k in out), *extras]
     lines = d.filter(keep).select(**{k: out[k] for k in order}, **{ROW: d[ROW]})
     summary = {k[2:]: v for k, v in counts.items() if k.startswith("s_")}
@@ -401,7 +454,7 @@ def canonical(raw: Raw, mapping, opts, src):
     )
     info.setdefault("warnings", [])
     quality = {"source": src, **{k: info.get(k) for k in _read._KEYS}}
-    return lines, quality
+    return lines, quality, heavy or bool(opts["unify_ids"])
 
 
 def _refuse_booleans(d, raw, key, column, src, cols, sci):
@@ -445,6 +498,18 @@ def _summary(keep, customer, date, amount, region, blank, later) -> dict:
     return out
 
 
+def _totals(t, texts):
+    """True on a line with a total, subtotal or carried-forward cell in any text column
+    (the reader's ``_TOTAL`` rule)."""
+    ibis = _ibis()
+    total = ibis.literal(False)
+    for c in texts:  # the regex only on cells with one of the words it looks for
+        may = t[c].re_search("(?i)计|页|结转|余额|total|sum|forward")
+        hit = may.ifelse(_strip(t[c]).re_search("(?i)" + _TOTAL.pattern), False)
+        total = total | hit.fill_null(False)
+    return total
+
+
 def _duplicates(t, names):
     """The rows (:data:`ROW`) of exact duplicate lines, all but the first of each set.
 
@@ -474,11 +539,11 @@ def _counts(d, conds, **aggregates) -> dict:
     return {k: (int(v or 0) if k in conds else v) for k, v in got.items()}
 
 
-def _customer_variants(d, raw, parse) -> dict:
+def _customer_variants(u, parse) -> dict:
     """Customer ids differing only in case or leading zeros, found in the engine on the
-    distinct raw ids (``parse``: raw column -> id text; only the ids of such groups are
-    fetched), as the reader's ``found`` (see ``_report_variants``)."""
-    u = d.select(r=raw).distinct()
+    distinct raw ids ``u`` (:func:`_distinct`; ``parse``: raw column -> id text; only
+    the ids of such groups are fetched), as the reader's ``found`` (see
+    ``_report_variants``)."""
     pairs = u.select(id=parse(u.r)).filter(lambda s: s.id.notnull()).distinct()
     digits = pairs.id.re_search(r"^\d+$")
     key = digits.ifelse(pairs.id.re_replace(r"^0+", "").nullif("").fill_null("0"), pairs.id.lower())
@@ -490,23 +555,27 @@ def _customer_variants(d, raw, parse) -> dict:
     return found
 
 
-def _regions(d, raw, region, parse, unify):
-    """(region expression, reader's ``found``): case variants merged with ``unify``, blank
-    cells labelled :func:`kamresearch.schema.blank_region_label`; the distinct raw
-    regions parsed (``parse``) in the engine."""
+def _regions(u, region, parse, unify):
+    """(region expression, reader's ``found``, the same steps as a function of a text
+    column): case variants merged with ``unify``, blank cells labelled
+    :func:`kamresearch.schema.blank_region_label`; the distinct raw regions parsed
+    (``parse``) in the engine."""
     ibis = _ibis()
-    u = d.select(r=raw).distinct()
     distinct = u.select(v=parse(u.r)).distinct().v.to_pyarrow().to_pylist()
     values = np.array([r for r in distinct if r is not None], dtype=object)
     found = {}
     merged = _read._unify(values, found, digits=False, merge=unify)
     mapping = found.get("mapping") or {}
     if unify and mapping:
-        region = region.substitute(mapping)
         values = merged
-    if None not in distinct:
-        return region, found
-    return region.fill_null(ibis.literal(schema.blank_region_label(pd.unique(values)))), found
+    label = None if None not in distinct else schema.blank_region_label(pd.unique(values))
+
+    def finish(expr):
+        if unify and mapping:
+            expr = expr.substitute(mapping)
+        return expr if label is None else expr.fill_null(ibis.literal(label))
+
+    return finish(region), found, finish
 
 
 def _outlying(d, date, keep, column, src, info, how, examples):

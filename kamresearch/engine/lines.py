@@ -99,6 +99,22 @@ class Lines:
                 self._store[key] = int(self.scalar(t.count(where=t.date >= cutoff)) or 0)
         return t.filter(t.date < cutoff), self._store[key]
 
+    def kept(self, key, build):
+        """``build()``, a table that several queries read, computed once per LazyTable.
+
+        On a LazyTable the table is materialised in the engine the first time (a
+        DuckDB temporary table; a cached Spark DataFrame) and remembered with the
+        table's other reductions, so the next query reads it instead of the lines
+        again; on a DataFrame it is the expression itself (small data: nothing to
+        save). ``key``: hashable, what ``build`` depends on.
+        """
+        if not is_lazy(self._tx):
+            return build()
+        key = ("kept", *key)
+        if key not in self._store:
+            self._store[key] = _materialise(build(), self.engine)
+        return self._store[key]
+
     def execute(self, expr) -> pd.DataFrame:
         """Run ``expr`` and return a DataFrame with naive ``datetime64[ns]`` timestamps."""
         with warnings.catch_warnings():
@@ -123,6 +139,21 @@ class Lines:
         if value is None or (not isinstance(value, str) and pd.isna(value)):
             return None
         return value
+
+
+def _materialise(expr, engine: str):
+    """``expr`` computed once, as a table of its backend (see :meth:`Lines.kept`)."""
+    if engine == "duckdb":
+        backend = expr.get_backend()
+        name = f"kam_kept_{next(_names)}_{id(backend):x}"
+        backend.raw_sql(f'CREATE TEMP TABLE "{name}" AS {backend.compile(expr)}')
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "fetch_arrow_table", DeprecationWarning)
+            return backend.table(name)
+    try:
+        return expr.cache()
+    except Exception:  # a backend without caching: the expression, recomputed
+        return expr
 
 
 @contextlib.contextmanager

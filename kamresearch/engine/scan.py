@@ -177,7 +177,7 @@ decimal, unify_ids, unify_regions, tz, outlying_dates
             "today": _read._today(),
         }
         _read.check_zone(tz)
-        lines, quality = canonical(raw, mapping, scan, src)
+        lines, quality, heavy = canonical(raw, mapping, scan, src)
     except NeedsReader as why:
         logger.info("%s: read with read_transactions (%s)", src, why)
         return _by_reader(source, kind, src, engine, mapping, opts)
@@ -194,7 +194,7 @@ decimal, unify_ids, unify_regions, tz, outlying_dates
         ) from exc
     canon = [c for c in lines.columns if c != ROW]
     tx = LazyTable(lines.select(canon), src, engine, {"quality": quality}, ordered=lines)
-    if engine == "duckdb" and kind in ("file", "glob", "folder"):
+    if engine == "duckdb" and kind in ("file", "glob", "folder") and heavy:
         tx = _persist(tx)
     logger.info(
         "%s: %s lines kept of %s read, %s customers (%s)",
