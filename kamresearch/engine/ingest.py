@@ -251,7 +251,6 @@ def canonical(raw: Raw, mapping, opts, src):
                 c = d[cols[key]]
                 pattern = f"^[{_SPACE}]*{_SCIENTIFIC[1:-1]}[{_SPACE}]*$"
                 sci[key] = c.contains("+").ifelse(c.re_search(pattern), False).fill_null(False)
-    keep = out["customer_id"].notnull()
     bad = {}
     for key in _NUMBERS:
         if cols.get(key) and not sch[cols[key]].is_boolean():
@@ -282,6 +281,9 @@ def canonical(raw: Raw, mapping, opts, src):
     id_found["spaces"] = spaced
     if opts["unify_ids"] and id_found.get("mapping"):
         out["customer_id"] = out["customer_id"].substitute(id_found["mapping"])
+    elif cols["customer_id"] in same:
+        out["customer_id"] = id_raw  # no text work on any line, here or later
+    keep = out["customer_id"].notnull()
     if cols.get("region"):
         raw_region = d[cols["region"]]
         region_text = _text(raw_region, sch[cols["region"]], ids=False)
@@ -298,11 +300,12 @@ def canonical(raw: Raw, mapping, opts, src):
         )
         if region_type.is_string() and not _changed(u_regions, parse_region):
             same.add(cols["region"])
+            region_text = raw_region
+            region = finish_region(raw_region)
         region_found["spaces"] = spaced
         blank = region_text.isnull()
     else:
         region, region_found, blank = ibis.literal(schema.ALL_REGIONS), None, None
-        finish_region = None
     # one pass: every check's count, and the summary of the lines kept
     conds = {f"sci_{k}": v for k, v in sci.items()}
     conds.update({f"bad_{k}": v & keep for k, v in bad.items()})
@@ -316,7 +319,14 @@ def canonical(raw: Raw, mapping, opts, src):
     conds["no_id"] = ~keep
     # total rows: the reader's first rule, counted in the same pass (on the lines
     # left after dropping duplicates: a total row repeated is still there once)
-    conds["totals"] = _totals(d, texts)
+    # (the customer id and region columns on their distinct values, computed above)
+    distinct = {cols["customer_id"]: u_ids}
+    if cols.get("region"):
+        distinct[cols["region"]] = u_regions
+    for column, u in distinct.items():
+        if column in texts and _counts(u, {"n": _totals(u, ["r"])})["n"]:
+            raise NeedsReader("total rows (合计, Total ...) to exclude")
+    conds["totals"] = _totals(d, [c for c in texts if c not in distinct])
     later = ibis.literal(opts["today"] + pd.Timedelta(days=1))
     # every parsed value computed once per line (a projection), then read by the passes
     new = {"__cid": out["customer_id"], "__keep": keep, "__date": date, "__amount": scaled}
@@ -386,14 +396,10 @@ def canonical(raw: Raw, mapping, opts, src):
         c = d[cols[key]]
         out[key] = _text(c, sch[cols[key]], ids=False) if sch[cols[key]].is_string() else c
     out["amount"], out["date"], out["region"] = scaled, date, region
-    # customer ids and regions the rules left as they are: the source's own cells, so
-    # no later query repeats the text rules on every line (the other text columns keep
-    # their parsed expressions: a cheap test per cell, in the queries that read them)
-    if cols["customer_id"] in same and not opts["unify_ids"]:
-        out["customer_id"] = d[cols["customer_id"]]
-        keep = out["customer_id"].notnull() if odd is None else out["customer_id"].notnull() & ~odd
-    if finish_region is not None and cols["region"] in same:
-        out["region"] = finish_region(d[cols["region"]])
+    # customer ids and regions the rules left as they are are the source's own cells
+    # (above), so no later query repeats the text rules on every line; the other text
+    # columns keep their parsed expressions (a cheap test per cell, in the queries
+    # that read them)
     heavy = bool(n_dup) or any(
         cols.get(k) and sch[cols[k]].is_string() and cols[k] not in same
         for k in ("customer_id", "region")

@@ -38,46 +38,35 @@ _FACT_COLUMNS = (
 )
 
 
-def _customer_days(lines, as_of: pd.Timestamp, attrs):
-    """(customer x day x region table, lines after ``as_of``): net revenue ``rev``,
-    largest line ``top`` and the attributes of the latest line; computed once per
-    lazy table and ``as_of`` (the window suggestion and the facts both read it)."""
-    t, n_after = lines.cut(as_of)
+def _tables(lines, as_of: pd.Timestamp, attrs):
+    """(regs, pdays, lines after ``as_of``): revenue per customer x region (with the
+    attributes of the latest line), and the purchase days with their net revenue
+    ``rev``, rank ``k`` (0 = first) and ``gap`` (days since the previous purchase day).
 
-    def build():
-        s = slim(t, attrs=attrs)
-        s = s.mutate(day=day_number(s.date))
-        extra = {f"a_{i}": s[f"a_{i}"].argmax(s.date) for i in range(len(attrs))}
-        if attrs:
-            extra["last_ts"] = s.date.max()
-        return s.group_by(["customer_id", "day", "region"]).aggregate(
-            rev=s.amount.sum(), top=s.amount.max(), **extra
-        )
-
-    return lines.kept(("customer_days", pd.Timestamp(as_of), tuple(attrs)), build), n_after
-
-
-def _tables(lines, cdr, as_of: pd.Timestamp, attrs):
-    """(regs, pdays) of the customer x day x region table: revenue per customer x
-    region, and the purchase days with their rank ``k`` (0 = first) and ``gap`` (days
-    since the previous purchase day)."""
+    ``pdays`` is computed once per lazy table and ``as_of`` (:meth:`Lines.kept`): the
+    window suggestion and the facts both read it.
+    """
     import ibis
 
+    t, n_after = lines.cut(as_of)
+    s = slim(t, attrs=attrs)
+    s = s.mutate(day=day_number(s.date))
     since = int((as_of - pd.Timedelta(days=364) - pd.Timestamp(0)).days)
-    extra = {f"a_{i}": cdr[f"a_{i}"].argmax(cdr.last_ts) for i in range(len(attrs))}
+    extra = {f"a_{i}": s[f"a_{i}"].argmax(s.date) for i in range(len(attrs))}
     if attrs:
-        extra["last_ts"] = cdr.last_ts.max()
-    regs = cdr.group_by(["customer_id", "region"]).aggregate(
-        rrev=cdr.rev.sum(), r12=cdr.rev.sum(where=cdr.day >= since).coalesce(0.0), **extra
+        extra["last_ts"] = s.date.max()
+    regs = s.group_by(["customer_id", "region"]).aggregate(
+        rrev=s.amount.sum(), r12=s.amount.sum(where=s.day >= since).coalesce(0.0), **extra
     )
 
     def build():
-        cd = cdr.group_by(["customer_id", "day"]).aggregate(rev=cdr.rev.sum(), top=cdr.top.max())
+        cd = s.group_by(["customer_id", "day"]).aggregate(rev=s.amount.sum(), top=s.amount.max())
         cd = cd.filter(cd.top > 0)
         w = ibis.window(group_by="customer_id", order_by="day")
-        return cd.mutate(k=ibis.row_number().over(w), gap=cd.day - cd.day.lag().over(w))
+        k, gap = ibis.row_number().over(w), cd.day - cd.day.lag().over(w)
+        return cd.select("customer_id", "day", "rev", k=k, gap=gap)
 
-    return regs, lines.kept(("purchase_days", pd.Timestamp(as_of), tuple(attrs)), build)
+    return regs, lines.kept(("purchase_days", pd.Timestamp(as_of)), build), n_after
 
 
 def _gap_stats(pdays, probs):
@@ -109,10 +98,8 @@ def gap_percentiles(tx, *, as_of: pd.Timestamp, percentile: float):
     """
     check_transactions(tx)
     probs = sorted(set(GAP_PERCENTILES) | {float(percentile)})
-    attrs = attribute_columns(tx)  # the facts' customer-day table, shared
     with open_lines(tx) as lines:
-        cdr, _ = _customer_days(lines, as_of, attrs)
-        _, pdays = _tables(lines, cdr, as_of, attrs)
+        _, pdays, _ = _tables(lines, as_of, [])
         row = lines.execute(_gap_stats(pdays, probs))
     return _gap_result(row, probs)
 
@@ -158,8 +145,7 @@ def purchase_facts(tx, *, as_of: pd.Timestamp, inactivity_days=None, percentile:
     attrs = attribute_columns(tx)
     gaps = None
     with open_lines(tx) as lines:
-        cdr, n_after = _customer_days(lines, as_of, attrs)
-        regs, pdays = _tables(lines, cdr, as_of, attrs)
+        regs, pdays, n_after = _tables(lines, as_of, attrs)
         if callable(inactivity_days):
             probs = sorted(set(GAP_PERCENTILES) | {float(percentile)})
             gaps = _gap_result(lines.execute(_gap_stats(pdays, probs)), probs)
