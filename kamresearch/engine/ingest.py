@@ -283,6 +283,7 @@ def canonical(raw: Raw, mapping, opts, src):
         out["customer_id"] = out["customer_id"].substitute(id_found["mapping"])
     elif cols["customer_id"] in same:
         out["customer_id"] = id_raw  # no text work on any line, here or later
+    out_plain_ids = out["customer_id"] is id_raw
     keep = out["customer_id"].notnull()
     if cols.get("region"):
         raw_region = d[cols["region"]]
@@ -341,7 +342,13 @@ def canonical(raw: Raw, mapping, opts, src):
     )
     out["customer_id"], blank = d["__cid"], (d["__blank"] if blank is not None else None)
     parts = (out["customer_id"], date, scaled, region, blank, later)
-    counts = _counts(d, conds, lost=scaled.sum(where=~keep), **_summary(keep, *parts))
+    aggregates = _summary(keep, *parts)
+    plain_ids = out_plain_ids
+    if plain_ids:  # the distinct ids are at hand: no distinct count over the lines
+        del aggregates["s_customers"]
+    counts = _counts(d, conds, lost=scaled.sum(where=~keep), **aggregates)
+    if plain_ids:
+        counts["s_customers"] = _counts(u_ids, {"n": u_ids.r.notnull()})["n"]
     if counts["totals"]:
         raise NeedsReader("total rows (合计, Total ...) to exclude")
     if n_dup and (not cols.get("invoice_id") or n_dup / n_read >= 0.01):

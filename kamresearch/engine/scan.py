@@ -371,7 +371,10 @@ def _on_duckdb(expr):
 
 
 def _duckdb_files(files, info) -> Raw:
+    from .store import _limit
+
     con = _duckdb()
+    _limit(con)  # the scan's checks and later reductions spill to disk beyond it
     many = len(files) > 1
     t = con.read_parquet(files, file_row_number=True, filename=many)
     row = t.file_row_number
