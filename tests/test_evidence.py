@@ -229,3 +229,132 @@ def test_singular_churn_risk_fit_is_a_data_error_and_a_note_in_the_report(sample
     rep.at_risk_list()
     text = "".join(str(getattr(o, "data", o)) for o in shown)
     assert "cannot be estimated" in text
+
+
+def _panel_by_hand(tx, w):
+    """The churn panel (monthly, next period included) by plain loops over each
+    customer's days: the definitions of churn_panel's docstring, nothing of its code."""
+    as_of = tx["date"].max().normalize()
+    ends = panels.panel_period_ends(tx["date"].min().normalize(), as_of, months=1)
+    last_hist = len(ends) - 1
+    ends = [*ends, as_of + pd.DateOffset(months=1)]
+
+    def period(day):
+        return next(k for k, e in enumerate(ends) if day <= e)
+
+    regions = tx.groupby(["customer_id", "region"])["amount"].sum().reset_index()
+    regions = regions.sort_values(
+        ["customer_id", "amount", "region"], ascending=[True, False, True]
+    )
+    region = regions.drop_duplicates("customer_id").set_index("customer_id")["region"]
+    rows = []
+    for cid, g in tx.groupby("customer_id"):
+        daily = g.groupby(g["date"].dt.normalize())["amount"].agg(["sum", "max"])
+        buys = list(daily.index[daily["max"] > 0])
+        if not buys:
+            continue
+        rev, ndays = {}, {}
+        for day, r in daily["sum"].items():
+            rev[period(day)] = rev.get(period(day), 0.0) + r
+        for day in buys:
+            ndays[period(day)] = ndays.get(period(day), 0) + 1
+        first = period(buys[0])
+        for t in range(first + 1, len(ends)):
+            last_before = max(d for d in buys if d <= ends[t - 1])
+            if (ends[t - 1] - last_before).days >= w:
+                continue
+            trailing = range(max(first, t - 12), t)
+            recent = range(max(first, t - 3), t)
+            rt = sum(rev.get(k, 0.0) for k in trailing)
+            rr = sum(rev.get(k, 0.0) for k in recent)
+            rt, rr = (0.0 if abs(x) < 1e-6 else x for x in (rt, rr))
+            later = [k for k in ndays if k > t]
+            row = {
+                "customer_id": cid,
+                "period_index": t - last_hist,
+                "period_days": (ends[t] - ends[t - 1]).days,
+                "region": region[cid],
+                "days_since_last": (ends[t - 1] - last_before).days,
+                "tenure_periods": t - first,
+                "purchase_periods": sum(k in ndays for k in trailing),
+                "purchase_days": sum(ndays.get(k, 0) for k in trailing),
+                "revenue_trailing": rt,
+                "revenue_recent": rr,
+                "next_purchase_index": min(later) - last_hist if later else pd.NA,
+            }
+            if t <= last_hist:
+                last_through = max(d for d in buys if d <= ends[t])
+                gone = (ends[t] - last_through).days >= w
+                row["live_at_end"] = not gone
+                row["event"] = gone and last_through == buys[-1]
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("w", [45, 120])
+def test_churn_panel_equals_loops_over_days(sample_tx, w):
+    """Every covariate and outcome of the panel = loops over each customer's days (a
+    subset of 150 customers of the sample, with their returns); the revenue rank = a
+    sort of the period's ranked rows by trailing revenue (to the millionth), then id."""
+    ids = sample_tx["customer_id"].drop_duplicates().sort_values().iloc[::7][:150]
+    tx = sample_tx[sample_tx["customer_id"].isin(ids)].reset_index(drop=True)
+    p = panels.churn_panel(tx, inactivity_days=w)
+    hand = _panel_by_hand(tx, w)
+    assert len(p) == len(hand) > 500
+    assert p[["customer_id", "period_index"]].equals(hand[["customer_id", "period_index"]])
+    for c in hand.columns:
+        got, want = p[c], hand[c]
+        if c.startswith("revenue"):
+            np.testing.assert_allclose(got.to_numpy(float), want.to_numpy(float), atol=1e-9)
+        elif c in ("live_at_end", "event", "next_purchase_index"):
+            assert [None if pd.isna(x) else x for x in got] == [
+                None if pd.isna(x) else x for x in want
+            ], c
+        else:
+            assert (got.to_numpy() == want.to_numpy()).all(), c
+    ranked = p[p["revenue_trailing"] > 0].assign(
+        key=lambda d: -np.round(d["revenue_trailing"] * 1e6)
+    )
+    ranked = ranked.sort_values(["period_index", "key", "customer_id"])
+    expected = ranked.groupby("period_index").cumcount() + 1
+    assert (ranked["revenue_rank"] == expected).all()
+    assert p.loc[p["revenue_trailing"] <= 0, "revenue_rank"].isna().all()
+    n = ranked.groupby("period_index").size()
+    assert (p["n_ranked"] == p["period_index"].map(n).fillna(0)).all()
+
+
+def test_customer_product_price_codes_are_the_ids(sample_tx):
+    """The coded cells = customer_product_prices with each id replaced by its position
+    among the sorted customers / products (quantities and log prices by pandas on the
+    purchase lines); a customer missing from the list gets -1."""
+    lines = sample_tx[(sample_tx["quantity"] > 0) & (sample_tx["unit_price"] > 0)]
+    lines = lines.assign(lq=lines["quantity"] * np.log(lines["unit_price"]))
+    want = lines.groupby(["customer_id", "product_id"]).agg(
+        quantity=("quantity", "sum"), lq=("lq", "sum"), n_lines=("lq", "size")
+    )
+    want = want.reset_index()
+    customers = np.sort(sample_tx["customer_id"].unique())
+    products = np.sort(want["product_id"].unique())
+    got = panels.customer_product_price_codes(sample_tx, customers=customers)
+    assert list(got.columns) == ["customer", "product", "quantity", "log_price", "n_lines"]
+    np.testing.assert_array_equal(got["customer"], np.searchsorted(customers, want["customer_id"]))
+    np.testing.assert_array_equal(got["product"], np.searchsorted(products, want["product_id"]))
+    np.testing.assert_allclose(got["quantity"], want["quantity"], rtol=1e-12)
+    np.testing.assert_allclose(got["log_price"], want["lq"] / want["quantity"], rtol=1e-12)
+    np.testing.assert_array_equal(got["n_lines"], want["n_lines"])
+    part = panels.customer_product_price_codes(sample_tx, customers=customers[1:])
+    assert (part["customer"] < 0).sum() == (want["customer_id"] == customers[0]).sum() > 0
+
+
+def test_key_account_premium_equals_premium_fit_on_the_ids(sample_tx):
+    """key_account_tests fits the premium on integer codes: the same estimate, CI and p as
+    premium_fit on customer_product_prices with the tiers mapped by id."""
+    t = ev.key_account_tests(sample_tx).set_index(["mark", "contrast"])
+    revenue = panels.order_cells(sample_tx).groupby("customer_id")["revenue"].sum()
+    tiers = kam.pareto.customer_tiers(revenue, key=0.01, major=0.20)
+    res = marks.premium_fit(panels.customer_product_prices(sample_tx), tiers)
+    for j, contrast in enumerate(["key_vs_general", "major_vs_general"]):
+        row = t.loc[("price_premium", contrast)]
+        np.testing.assert_allclose(row["estimate"], np.expm1(res.params[j]), rtol=1e-9)
+        np.testing.assert_allclose(row["ci_low"], np.expm1(res.conf_int()[j][0]), rtol=1e-9)
+        np.testing.assert_allclose(row["p_value"], res.pvalues[j], rtol=1e-6)

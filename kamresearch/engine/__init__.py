@@ -17,7 +17,12 @@ from .facts import (
     resolve_as_of,
 )
 from .lines import date_bounds, n_customers, n_lines, up_to
-from .panels import churn_panel, customer_product_prices, order_cells
+from .panels import (
+    churn_panel,
+    customer_product_price_codes,
+    customer_product_prices,
+    order_cells,
+)
 from .windows import customer_entry, customer_orders, customer_windows, sale_days
 
 __all__ = [
@@ -33,6 +38,7 @@ __all__ = [
     "sale_days",
     "panels",
     "customer_product_prices",
+    "customer_product_price_codes",
     "order_cells",
     "churn_panel",
     "resolve_as_of",

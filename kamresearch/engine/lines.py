@@ -115,12 +115,21 @@ class Lines:
             self._store[key] = _materialise(build(), self.engine)
         return self._store[key]
 
-    def execute(self, expr) -> pd.DataFrame:
-        """Run ``expr`` and return a DataFrame with naive ``datetime64[ns]`` timestamps."""
+    def execute(self, expr, *, categorical=()) -> pd.DataFrame:
+        """Run ``expr`` and return a DataFrame with naive ``datetime64[ns]`` timestamps.
+
+        ``categorical``: text columns returned as pandas categoricals (codes and the
+        distinct values: millions of repeated ids cost little that way).
+        """
         with warnings.catch_warnings():
             # ibis 12 calls duckdb 2's deprecated fetch_arrow_table (harmless)
             warnings.filterwarnings("ignore", "fetch_arrow_table", DeprecationWarning)
-            out = expr.execute()
+            if self.engine == "duckdb":
+                out = _execute_duckdb(expr, categorical)
+            else:
+                out = expr.execute()
+                for c in categorical:
+                    out[c] = out[c].astype("category")
         if isinstance(out, pd.Series):
             out = out.to_frame()
         for c in out.columns:
@@ -154,6 +163,72 @@ def _materialise(expr, engine: str):
         return expr.cache()
     except Exception:  # a backend without caching: the expression, recomputed
         return expr
+
+
+def _execute_duckdb(expr, categorical=()):
+    """``expr.execute()`` of a table expression on DuckDB, with the same result, faster.
+
+    ibis turns every result column that holds a null into Python objects one value at
+    a time (``to_pylist``), which on a panel of millions of rows costs more than the
+    query; pyarrow converts such columns in bulk to the same values (integers with
+    nulls: float64 with NaN; booleans and text: object with None). Columns ibis keeps
+    as Python objects for other reasons (nested, dictionary, all null) still go its way.
+    """
+    import ibis
+    import ibis.expr.types as ir
+
+    backend = expr._find_backend(use_default=True)
+    relation = getattr(backend, "_to_duckdb_relation", None)
+    if not isinstance(expr, ir.Table) or relation is None:
+        out = expr.execute()
+        for c in categorical:
+            out[c] = out[c].astype("category")
+        return out
+    from ibis.backends.duckdb.converter import DuckDBPandasData
+
+    table = relation(expr).to_arrow_table()
+    schema = expr.schema()
+    names = [c for c in table.column_names if c not in categorical]
+    df = pd.DataFrame({name: _column(table.column(name), schema[name]) for name in names})
+    if names:
+        df = DuckDBPandasData.convert_table(df, ibis.schema({n: schema[n] for n in names}))
+        df = expr.select(*names).__pandas_result__(df)
+    for i, c in enumerate(table.column_names):
+        if c in categorical:
+            df.insert(i, c, _categorical(table.column(c), df.index if names else None))
+    return df
+
+
+def _categorical(col, index) -> pd.Series:
+    """A text column of a result as a pandas categorical (Arrow's dictionary encoding)."""
+    import pyarrow.types as pat
+
+    if pat.is_string(col.type) or pat.is_large_string(col.type):
+        values = col.combine_chunks().dictionary_encode().to_pandas()
+    else:  # e.g. a column of nulls only, typed NULL
+        values = pd.Series(col.to_pylist(), dtype=object).astype("category")
+    return pd.Series(values, index=index)
+
+
+def _column(col, dtype):
+    """One DuckDB result column as ibis' ``execute`` makes it, converted in bulk."""
+    import pyarrow as pa
+    import pyarrow.types as pat
+
+    if pat.is_nested(col.type) or pat.is_dictionary(col.type):
+        return col.to_pylist()
+    if col.null_count:
+        # ibis: Python objects; pyarrow's bulk conversion gives the same values
+        # (except for a column of nulls only, and integer sums that DuckDB returns as
+        # decimals: those stay Python objects as ibis makes them)
+        if col.null_count == len(col) or pat.is_decimal(col.type):
+            return col.to_pylist()
+        return col.to_pandas()
+    if pat.is_decimal(col.type) and dtype.is_integer():
+        # DuckDB sums integers as HUGEINT (an Arrow decimal): ibis converts the Decimal
+        # objects to int64 one by one; pyarrow casts them at once (and checks overflow)
+        return col.cast(pa.int64()).to_pandas()
+    return col.to_pandas()
 
 
 @contextlib.contextmanager

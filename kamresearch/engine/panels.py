@@ -6,11 +6,13 @@ the small tables returned here:
 
 * :func:`customer_product_prices` -- one row per customer x product: the
   quantity-weighted mean log unit price (price premium, product fixed effects);
+  :func:`customer_product_price_codes` the same with integer codes for the ids;
 * :func:`order_cells` -- one row per customer x period: orders and their mean
   log value (order size with period effects, repurchase with exposure);
 * :func:`churn_panel` -- the customer x period panel of live accounts with the
   covariates known at the start of each period and the churn event (the
-  discrete-time hazard model).
+  discrete-time hazard model): the engine reduces the lines to customer x period
+  cells, :mod:`.churn_grid` assembles the panel from them.
 
 Conventions as in :mod:`kamresearch.engine.facts`: ``as_of`` is a date, lines
 after it are ignored and counted in ``attrs["lines_after_as_of"]``.
@@ -22,11 +24,13 @@ import numpy as np
 import pandas as pd
 
 from ..schema import check_transactions
+from .churn_grid import panel_from_cells
 from .facts import parse_freq, period_start, region_of, resolve_as_of, to_periods
 from .lines import day_number, from_day_number, memo, open_lines, slim
 
 __all__ = [
     "customer_product_prices",
+    "customer_product_price_codes",
     "order_cells",
     "churn_panel",
     "panel_period_ends",
@@ -85,21 +89,87 @@ def customer_product_prices(tx: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
     as_of = resolve_as_of(tx, as_of)
     with open_lines(tx) as lines:
         t, n_after = lines.cut(as_of)
-        t = slim(t, "product_id", "quantity", "unit_price")
-        t = t.filter((t.quantity > 0) & (t.unit_price > 0) & t.product_id.notnull())
-        expr = (
-            t.group_by(["customer_id", "product_id"])
-            .aggregate(
-                quantity=t.quantity.sum().cast("float64"),
-                lq=(t.quantity * t.unit_price.ln()).sum(),
-                n_lines=t.count(),
-            )
-            .order_by(["customer_id", "product_id"])
-        )
-        out = lines.execute(expr)
+        cells = _price_cells(_price_lines(t))
+        out = lines.execute(cells.order_by(["customer_id", "product_id"]))
     out.insert(3, "log_price", out.pop("lq") / out["quantity"])
     out["quantity"] = out["quantity"].astype(float)
     out["n_lines"] = out["n_lines"].astype("int64")
+    out.attrs = {"as_of": as_of, "lines_after_as_of": n_after}
+    return out
+
+
+def _price_lines(t):
+    """Ibis: the purchase lines of ``t`` (they carry a price)."""
+    t = slim(t, "product_id", "quantity", "unit_price")
+    return t.filter((t.quantity > 0) & (t.unit_price > 0) & t.product_id.notnull())
+
+
+def _price_cells(t):
+    """Ibis: the customer x product cells of purchase lines (``lq``: the sum of
+    quantity x ln unit price)."""
+    return t.group_by(["customer_id", "product_id"]).aggregate(
+        quantity=t.quantity.sum().cast("float64"),
+        lq=(t.quantity * t.unit_price.ln()).sum(),
+        n_lines=t.count(),
+    )
+
+
+def customer_product_price_codes(tx, *, customers, as_of=None) -> pd.DataFrame:
+    """:func:`customer_product_prices` with integer codes in place of the ids.
+
+    For models on millions of cells: text ids cost more to bring into pandas (and to
+    factorize there) than the model itself.
+
+    Parameters
+    ----------
+    tx : DataFrame or LazyTable
+        Canonical transactions with ``product_id``, ``quantity`` and ``unit_price``.
+    customers : sequence of str
+        Customer ids, sorted; a cell's ``customer`` is its customer's position here.
+    as_of : date-like, optional
+        Lines after this day are ignored. Default: the last date in ``tx``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``customer`` (int64 position in ``customers``, -1 for a customer not
+        in it), ``product`` (int64: the rank of the product id among the products
+        bought, from 0), ``quantity``, ``log_price``, ``n_lines``: the rows of
+        :func:`customer_product_prices` in the same order (by customer, then product),
+        the ids replaced by the codes. Not remembered per LazyTable (``customers``
+        is an argument of every call).
+    """
+    check_transactions(tx)
+    import ibis
+
+    as_of = resolve_as_of(tx, as_of)
+    names = pd.DataFrame(
+        {"m_cid": pd.Series(customers, dtype=object), "m_code": np.arange(len(customers))}
+    )
+    with open_lines(tx) as lines:
+        t, n_after = lines.cut(as_of)
+        t = _price_lines(t)
+        cells = _price_cells(t)
+        # product codes: ranks of the ids, from the lines (a small table joined back)
+        pr = t.select(p_pid="product_id").distinct()
+        pr = pr.mutate(product=ibis.row_number().over(order_by=pr.p_pid))
+        cust = ibis.memtable(names)
+        expr = (
+            cells.join(pr, cells.product_id == pr.p_pid)
+            .left_join(cust, cells.customer_id == cust.m_cid)
+            .select(
+                customer=cust.m_code.cast("int64").coalesce(-1),
+                product=pr.product,
+                quantity=cells.quantity,
+                lq=cells.lq,
+                n_lines=cells.n_lines,
+            )
+        )
+        out = lines.execute(expr.order_by(["customer", "product"]))
+    out.insert(3, "log_price", out.pop("lq") / out["quantity"])
+    for c in ("customer", "product", "n_lines"):
+        out[c] = out[c].astype("int64")
+    out["quantity"] = out["quantity"].astype(float)
     out.attrs = {"as_of": as_of, "lines_after_as_of": n_after}
     return out
 
@@ -167,18 +237,6 @@ def order_cells(tx: pd.DataFrame, *, freq: str = "Q", as_of=None) -> pd.DataFram
     out["n_orders"] = out["n_orders"].astype("int64")
     out.attrs = {"as_of": as_of, "lines_after_as_of": n_after, "order_unit": unit, "freq": pfreq}
     return out
-
-
-#: Net revenue below this (in money) is rounding noise of lines that cancel: taken as 0
-#: (as :data:`kamresearch.pareto.ZERO_TOLERANCE`), so that whether an account is ranked
-#: does not depend on the order in which an engine adds.
-ZERO_TOLERANCE = 1e-6
-
-
-def _denoise(x):
-    import ibis
-
-    return ibis.ifelse(x.abs() < ZERO_TOLERANCE, 0.0, x)
 
 
 def panel_period_ends(first_day, as_of, *, months: int) -> list[pd.Timestamp]:
@@ -264,6 +322,15 @@ def churn_panel(
 
         ``attrs``: ``as_of``, ``freq``, ``inactivity_days``, ``periods_per_year``,
         ``period_ends`` (list), ``lines_after_as_of``.
+
+    Notes
+    -----
+    The engine runs one reduction: the lines to one row per customer x period with
+    lines (net revenue, last purchase day, purchase days) and each customer's region.
+    The windows over each account's periods, the ranks and the events are computed
+    from those cells by :func:`kamresearch.engine.churn_grid.panel_from_cells` (numpy):
+    as window functions over the dense customer x period grid they cost the engine
+    several times the reduction (``benchmarks/bench_evidence.py``).
     """
     check_transactions(tx)
     pfreq, _ = parse_freq(freq, allowed=("M", "Q"))
@@ -282,110 +349,31 @@ def churn_panel(
         first_day = as_of if first_day is None else pd.Timestamp(first_day).normalize()
         ends = panel_period_ends(first_day, as_of, months=months)
         n_hist = len(ends)
-        nxt = as_of + pd.DateOffset(months=months)
-        all_ends = [*ends, nxt]
-        starts = [pd.Timestamp(all_ends[0]) - pd.DateOffset(months=months), *all_ends[:-1]]
-        periods = ibis.memtable(
-            pd.DataFrame(
-                {
-                    "idx": np.arange(len(all_ends), dtype="int64"),
-                    "p_start": np.array([(x - epoch).days + 1 for x in starts], dtype="int64"),
-                    "p_end": np.array([(x - epoch).days for x in all_ends], dtype="int64"),
-                }
-            )
+        all_ends = [*ends, as_of + pd.DateOffset(months=months)]
+        p_end = np.array([(x - epoch).days for x in all_ends], dtype="int64")
+        first_start = (all_ends[0] - pd.DateOffset(months=months) - epoch).days + 1
+        # the period of each day up to as_of, by an equi-join with this small table (a
+        # range join on the period bounds costs more than the rest of the panel)
+        days = np.arange(first_start, p_end[n_hist - 1] + 1, dtype="int64")
+        day_idx = ibis.memtable(
+            pd.DataFrame({"d": days, "d_idx": np.searchsorted(p_end, days).astype("int64")})
         )
-        last_hist = n_hist - 1
-        max_idx = last_hist + (1 if include_next else 0)
         t = t.mutate(day=day_number(t.date))
         cd = t.group_by(["customer_id", "day"]).aggregate(rev=t.amount.sum(), top=t.amount.max())
-        cdp = cd.join(periods, (cd.day >= periods.p_start) & (cd.day <= periods.p_end))
+        cdp = cd.join(day_idx, cd.day == day_idx.d)
         buy = cdp.top > 0
-        cp = cdp.group_by(["customer_id", "idx"]).aggregate(
+        cp = cdp.group_by(["customer_id", "d_idx"]).aggregate(
             rev=cdp.rev.sum(), last_buy=cdp.day.max(where=buy), n_pdays=cdp.count(where=buy)
         )
-        cust = cp.group_by("customer_id").aggregate(
-            first_idx=cp.idx.min(where=cp.last_buy.notnull()), final_buy=cp.last_buy.max()
-        )
-        pr = periods.filter(periods.idx <= max_idx)
-        grid = cust.join(pr, pr.idx >= cust.first_idx)
-        cpr = cp.rename(cp_cid="customer_id", cp_idx="idx")
-        grid = grid.left_join(
-            cpr, (grid.customer_id == cpr.cp_cid) & (grid.idx == cpr.cp_idx)
-        ).select(
-            "customer_id", "idx", "p_end", "first_idx", "final_buy",
-            rev=cpr.rev.coalesce(0.0), last_buy=cpr.last_buy,
-            n_pdays=cpr.n_pdays.coalesce(0),
-        )  # fmt: skip
-        order = dict(group_by="customer_id", order_by="idx")
-        before = ibis.window(**order, rows=(None, -1))
-        through = ibis.window(**order, rows=(None, 0))
-        trailing = ibis.window(**order, rows=(-ppy, -1))
-        rec = ibis.window(**order, rows=(-recent, -1))
-        after = ibis.window(**order, rows=(1, None))
-        win = grid.mutate(
-            last_before=grid.last_buy.max().over(before),
-            last_through=grid.last_buy.max().over(through),
-            prev_end=grid.p_end.lag().over(ibis.window(**order)),
-            revenue_trailing=_denoise(grid.rev.sum().over(trailing).coalesce(0.0)),
-            revenue_recent=_denoise(grid.rev.sum().over(rec).coalesce(0.0)),
-            purchase_periods=grid.last_buy.count().over(trailing).coalesce(0),
-            purchase_days=grid.n_pdays.sum().over(trailing).coalesce(0),
-            next_buy=ibis.ifelse(grid.last_buy.notnull(), grid.idx, ibis.null("int64"))
-            .min()
-            .over(after),
-        )
-        live = win.filter((win.idx > win.first_idx) & ((win.prev_end - win.last_before) < w))
-        hist = live.idx <= last_hist
-        ranked = live.revenue_trailing > 0
-        rank_w = ibis.window(
-            group_by=[live.idx, ranked],
-            order_by=[
-                ibis.desc((live.revenue_trailing * 1e6).round()),
-                live.customer_id.cast("string"),
-            ],
-        )
-        gone = (live.p_end - live.last_through) >= w
-        null_bool = ibis.null("boolean")
-        panel = live.select(
-            "customer_id",
-            "idx",
-            "p_end",
-            "prev_end",
-            "last_before",
-            "first_idx",
-            "revenue_trailing",
-            "revenue_recent",
-            "purchase_periods",
-            "purchase_days",
-            revenue_rank=ibis.ifelse(
-                ranked, ibis.row_number().over(rank_w) + 1, ibis.null("int64")
-            ),
-            n_ranked=ranked.cast("int64").sum().over(ibis.window(group_by=live.idx)),
-            live_at_end=ibis.ifelse(hist, ~gone, null_bool),
-            next_purchase_index=ibis.ifelse(
-                live.next_buy <= last_hist, live.next_buy - last_hist, ibis.null("int64")
-            ),
-            event=ibis.ifelse(hist, gone & (live.last_through == live.final_buy), null_bool),
-        )
         reg = region_of(t).rename(r_cid="customer_id")
-        expr = panel.join(reg, panel.customer_id == reg.r_cid).order_by(["customer_id", "idx"])
-        out = lines.execute(expr)
-    out["period_end"] = from_day_number(out["p_end"])
-    out["period_index"] = (out["idx"] - last_hist).astype("int64")
-    out["period_days"] = (out["p_end"] - out["prev_end"]).astype("int64")
-    out["days_since_last"] = (out["prev_end"] - out["last_before"]).astype("int64")
-    out["tenure_periods"] = (out["idx"] - out["first_idx"]).astype("int64")
-    for c in ("purchase_periods", "purchase_days"):
-        out[c] = out[c].astype("int64")
-    for c in ("revenue_trailing", "revenue_recent"):
-        out[c] = out[c].astype(float)
-    out["revenue_earlier"] = out["revenue_trailing"] - out["revenue_recent"]
-    out["revenue_rank"] = out["revenue_rank"].astype("Int64")
-    out["n_ranked"] = out["n_ranked"].astype("int64")
-    out["next_purchase_index"] = out["next_purchase_index"].astype("Int64")
-    for c in ("live_at_end", "event"):
-        out[c] = out[c].astype("boolean")
-    out = out[list(PANEL_COLUMNS)]
+        expr = cp.join(reg, cp.customer_id == reg.r_cid).select(
+            "customer_id", "d_idx", "rev", "last_buy", "n_pdays", "region"
+        )
+        cells = lines.execute(expr, categorical=("customer_id", "region"))
+    max_idx = n_hist - 1 + (1 if include_next else 0)
+    out = panel_from_cells(
+        cells, p_end=p_end, last_hist=n_hist - 1, max_idx=max_idx, w=w, ppy=ppy, recent=recent
+    )
     out.attrs = {
         "as_of": as_of,
         "freq": pfreq,

@@ -13,7 +13,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from ..engine.facts import resolve_as_of
-from ..engine.panels import customer_product_prices, order_cells
+from ..engine.panels import customer_product_price_codes, customer_product_prices, order_cells
 from ..errors import ConfigError
 from ..pareto.concentration import customer_tiers
 from . import text
@@ -82,6 +82,20 @@ def _fe_fit(y, X, fe, w, clusters):
     return model.fit(cov_type="cluster", cov_kwds={"groups": cl}, use_t=True)
 
 
+def _price_cells(tx, as_of, customers: pd.Index) -> tuple[pd.DataFrame, pd.Index]:
+    """The customer x product cells of the price premium with integer ``customer`` and
+    ``product`` codes, and the customer ids by code (text ids for millions of cells cost
+    more to bring into pandas and factorize there than the model itself)."""
+    cells = customer_product_price_codes(tx, as_of=as_of, customers=customers)
+    if not (cells["customer"] < 0).any():
+        return cells, pd.Index(customers)
+    cells = customer_product_prices(tx, as_of=as_of)  # a customer not in ``customers``
+    codes, ids = pd.factorize(cells["customer_id"])
+    cells["customer"] = codes
+    cells["product"] = pd.factorize(cells["product_id"])[0]
+    return cells, pd.Index(ids)
+
+
 def premium_fit(cells: pd.DataFrame, tiers: pd.Series):
     """The price-premium regression on customer x product cells (a statsmodels result).
 
@@ -112,11 +126,19 @@ def order_size_fit(cells: pd.DataFrame, tiers: pd.Series):
     res = _fe_fit(
         cells["mean_log_value"].to_numpy(float),
         _tier_dummies(t),
-        cells["period"].astype(str).to_numpy(),
+        _period_keys(cells["period"]),
         cells["n_orders"].to_numpy(float),
         cells["customer_id"].to_numpy(),
     )
     return res
+
+
+def _period_keys(period: pd.Series) -> np.ndarray:
+    """Periods as integers (the ordinals of a Period column): the same groups as their
+    labels, without formatting millions of labels as text."""
+    if isinstance(period.dtype, pd.PeriodDtype):
+        return period.array.asi8
+    return period.astype(str).to_numpy()
 
 
 def repurchase_fit(per_customer: pd.DataFrame, tiers: pd.Series):
@@ -285,21 +307,33 @@ def key_account_tests(tx: pd.DataFrame, *, tiers=(0.01, 0.20), as_of=None) -> pd
 
     # price premium
     have_prices = all(c in tx.columns for c in ("product_id", "quantity", "unit_price"))
-    cells = customer_product_prices(tx, as_of=as_of) if have_prices else None
+    cells, ids = _price_cells(tx, as_of, revenue.index) if have_prices else (None, None)
     if cells is None or cells.empty:
         why = text.no_prices_reason(have_prices)
         rows += [_missing("price_premium", c, why) for c, _ in _CONTRASTS]
     else:
-        by_tier = cells["customer_id"].map(tier).fillna("general").value_counts().to_dict()
+        # tiers by customer code, taken to the cells (the same values as mapping the ids)
+        tier_of = tier.reindex(ids).fillna("general").to_numpy(dtype=object)
+        code = cells["customer"].to_numpy()
+        per_customer = np.bincount(code, minlength=len(ids))
+        by_tier = pd.Series(per_customer).groupby(tier_of).sum()
+        by_tier = by_tier[by_tier > 0].to_dict()
 
         def fit_premium():
-            fits["price_premium"] = premium_fit(cells, tier)
+            dummies = _tier_dummies(pd.Series(tier_of))
+            fits["price_premium"] = _fe_fit(
+                cells["log_price"].to_numpy(float),
+                dummies[code],
+                cells["product"].to_numpy(),
+                cells["quantity"].to_numpy(float),
+                code,
+            )
             return fits["price_premium"]
 
         rows += _rows_for(
             "price_premium",
             fit_premium,
-            pd.Index(cells["customer_id"].unique()),
+            ids[per_customer > 0],
             tier,
             by_tier,
             {"key": 0, "major": 1},
