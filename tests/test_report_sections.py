@@ -361,3 +361,40 @@ def test_a_region_without_lines_gets_a_sentence_in_every_section(shown, sample_t
     assert "No transactions for region R up to" in text
     assert "Insufficient data for revenue bridge in this report: no transaction up to" in text
     assert rep.headline().empty and rep.save(tmp_path, "R")["headline"].exists()
+
+
+def test_long_account_lists_show_the_top_and_summarise_the_rest(shown, sample_tx):
+    """A client reads the largest accounts; the rest is one line pointing at the workbook."""
+    data = RegionData(sample_tx, None, sample_tx["date"].max())
+    rep = rs.RegionReport(data)
+    cards = rep.cards  # 30 key accounts on the sample, largest first
+    rep.account_cards(charts=8, top=10)
+    fig = next(o for o in shown if type(o).__name__ == "Figure")
+    assert sum(ax.axison for ax in fig.axes) == 8
+    texts = [o.data for o in shown if type(o).__name__ in ("HTML", "Markdown")]
+    assert any("The 8 largest of the 30 key accounts are charted" in t for t in texts)
+    table = next(t for t in texts if "<table" in t)
+    assert table.count("<tr") == 1 + 10  # header + the 10 largest
+    assert "Account cards: the 10 largest key accounts" in table
+    rest = cards.iloc[10:]
+    assert all(cid in table for cid in cards["customer_id"].head(10))
+    assert not any(cid in table for cid in rest["customer_id"])
+    total = rs.format_money(float(rest["revenue_12m"].sum()), rep.currency)
+    assert any(f"… and 20 more accounts (Revenue, last 12 months: {total} together)" in t
+               and "“Account cards”" in t for t in texts)
+    # the default shows every card of the sample: no line about the rest
+    shown.clear()
+    rep.account_cards()
+    assert not any("more accounts" in getattr(o, "data", "") for o in shown)
+    # the scorecard's named accounts likewise
+    shown.clear()
+    rep.scorecard(top=2)
+    period = rep._last_full_period()
+    moves = rep.scorecard_moves[rep.scorecard_moves["period"] == period]
+    grown = moves[moves["movement"].isin(("grown", "shrunk"))]
+    assert len(grown) > 2
+    texts = [o.data for o in shown if type(o).__name__ in ("HTML", "Markdown")]
+    table = next(t for t in texts if "largest revenue change first" in t)
+    assert table.count("<tr") == 1 + 2
+    assert any(f"… and {len(grown) - 2} more accounts" in t and "“Scorecard accounts”" in t
+               for t in texts)

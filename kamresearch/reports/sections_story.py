@@ -116,7 +116,20 @@ LABELS = {
         "months (bars) against the same months a year before (line); month-on-month, "
         "year-on-year and year-to-date change in {month}"
     ),
+    "caption.cards_top": N_(
+        "Account cards: the {top} largest key accounts — monthly revenue of the last 24 "
+        "months (bars) against the same months a year before (line); month-on-month, "
+        "year-on-year and year-to-date change in {month}"
+    ),
     "note.no_cards": N_("No key account to show."),
+    "note.cards_charted": N_(
+        "The {shown} largest of the {n} key accounts are charted; every account's card is "
+        "in the Excel workbook (sheets “{sheet}” and “{monthly}”)."
+    ),
+    "note.rest": N_(
+        "… and {n} more accounts ({column}: {revenue} together), listed in full on the "
+        "sheet “{sheet}” of the Excel workbook."
+    ),
     "yes": N_("yes"),
     "no": N_("no"),
     "caption.entry_survival": N_(
@@ -374,8 +387,11 @@ class StorySections:
         return (full if len(full) else card).index[-1]
 
     # ------------------------------------------------------------------ sections
-    def scorecard(self):
-        """Win / grow / keep: the verdict, the scorecard and the named accounts behind it."""
+    def scorecard(self, *, top: int = 20):
+        """Win / grow / keep: the verdict, the scorecard and the named accounts behind it.
+
+        Each list of named accounts shows its ``top`` largest; the rest are summarised
+        in a line (all are in the Excel workbook)."""
         from IPython.display import Markdown
 
         with self.section(N_("Win, grow, keep")):
@@ -433,8 +449,9 @@ class StorySections:
                 else:
                     part = part.sort_values(order, ascending=False)
                 if len(part):
-                    _display(_table(labelled(part, cols, currency=self.currency),
+                    _display(_table(labelled(part.head(top), cols, currency=self.currency),
                                         caption=_l(cap, period=format_period(period))))  # fmt: skip
+                    self._rest(part.iloc[top:], order, N_("Scorecard accounts"))
 
     def _group_views(self, period) -> None:
         """The scorecard per owner, channel and industry, when the data has such columns."""
@@ -483,8 +500,12 @@ class StorySections:
                                     n=len(lost), w=a["inactivity_days"],
                                     fall=format_pct(a["fall_threshold"]))))  # fmt: skip
 
-    def account_cards(self, *, ncols: int = 4):
-        """One card per key account: monthly revenue chart and its latest figures."""
+    def account_cards(self, *, ncols: int = 4, charts: int = 40, top: int = 50):
+        """One card per key account: monthly revenue chart and its latest figures.
+
+        The ``charts`` largest accounts are charted and the ``top`` largest listed; the
+        rest are summarised in a line (every card is in the Excel workbook).
+        """
         import matplotlib.pyplot as plt
 
         with self.section(N_("Account cards")):
@@ -494,24 +515,42 @@ class StorySections:
                 return
             months = cards.attrs["months"]
             n = len(cards)
-            nrows = -(-n // ncols)
+            shown = cards.head(charts)
+            nrows = -(-len(shown) // ncols)
             fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.1 * nrows),
                                      squeeze=False)  # fmt: skip
-            for ax, row in zip(axes.flat, cards.itertuples(), strict=False):
-                one = months[months["customer_id"] == row.customer_id]
+            by_id = months[months["customer_id"].isin(shown["customer_id"])].groupby(
+                "customer_id", sort=False
+            )
+            for ax, row in zip(axes.flat, shown.itertuples(), strict=False):
+                one = by_id.get_group(row.customer_id)
                 keyaccounts.plot_account_card(one, ax=ax, currency=self.currency,
                                               title=f"{row.customer_id} · {_l('status.' + row.status)}")  # fmt: skip
-            for ax in list(axes.flat)[n:]:
+            for ax in list(axes.flat)[len(shown) :]:
                 ax.axis("off")
             fig.tight_layout()
             _display(fig)
             plt.close(fig)
+            if n > len(shown):
+                _display(_note(_l("note.cards_charted", shown=len(shown), n=n,
+                                  sheet=_("Account cards"), monthly=_("Account cards monthly"))))  # fmt: skip
             cols = ["customer_id", "region", "status", "falling_spend", "revenue_12m", "change_12m",
                     "month_revenue", "mom_change", "yoy_change", "ytd_revenue", "ytd_change",
                     "median_gap_days", "days_since_last"]  # fmt: skip
             month = cards["last_month"].iloc[0]
-            _display(_table(labelled(cards, cols, currency=self.currency),
-                            caption=_l("caption.cards", month=format_period(month))))  # fmt: skip
+            caption = (_l("caption.cards", month=format_period(month)) if n <= top else
+                       _l("caption.cards_top", top=top, month=format_period(month)))  # fmt: skip
+            _display(_table(labelled(cards.head(top), cols, currency=self.currency),
+                            caption=caption))  # fmt: skip
+            self._rest(cards.iloc[top:], "revenue_12m", N_("Account cards"))
+
+    def _rest(self, rest: pd.DataFrame, column: str, sheet: str) -> None:
+        """The line under a top-N table: how many accounts are left out, and their total."""
+        if rest.empty:
+            return
+        total = format_money(float(rest[column].sum()), self.currency)
+        _display(_note(_l("note.rest", n=f"{len(rest):,}", column=_l(column), revenue=total,
+                          sheet=_(sheet))))  # fmt: skip
 
     def survival_by_entry_tier(self):
         """Kaplan–Meier by entry tier from the 12-month landmark (the non-circular comparison)."""
