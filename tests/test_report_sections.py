@@ -380,8 +380,11 @@ def test_long_account_lists_show_the_top_and_summarise_the_rest(shown, sample_tx
     assert all(cid in table for cid in cards["customer_id"].head(10))
     assert not any(cid in table for cid in rest["customer_id"])
     total = rs.format_money(float(rest["revenue_12m"].sum()), rep.currency)
-    assert any(f"… and 20 more accounts (Revenue, last 12 months: {total} together)" in t
-               and "“Account cards”" in t for t in texts)
+    assert any(
+        f"… and 20 more accounts (Revenue, last 12 months: {total} together)" in t
+        and "“Account cards”" in t
+        for t in texts
+    )
     # the default shows every card of the sample: no line about the rest
     shown.clear()
     rep.account_cards()
@@ -396,5 +399,6 @@ def test_long_account_lists_show_the_top_and_summarise_the_rest(shown, sample_tx
     texts = [o.data for o in shown if type(o).__name__ in ("HTML", "Markdown")]
     table = next(t for t in texts if "largest revenue change first" in t)
     assert table.count("<tr") == 1 + 2
-    assert any(f"… and {len(grown) - 2} more accounts" in t and "“Scorecard accounts”" in t
-               for t in texts)
+    assert any(
+        f"… and {len(grown) - 2} more accounts" in t and "“Scorecard accounts”" in t for t in texts
+    )
