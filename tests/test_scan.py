@@ -388,3 +388,43 @@ def test_ids_and_regions_are_stripped_as_python_strips_them():
             tx = kam.scan_transactions(df, **options)
         same_quality(tx.attrs["quality"], want.attrs["quality"])
         same_lines(tx, want)
+
+
+def test_clean_parquet_is_read_in_place_and_padded_ids_are_written_once(
+    sample, tmp_path, monkeypatch
+):
+    """A Parquet file whose ids and regions the rules leave as they are is read in place
+    by every later query; one whose ids need the text rules has its validated lines
+    written once (the rules are not redone per query). Both give the reader's lines."""
+    from kamresearch.engine import scan as scan_module
+
+    calls = []
+    persist = scan_module._persist
+    monkeypatch.setattr(scan_module, "_persist", lambda tx: calls.append(1) or persist(tx))
+    clean = tmp_path / "clean.parquet"
+    sample.to_parquet(clean, index=False)
+    padded = tmp_path / "padded.parquet"
+    df = sample.copy()
+    df["customer_id"] = " " + df["customer_id"].astype(str) + " "  # padded everywhere
+    df.to_parquet(padded, index=False)
+    for path, written in ((clean, 0), (padded, 1)):
+        before = digest(path)
+        tx = kam.scan_transactions(path)
+        assert len(calls) == written, path.name
+        want = kam.read_transactions(path)
+        same_quality(tx.attrs["quality"], want.attrs["quality"])
+        same_lines(tx, want)
+        assert digest(path) == before
+        calls.clear()
+
+
+def test_scan_spills_to_a_scratch_folder_it_creates(sample_parquet, tmp_path, monkeypatch):
+    """DuckDB creates only the last level of its temp_directory: the scan makes the
+    parent, so a fresh machine's empty temp folder is no error."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "fresh-tmp"))
+    (tmp_path / "fresh-tmp").mkdir()
+    tx = kam.scan_transactions(sample_parquet)
+    assert tx.attrs["quality"]["lines"] == len(kam.read_transactions(sample_parquet))
+    assert (tmp_path / "fresh-tmp" / "kamresearch-duckdb").is_dir()

@@ -43,6 +43,7 @@ def _limit(backend) -> None:
     import tempfile
 
     scratch = Path(tempfile.gettempdir()) / "kamresearch-duckdb" / str(os.getpid())
+    scratch.parent.mkdir(parents=True, exist_ok=True)  # DuckDB makes the last level only
     backend.raw_sql(f"SET memory_limit = {_sql_text(MEMORY_LIMIT)}")
     backend.raw_sql(f"SET temp_directory = {_sql_text(str(scratch))}")
 
