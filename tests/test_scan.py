@@ -428,3 +428,17 @@ def test_scan_spills_to_a_scratch_folder_it_creates(sample_parquet, tmp_path, mo
     tx = kam.scan_transactions(sample_parquet)
     assert tx.attrs["quality"]["lines"] == len(kam.read_transactions(sample_parquet))
     assert (tmp_path / "fresh-tmp" / "kamresearch-duckdb").is_dir()
+
+
+def test_the_memory_cap_can_be_set_twice_on_one_connection(tmp_path):
+    """The scan caps its connection and writing a scratch file caps it again: the second
+    time is a no-op (DuckDB refuses to move a temp directory it has used)."""
+    import ibis
+
+    from kamresearch.engine.store import _limit
+
+    con = ibis.duckdb.connect()
+    _limit(con)
+    con.raw_sql("CREATE TEMP TABLE x AS SELECT range AS i FROM range(1000)")
+    _limit(con)
+    assert con.raw_sql("SELECT count(*) FROM x").fetchone()[0] == 1000

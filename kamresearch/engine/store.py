@@ -43,6 +43,9 @@ def _limit(backend) -> None:
     import tempfile
 
     scratch = Path(tempfile.gettempdir()) / "kamresearch-duckdb" / str(os.getpid())
+    now = backend.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0]
+    if now == str(scratch):  # set already (DuckDB refuses a change once it has spilled)
+        return
     scratch.parent.mkdir(parents=True, exist_ok=True)  # DuckDB makes the last level only
     backend.raw_sql(f"SET memory_limit = {_sql_text(MEMORY_LIMIT)}")
     backend.raw_sql(f"SET temp_directory = {_sql_text(str(scratch))}")
