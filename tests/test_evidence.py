@@ -358,3 +358,23 @@ def test_key_account_premium_equals_premium_fit_on_the_ids(sample_tx):
         np.testing.assert_allclose(row["estimate"], np.expm1(res.params[j]), rtol=1e-9)
         np.testing.assert_allclose(row["ci_low"], np.expm1(res.conf_int()[j][0]), rtol=1e-9)
         np.testing.assert_allclose(row["p_value"], res.pvalues[j], rtol=1e-6)
+
+
+def test_clustered_wls_equals_statsmodels():
+    """ClusteredWLS = statsmodels' WLS with cluster-robust covariance and t(G - 1)
+    inference (the reference implementation), on unbalanced clusters."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(4)
+    n = 3000
+    g = rng.integers(0, 120, n)
+    X = np.column_stack([(g < 10), (g >= 10) & (g < 40), rng.normal(size=n)]).astype(float)
+    y = X @ [0.3, -0.1, 0.5] + rng.normal(size=120)[g] + rng.normal(size=n)
+    w = rng.integers(1, 9, n).astype(float)
+    ref = sm.WLS(y, X, weights=w).fit(cov_type="cluster", cov_kwds={"groups": g}, use_t=True)
+    got = marks.ClusteredWLS(y, X, w, g)
+    np.testing.assert_allclose(got.params, ref.params, rtol=1e-10)
+    np.testing.assert_allclose(got.bse, ref.bse, rtol=1e-10)
+    np.testing.assert_allclose(got.pvalues, ref.pvalues, rtol=1e-8)
+    np.testing.assert_allclose(got.conf_int(), ref.conf_int(), rtol=1e-10)
+    assert got.df_resid_inference == ref.df_resid_inference == 119

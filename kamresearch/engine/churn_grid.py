@@ -45,6 +45,12 @@ def _category_values(col: pd.Series) -> np.ndarray:
     return out
 
 
+def _window_count(x: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """Sums of the integers ``x[lo[i]:i]`` (running totals: exact for integers)."""
+    total = np.concatenate([[0], np.cumsum(x)])
+    return total[np.arange(len(x))] - total[lo]
+
+
 def panel_from_cells(
     cells: pd.DataFrame,
     *,
@@ -92,7 +98,7 @@ def panel_from_cells(
     ck = rank[cells["customer_id"].cat.codes.to_numpy()]
     region_of[ck] = _category_values(cells["region"])
     idx = cells["d_idx"].to_numpy(dtype=np.int64)
-    order = np.lexsort((idx, ck))
+    order = np.argsort(ck * (max_idx + 1) + idx)  # by account, then period (unique keys)
     ck, idx = ck[order], idx[order]
     rev = cells["rev"].to_numpy(dtype=float)[order]
     last = cells["last_buy"].to_numpy(dtype=float)[order]
@@ -126,18 +132,17 @@ def panel_from_cells(
     g_n[gpos] = npd[inside]
     g_has = ~np.isnan(g_last)
 
-    # trailing windows over the rows before: the sums of the last 1..ppy rows
+    # trailing windows over the rows before: revenue added row by row (the sums of the
+    # last 1..ppy rows), the counts as differences of running totals (exact)
     rt = np.zeros(n_g)
     rr = rt
-    n_per = np.zeros(n_g, dtype=np.int64)
-    n_days = np.zeros(n_g, dtype=np.int64)
     for k in range(1, ppy + 1):
-        ok = j[k:] >= k  # row i - k belongs to the same account
-        rt[k:] += np.where(ok, g_rev[:-k], 0.0)
-        n_per[k:] += ok & g_has[:-k]
-        n_days[k:] += np.where(ok, g_n[:-k], 0)
+        rt[k:] += np.where(j[k:] >= k, g_rev[:-k], 0.0)  # row i - k in the same account
         if k == recent:
             rr = rt.copy()
+    lo = np.arange(n_g) - np.minimum(j, ppy)  # first row of the window (i itself excluded)
+    n_per = _window_count(g_has.astype(np.int64), lo)
+    n_days = _window_count(g_n, lo)
     # last purchase day before the row (every account's first row has a purchase)
     pos_last = np.maximum.accumulate(np.where(g_has, np.arange(n_g), 0))
     last_before = np.full(n_g, np.nan)
@@ -167,8 +172,8 @@ def panel_from_cells(
     gone = (end - last_through) >= w
     nb = next_buy[live]
     # revenue rank among the ranked rows of a period: largest first, ties by id
-    sel = np.flatnonzero(ranked)
-    o = sel[np.lexsort((c[sel], -_round_half_away(rt[sel] * 1e6), i[sel]))]
+    sel = np.flatnonzero(ranked)  # in id order: the stable sort keeps it within ties
+    o = sel[np.lexsort((-_round_half_away(rt[sel] * 1e6), i[sel]))]
     first_of_period = np.searchsorted(i[o], i[o], side="left")
     rank_val = np.zeros(len(c), dtype=np.int64)
     rank_val[o] = np.arange(len(o)) - first_of_period + 1
