@@ -200,5 +200,6 @@ def panel_from_cells(
                 np.where(nxt_ok, nb - last_hist, 0).astype(np.int64), ~nxt_ok
             ),
             "event": pd.arrays.BooleanArray(gone & (last_through == final_buy[c]), ~hist),
-        }
+        },
+        copy=False,  # the arrays are new: no copy into consolidated blocks
     )
