@@ -74,6 +74,13 @@ def test_local_session_is_local_quiet_and_utc(spark_session):
     assert conf.get("spark.ui.enabled") == "false"
     assert spark_session.conf.get("spark.sql.session.timeZone") == "UTC"
     assert spark_session.conf.get("spark.sql.shuffle.partitions") == "2"
+    # conftest's java_options reach the driver JVM, beside the quiet-log setting
+    options = conf.get("spark.driver.extraJavaOptions").split()
+    assert "-XX:TieredStopAtLevel=1" in options
+    assert any(o.startswith("-Dlog4j2.configurationFile=") for o in options)
+    jvm = spark_session.sparkContext._jvm
+    args = jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+    assert "-XX:TieredStopAtLevel=1" in list(args)
 
 
 def test_spark_backend_round_trips_a_small_table(spark_backend, spark_session):
