@@ -203,9 +203,9 @@ def _check_types(schema_, cols, src):
 def canonical(raw: Raw, mapping, opts, src):
     """(canonical lines with :data:`ROW`, quality summary, heavy) of a scanned source.
 
-    ``heavy``: the lines expression still does per-line work beyond reading the
-    source's cells (duplicates left out, text cells the rules change): worth
-    writing the lines once rather than redoing it in every query.
+    ``heavy``: the lines expression still does text work on every line (customer
+    ids or regions the rules change): worth writing the lines once rather than
+    redoing it in every query.
 
     ``opts``: the reading options of :func:`kamresearch.read_transactions`
     (``keep_duplicates``, ``unit``, ``basis``, ``returns_from``, ``unify_ids``,
@@ -407,7 +407,9 @@ def canonical(raw: Raw, mapping, opts, src):
     # (above), so no later query repeats the text rules on every line; the other text
     # columns keep their parsed expressions (a cheap test per cell, in the queries
     # that read them)
-    heavy = bool(n_dup) or any(
+    # (duplicate lines left out cost each query an anti-join on the few rows dropped,
+    # kept in the engine: cheap beside writing every line once more)
+    heavy = any(
         cols.get(k) and sch[cols[k]].is_string() and cols[k] not in same
         for k in ("customer_id", "region")
     )
