@@ -309,6 +309,38 @@ def test_engine_windows_against_pandas(sample_tx):
     assert o["order_value"].sum() == pytest.approx(pos["amount"].sum())
 
 
+def test_order_reductions_equal_pandas_on_the_invoices(sample_tx):
+    """The engine's counted orders against a pandas groupby of the sample's invoices: the
+    median order, orders per first day and value band, and one customer's orders."""
+    from kamresearch.engine import windows
+
+    tx = sample_tx
+    as_of = pd.Timestamp("2023-06-30")
+    pos = tx[(tx["amount"] > 0) & (tx["date"] < as_of + pd.Timedelta(days=1))]
+    inv = pos.groupby("invoice_id").agg(c=("customer_id", "first"), v=("amount", "sum"),
+                                        d=("date", "min"))  # fmt: skip
+    assert windows.order_value_median(tx, as_of=as_of) == pytest.approx(np.median(inv["v"]))
+    # an even and an odd number of orders: the mean of the two middle values, or the middle
+    for n in (10, 11):
+        part = tx[tx["invoice_id"].isin(inv.index[:n])]
+        v = np.sort(part.groupby("invoice_id")["amount"].sum().to_numpy())
+        want = (v[n // 2 - 1] + v[n // 2]) / 2 if n % 2 == 0 else v[n // 2]
+        assert windows.order_value_median(part, as_of=as_of) == pytest.approx(want)
+    got = windows.order_day_bands(tx, as_of=as_of, edges=(100.0, 1000.0))
+    inv["day"], inv["band"] = inv["d"].dt.normalize(), np.digitize(inv["v"], [100.0, 1000.0])
+    exp = inv.groupby(["day", "band"])["v"].agg(["size", "sum"]).reset_index()
+    assert got["orders"].tolist() == exp["size"].tolist()
+    assert got["band"].tolist() == exp["band"].tolist()
+    assert (got["day"].to_numpy() == exp["day"].to_numpy()).all()
+    assert np.allclose(got["revenue"], exp["sum"], rtol=1e-12)
+    c = inv["c"].iloc[0]
+    mine = windows.orders_of(tx, [c, "no such customer"], as_of=as_of)
+    own = inv[inv["c"] == c].sort_values(["d", "v"])
+    assert set(mine["customer_id"]) == {c} and len(mine) == len(own)
+    assert np.allclose(mine["order_value"], own["v"])
+    assert (mine["day"].to_numpy() == own["d"].dt.normalize().to_numpy()).all()
+
+
 # ------------------------------------------------------------------ the report
 def test_report_sections_render_and_name_lost_accounts(shown, sample_tx):
     data = kam.reports.load_region(None, "West")

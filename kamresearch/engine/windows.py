@@ -18,7 +18,15 @@ from ..schema import check_transactions
 from .facts import resolve_as_of
 from .lines import day_number, from_day_number, memo, open_lines, slim
 
-__all__ = ["customer_windows", "customer_entry", "customer_orders", "sale_days"]
+__all__ = [
+    "customer_windows",
+    "customer_entry",
+    "customer_orders",
+    "orders_of",
+    "order_value_median",
+    "order_day_bands",
+    "sale_days",
+]
 
 
 def _days(days, name: str) -> int:
@@ -116,13 +124,44 @@ def customer_entry(tx, *, as_of=None, days: int = 365) -> pd.DataFrame:
     return out
 
 
+def _orders(lines, tx, as_of: pd.Timestamp):
+    """Ibis: the orders with a purchase up to ``as_of`` -- ``customer_id``, ``inv``,
+    ``dy`` (the order's key), ``day`` (its first day), ``order_value`` -- and the
+    number of lines after ``as_of``."""
+    import ibis
+
+    has_inv = "invoice_id" in tx.columns
+    t, n_after = lines.cut(as_of)
+    t = slim(t, *(["invoice_id"] if has_inv else []))
+    t = t.filter(t.amount > 0)
+    day = day_number(t.date)
+    if has_inv:
+        inv = t.invoice_id.cast("string")
+        t = t.mutate(inv=inv, dy=ibis.ifelse(inv.isnull(), day, ibis.null("int64")), d=day)
+    else:
+        t = t.mutate(inv=ibis.literal("", "string"), dy=day, d=day)
+    orders = t.group_by(["customer_id", "inv", "dy"]).aggregate(
+        day=t.d.min(), order_value=t.amount.sum()
+    )
+    return orders, n_after
+
+
+def _order_frame(out: pd.DataFrame, attrs: dict) -> pd.DataFrame:
+    out["day"] = from_day_number(out["day"])
+    out["order_value"] = out["order_value"].astype(float)
+    out.attrs = attrs
+    return out
+
+
 @memo
 def customer_orders(tx, *, as_of=None) -> pd.DataFrame:
     """One row per order with a purchase: its customer, day and value.
 
     An order is an invoice (``invoice_id``) of the customer; lines without an
     invoice id form one order per customer-day (as in
-    :func:`kamresearch.pareto.key_account_profile`).
+    :func:`kamresearch.pareto.key_account_profile`). The table grows with the lines:
+    the report asks for :func:`orders_of` (some customers) and :func:`order_day_bands`
+    (counts) instead.
 
     Returns
     -------
@@ -132,32 +171,94 @@ def customer_orders(tx, *, as_of=None) -> pd.DataFrame:
         ``attrs``: ``as_of``, ``lines_after_as_of``, ``order_unit``
         (``"invoice"`` or ``"day"``).
     """
+    check_transactions(tx)
+    as_of = resolve_as_of(tx, as_of)
+    with open_lines(tx) as lines:
+        orders, n_after = _orders(lines, tx, as_of)
+        expr = orders.order_by(["customer_id", "day", "order_value", "inv"]).select(
+            "customer_id", "day", "order_value"
+        )
+        out = lines.execute(expr)
+    return _order_frame(out, _order_attrs(tx, as_of, n_after))
+
+
+def _order_attrs(tx, as_of, n_after) -> dict:
+    unit = "invoice" if "invoice_id" in tx.columns else "day"
+    return {"as_of": as_of, "lines_after_as_of": n_after, "order_unit": unit}
+
+
+def orders_of(tx, customers, *, as_of=None) -> pd.DataFrame:
+    """:func:`customer_orders` of ``customers`` only (the same rows, in the same order):
+    the other customers' orders never leave the engine."""
     import ibis
 
     check_transactions(tx)
     as_of = resolve_as_of(tx, as_of)
-    has_inv = "invoice_id" in tx.columns
+    ids = pd.DataFrame({"o_cid": pd.Index(customers).astype(str).unique()})
     with open_lines(tx) as lines:
-        t, n_after = lines.cut(as_of)
-        t = slim(t, *(["invoice_id"] if has_inv else []))
-        t = t.filter(t.amount > 0)
-        day = day_number(t.date)
-        if has_inv:
-            inv = t.invoice_id.cast("string")
-            t = t.mutate(inv=inv, dy=ibis.ifelse(inv.isnull(), day, ibis.null("int64")), d=day)
-        else:
-            t = t.mutate(inv=ibis.literal("", "string"), dy=day, d=day)
+        orders, n_after = _orders(lines, tx, as_of)
+        keep = ibis.memtable(ids)
+        orders = orders.semi_join(keep, orders.customer_id == keep.o_cid)
+        expr = orders.order_by(["customer_id", "day", "order_value", "inv"]).select(
+            "customer_id", "day", "order_value"
+        )
+        out = lines.execute(expr)
+    return _order_frame(out, _order_attrs(tx, as_of, n_after))
+
+
+@memo
+def order_value_median(tx, *, as_of=None) -> float:
+    """The median value of the orders of :func:`customer_orders` (NaN without orders),
+    as ``numpy.median`` gives it: the middle value, or the mean of the two middle ones,
+    fetched from the engine."""
+    import ibis
+    import numpy as np
+
+    check_transactions(tx)
+    as_of = resolve_as_of(tx, as_of)
+    with open_lines(tx) as lines:
+        orders, _ = _orders(lines, tx, as_of)
+        n = int(lines.scalar(orders.count()) or 0)
+        if not n:
+            return float("nan")
+        # the middle rank(s) of the sorted values (a window rank: Spark's LIMIT with
+        # OFFSET does not come back through Ibis)
+        v = orders.select("order_value")
+        v = v.mutate(rn=ibis.row_number().over(order_by=v.order_value))
+        middle = [(n - 1) // 2, n // 2]
+        values = lines.execute(v.filter(v.rn.isin(middle)).select("order_value"))
+        values = values["order_value"].to_numpy(float)
+    return float(np.median(values))
+
+
+@memo
+def order_day_bands(tx, *, as_of=None, edges: tuple = ()) -> pd.DataFrame:
+    """Orders of :func:`customer_orders` counted per first day and value band.
+
+    ``band`` is the number of ``edges`` at or below the order value (``numpy.searchsorted``
+    with ``side="right"``). Columns ``day`` (datetime64), ``band`` (int), ``orders``,
+    ``revenue`` (order values summed); sorted by day and band.
+    """
+    import ibis
+
+    check_transactions(tx)
+    as_of = resolve_as_of(tx, as_of)
+    with open_lines(tx) as lines:
+        orders, _ = _orders(lines, tx, as_of)
+        band = ibis.literal(0, "int64")
+        for e in edges:
+            band = band + ibis.ifelse(orders.order_value >= float(e), 1, 0).cast("int64")
+        orders = orders.mutate(band=band)
         expr = (
-            t.group_by(["customer_id", "inv", "dy"])
-            .aggregate(day=t.d.min(), order_value=t.amount.sum())
-            .order_by(["customer_id", "day", "order_value", "inv"])
-            .select("customer_id", "day", "order_value")
+            orders.group_by(["day", "band"])
+            .aggregate(orders=orders.count(), revenue=orders.order_value.sum())
+            .order_by(["day", "band"])
         )
         out = lines.execute(expr)
     out["day"] = from_day_number(out["day"])
-    out["order_value"] = out["order_value"].astype(float)
-    out.attrs = {"as_of": as_of, "lines_after_as_of": n_after,
-                 "order_unit": "invoice" if has_inv else "day"}  # fmt: skip
+    out["band"] = out["band"].astype("int64")
+    out["orders"] = out["orders"].astype("int64")
+    out["revenue"] = out["revenue"].astype(float)
     return out
 
 

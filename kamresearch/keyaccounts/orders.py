@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..engine.windows import customer_orders
+from ..engine.windows import order_day_bands, order_value_median, orders_of
 from .tiers import TierStandard, apply_tiers, tier_standard
 
 __all__ = ["default_band_edges", "check_edges", "order_bands", "land_and_expand"]
@@ -68,7 +68,8 @@ def order_bands(tx: pd.DataFrame, *, freq: str = "Y", as_of=None, edges=None) ->
     Parameters
     ----------
     tx : DataFrame
-        Canonical transactions (orders: :func:`kamresearch.engine.customer_orders`).
+        Canonical transactions (orders: :func:`kamresearch.engine.customer_orders`,
+        counted in the engine).
     freq : {"Y", "Q", "M"}
         Period length.
     as_of : date-like, optional
@@ -86,15 +87,21 @@ def order_bands(tx: pd.DataFrame, *, freq: str = "Y", as_of=None, edges=None) ->
     from ..engine.facts import parse_freq
 
     pfreq = parse_freq(freq, allowed=("M", "Q", "Y"))[0]
-    o = customer_orders(tx, as_of=as_of)
-    edges = check_edges(edges if edges is not None else default_band_edges(o["order_value"]))
+    if edges is None:
+        median = order_value_median(tx, as_of=as_of)
+        edges = default_band_edges([] if np.isnan(median) else [median])
+    edges = check_edges(edges)
     labels = _band_labels(edges)
-    idx = np.searchsorted(np.asarray(edges), o["order_value"].to_numpy(), side="right")
+    # orders and revenue per first day and band, counted in the engine (the orders
+    # themselves grow with the lines and never come to pandas)
+    o = order_day_bands(tx, as_of=as_of, edges=edges)
     frame = pd.DataFrame({"period": o["day"].dt.to_period(pfreq),
-                          "band": pd.Categorical(np.asarray(labels)[idx], categories=labels),
-                          "value": o["order_value"].to_numpy()})  # fmt: skip
-    g = frame.groupby(["period", "band"], observed=False)["value"]
-    out = pd.DataFrame({"orders": g.size(), "revenue": g.sum()}).reset_index()
+                          "band": pd.Categorical(np.asarray(labels)[o["band"].to_numpy()],
+                                                 categories=labels),
+                          "orders": o["orders"].to_numpy(),
+                          "revenue": o["revenue"].to_numpy()})  # fmt: skip
+    g = frame.groupby(["period", "band"], observed=False)
+    out = g[["orders", "revenue"]].sum().reset_index()
     tot = out.groupby("period")[["orders", "revenue"]].transform("sum")
     out["order_share"] = out["orders"] / tot["orders"].where(tot["orders"] > 0)
     out["revenue_share"] = out["revenue"] / tot["revenue"].where(tot["revenue"] > 0)
@@ -117,17 +124,16 @@ def land_and_expand(
         (median value of its orders in ``[first + later_days, first + later_days +
         window_days)``; NaN when none), ``ratio`` (later / first).
     """
-    o = customer_orders(tx, as_of=as_of)
     if standard is None:
         standard = tier_standard(tx, as_of=as_of, key=key, major=major, freqs=())
-    rev = o.groupby("customer_id")["order_value"].sum()
     from ..engine.facts import customer_summary
 
     net = customer_summary(tx, as_of=as_of)["revenue"]
     tier = apply_tiers(net, key_min=float(standard.window["key_min_revenue"]),
                        major_min=float(standard.window["major_min_revenue"]))  # fmt: skip
-    ids = tier.index[tier == "key"].intersection(rev.index)
-    o = o[o["customer_id"].isin(ids)].sort_values(["customer_id", "day"], kind="stable")
+    # the key accounts' orders only (every customer's orders grow with the lines)
+    o = orders_of(tx, tier.index[tier == "key"], as_of=as_of)
+    o = o.sort_values(["customer_id", "day"], kind="stable")
     first = o.groupby("customer_id").first()
     start = o["customer_id"].map(first["day"]) + pd.Timedelta(days=later_days)
     inside = (o["day"] >= start) & (o["day"] < start + pd.Timedelta(days=window_days))
