@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import check_transactions
-from .lines import day_number, from_day_number, memo, open_lines, slim
+from .lines import date_bounds, day_number, from_day_number, memo, open_lines, slim
 
 __all__ = [
     "window_lines",
@@ -111,16 +111,20 @@ def period_customer_revenue(tx, *, start=None, end=None, pfreq: str):
     check_transactions(tx)
     with open_lines(tx) as lines:
         t = window_lines(slim(lines.table), start, end)
-        span = lines.execute(t.aggregate(lo=t.date.min(), hi=t.date.max(), n=t.count()))
+        if start is None and end is None:  # every line: the remembered bounds
+            lo, hi, n = date_bounds(tx)
+        else:
+            span = lines.execute(t.aggregate(lo=t.date.min(), hi=t.date.max(), n=t.count()))
+            lo, hi, n = span["lo"].iloc[0], span["hi"].iloc[0], int(span["n"].iloc[0])
         t = t.mutate(p=period_start(t.date, pfreq))
         cells = lines.execute(
             t.group_by(["p", "customer_id"]).aggregate(r=t.amount.sum()).order_by(["p"])
         )
-    if int(span["n"].iloc[0]) == 0:
+    if n == 0:
         return None, None, cells
     cells["p"] = from_day_number(cells["p"])
     cells["r"] = cells["r"].astype(float)
-    return pd.Timestamp(span["lo"].iloc[0]), pd.Timestamp(span["hi"].iloc[0]), cells
+    return pd.Timestamp(lo), pd.Timestamp(hi), cells
 
 
 @memo
@@ -150,7 +154,10 @@ def customer_orders_profile(tx, *, start=None, end=None) -> tuple[pd.DataFrame, 
     )
     with open_lines(tx) as lines:
         t = window_lines(slim(lines.table, *optional), start, end)
-        last = lines.scalar(t.date.max())
+        if start is None and end is None:  # every line: the remembered bounds
+            last = date_bounds(tx)[1]
+        else:
+            last = lines.scalar(t.date.max())
         buy = t.filter(t.amount > 0)
         day = day_number(buy.date)
         if has_inv:
