@@ -283,7 +283,7 @@ def canonical(raw: Raw, mapping, opts, src):
         out["customer_id"] = out["customer_id"].substitute(id_found["mapping"])
     elif cols["customer_id"] in same:
         out["customer_id"] = id_raw  # no text work on any line, here or later
-    out_plain_ids = out["customer_id"] is id_raw
+    plain_ids = out["customer_id"] is id_raw  # the source's cells, as they are
     keep = out["customer_id"].notnull()
     if cols.get("region"):
         raw_region = d[cols["region"]]
@@ -343,7 +343,6 @@ def canonical(raw: Raw, mapping, opts, src):
     out["customer_id"], blank = d["__cid"], (d["__blank"] if blank is not None else None)
     parts = (out["customer_id"], date, scaled, region, blank, later)
     aggregates = _summary(keep, *parts)
-    plain_ids = out_plain_ids
     if plain_ids:  # the distinct ids are at hand: no distinct count over the lines
         del aggregates["s_customers"]
     counts = _counts(d, conds, lost=scaled.sum(where=~keep), **aggregates)
