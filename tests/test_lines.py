@@ -66,3 +66,30 @@ def test_categorical_columns_hold_the_same_values(table):
     for c in ("s", "g"):
         assert got[c].astype(object).where(got[c].notna(), None).tolist() == want[c].tolist()
     pd.testing.assert_frame_equal(got.drop(columns=["s", "g"]), want.drop(columns=["s", "g"]))
+
+
+def test_kept_tables_are_dropped_with_their_lazy_table(sample_tx):
+    """A table kept for one LazyTable (customer_lifetimes' purchase days) lives as long
+    as that table: a copy sharing the connection (``up_to``) leaves nothing behind."""
+    import gc
+
+    import kamresearch as kam
+    from kamresearch.engine.lines import up_to
+    from kamresearch.engine.table import LazyTable
+
+    lazy = LazyTable.from_frame(sample_tx)
+    backend = lazy.expr.get_backend()
+
+    def kept():
+        sql = "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'kam_kept_%'"
+        return backend.raw_sql(sql).fetchone()[0]
+
+    as_of = sample_tx["date"].max().normalize() - pd.Timedelta(days=30)
+    copy = up_to(lazy, as_of)
+    got = kam.churn.customer_lifetimes(copy)
+    want = kam.churn.customer_lifetimes(up_to(sample_tx, as_of))
+    assert kept() == 1
+    assert got.index.equals(want.index)
+    del copy, got
+    gc.collect()
+    assert kept() == 0

@@ -112,7 +112,10 @@ class Lines:
             return build()
         key = ("kept", *key)
         if key not in self._store:
-            self._store[key] = _materialise(build(), self.engine)
+            table, drop = _materialise(build(), self.engine)
+            if drop is not None:  # another LazyTable may share the connection (up_to)
+                weakref.finalize(self._tx, drop)
+            self._store[key] = table
         return self._store[key]
 
     def execute(self, expr, *, categorical=()) -> pd.DataFrame:
@@ -151,18 +154,26 @@ class Lines:
 
 
 def _materialise(expr, engine: str):
-    """``expr`` computed once, as a table of its backend (see :meth:`Lines.kept`)."""
+    """(``expr`` computed once as a table of its backend, a callable releasing it or
+    None); see :meth:`Lines.kept`."""
     if engine == "duckdb":
         backend = expr.get_backend()
         name = f"kam_kept_{next(_names)}_{id(backend):x}"
         backend.raw_sql(f'CREATE TEMP TABLE "{name}" AS {backend.compile(expr)}')
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "fetch_arrow_table", DeprecationWarning)
-            return backend.table(name)
+            table = backend.table(name)
+        return table, functools.partial(_drop_temp, backend, name)
     try:
-        return expr.cache()
+        return expr.cache(), None
     except Exception:  # a backend without caching: the expression, recomputed
-        return expr
+        return expr, None
+
+
+def _drop_temp(backend, name: str) -> None:
+    """Drop a kept DuckDB table (its LazyTable is gone; the connection may live on)."""
+    with contextlib.suppress(Exception):  # the connection may be closed already
+        backend.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
 
 
 def _execute_duckdb(expr, categorical=()):
