@@ -50,6 +50,8 @@ ANALYSES = {
     "customer_lifetimes_90": lambda tx, r: churn.customer_lifetimes(
         tx, inactivity_days=90, as_of="2023-09-30"
     ),
+    "rfm_summary": lambda tx, r: churn.rfm_summary(tx),
+    "rfm_summary_as_of": lambda tx, r: churn.rfm_summary(tx, as_of="2023-09-30"),
     "kaplan_meier": lambda tx, r: churn.survival_curves(r["customer_lifetimes"], by="tier"),
     "log_rank": lambda tx, r: churn.compare_groups(r["customer_lifetimes"], by="tier"),
     "cox": lambda tx, r: churn.hazard_ratio_table(churn.fit_cox(r["customer_lifetimes"])),

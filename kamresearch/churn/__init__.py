@@ -8,8 +8,9 @@ hands durations and events to lifelines for the estimates.
 
 The line-level work (purchase days, gaps between them, revenue, region) runs in
 the engine (:mod:`kamresearch.engine.purchases`): 10M lines take a couple of seconds. The Cox model lives in
-:mod:`kamresearch.churn.cox`, plots in :mod:`kamresearch.churn.plots`; both
-are re-exported here.
+:mod:`kamresearch.churn.cox`, plots in :mod:`kamresearch.churn.plots`, and the
+RFM table alone (the inputs of lifetimes' BG/NBD and Gamma-Gamma models, one pass
+over the lines) in :mod:`kamresearch.churn.rfm`; all are re-exported here.
 
 Vocabulary (as in :mod:`kamresearch.schema`): a *purchase* is a line with
 ``amount > 0``; *purchase days* are the distinct calendar days with a purchase;
@@ -40,6 +41,7 @@ from .plots import (
     plot_hazard_ratios,
     plot_survival,
 )
+from .rfm import RFM_COLUMNS, RFM_CONVENTION, rfm_summary
 from .survival import (
     SurvivalCurves,
     compare_groups,
@@ -60,6 +62,9 @@ __all__ = [
     "SurvivalCurves",
     "suggest_inactivity_window",
     "customer_lifetimes",
+    "RFM_COLUMNS",
+    "RFM_CONVENTION",
+    "rfm_summary",
     "survival_curves",
     "compare_groups",
     "fit_cox",
