@@ -446,3 +446,48 @@ def test_the_memory_cap_can_be_set_twice_on_one_connection(tmp_path):
     con.raw_sql("CREATE TEMP TABLE x AS SELECT range AS i FROM range(1000)")
     _limit(con)
     assert con.raw_sql("SELECT count(*) FROM x").fetchone()[0] == 1000
+
+
+@pytest.mark.parametrize("triple", [False, True])
+@pytest.mark.parametrize("pairs_max", [5_000, 2])
+@pytest.mark.parametrize("weak_hash", [False, True])
+def test_exact_duplicates_found_as_pandas_finds_them(
+    tmp_path, monkeypatch, pairs_max, weak_hash, triple
+):
+    """Pairs, a triple, a near-duplicate (one cell apart) and NULL cells: the lines
+    left out are pandas' ``duplicated`` (the reader's rule), whether the duplicates
+    are found by their row numbers (pairs) or by their hash again (more pairs than
+    ``_PAIRS_MAX``, or a hash shared by three lines), and whatever the hash collides
+    on (``weak_hash``: a hash of the customer only, so lines of one customer all
+    share it and only the exact comparison tells duplicates apart)."""
+    from kamresearch.engine import ingest
+
+    monkeypatch.setattr(ingest, "_PAIRS_MAX", pairs_max)
+    if weak_hash:
+        monkeypatch.setattr(ingest, "_line_hash", lambda t, names: t["customer"].hash())
+    base = pd.DataFrame(
+        {
+            "customer": ["a", "a", "b", "b", "b", "c", "c", "d", "d", "e", "e", "f"],
+            "invoice": ["1", "1", "2", "2", "2", "3", "3", None, None, "5", "5", "6"],
+            "date": pd.to_datetime(["2021-01-04"] * 12),
+            "amount": [1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.01, 4.0, 4.0, 5.0, 5.0, 6.0],
+            "region": ["N", "N", "S", "S", "S", "N", "N", "S", "S", None, None, "N"],
+        }
+    )
+    # planted: a pair, a triple (or a pair and a near line), a near pair, a pair with a
+    # NULL invoice, a pair with a NULL region, a single line
+    if not triple:
+        base.loc[4, "amount"] = 2.5
+    want_dropped = 1 + (2 if triple else 1) + 0 + 1 + 1
+    assert int(base.duplicated().sum()) == want_dropped  # pandas agrees with the plan
+    path = tmp_path / "dups.parquet"
+    base.to_parquet(path, index=False)
+    before = digest(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        tx = kam.scan_transactions(path)
+        want = kam.read_transactions(path)
+    assert tx.attrs["quality"]["duplicates_dropped"] == want_dropped
+    same_quality(tx.attrs["quality"], want.attrs["quality"])
+    same_lines(tx, want)
+    assert digest(path) == before

@@ -236,7 +236,7 @@ def canonical(raw: Raw, mapping, opts, src):
     keep_dup = opts["keep_duplicates"]
     d, n_dup = t, 0
     if not keep_dup:
-        drop = raw.materialise(_duplicates(t, names))
+        drop = _duplicates(raw, t, names)
         n_dup = drop.count().to_pyarrow().as_py()
         if n_dup:
             d = t.anti_join(drop, ROW)
@@ -248,9 +248,7 @@ def canonical(raw: Raw, mapping, opts, src):
         if cols.get(key):
             out[key] = _text(d[cols[key]], sch[cols[key]], ids=True)
             if sch[cols[key]].is_string():  # on the cell (spaces around allowed): no nesting
-                c = d[cols[key]]
-                pattern = f"^[{_SPACE}]*{_SCIENTIFIC[1:-1]}[{_SPACE}]*$"
-                sci[key] = c.contains("+").ifelse(c.re_search(pattern), False).fill_null(False)
+                sci[key] = _scientific(d[cols[key]])
     bad = {}
     for key in _NUMBERS:
         if cols.get(key) and not sch[cols[key]].is_boolean():
@@ -267,6 +265,8 @@ def canonical(raw: Raw, mapping, opts, src):
     # distinct values: customer ids that differ only in case / leading zeros, regions
     id_raw, id_type = d[cols["customer_id"]], sch[cols["customer_id"]]
     u_ids = _distinct(raw, d, id_raw)
+    if "customer_id" in sci and not _counts(u_ids, {"n": _scientific(u_ids.r)})["n"]:
+        del sci["customer_id"]  # no id in scientific notation: no test on every line
     spaced = _spaces(u_ids) if id_type.is_string() else {}
     out["customer_id"] = _apart(id_raw, out["customer_id"], spaced, opts["unify_ids"])
 
@@ -305,6 +305,10 @@ def canonical(raw: Raw, mapping, opts, src):
             region = finish_region(raw_region)
         region_found["spaces"] = spaced
         blank = region_text.isnull()
+        # the regions of all the lines, on the distinct raw regions (a count distinct
+        # over every line costs more than the rest of the pass)
+        final = finish_region(parse_region(u_regions.r))
+        n_regions = _counts(u_regions, {}, n=final.nunique())["n"]
     else:
         region, region_found, blank = ibis.literal(schema.ALL_REGIONS), None, None
     # one pass: every check's count, and the summary of the lines kept
@@ -345,9 +349,13 @@ def canonical(raw: Raw, mapping, opts, src):
     aggregates = _summary(keep, *parts)
     if plain_ids:  # the distinct ids are at hand: no distinct count over the lines
         del aggregates["s_customers"]
+    regions = aggregates.pop("s_regions", None)
     counts = _counts(d, conds, lost=scaled.sum(where=~keep), **aggregates)
     if plain_ids:
         counts["s_customers"] = _counts(u_ids, {"n": u_ids.r.notnull()})["n"]
+    if regions is not None:  # every line kept: the regions of all lines; else counted
+        kept_all = not counts["no_id"]
+        counts["s_regions"] = n_regions if kept_all else _counts(d, {}, n=regions)["n"]
     if counts["totals"]:
         raise NeedsReader("total rows (合计, Total ...) to exclude")
     if n_dup and (not cols.get("invoice_id") or n_dup / n_read >= 0.01):
@@ -512,34 +520,69 @@ def _summary(keep, customer, date, amount, region, blank, later) -> dict:
     return out
 
 
+#: A cell without any of these can be neither a number in scientific notation nor a
+#: total row's label: the one cheap test per text cell before either regex.
+_MAY = "(?i)[+计页]|结转|余额|total|sum|forward"
+
+
+def _scientific(col):
+    """Ibis: True on a text cell holding a number in scientific notation (``1.2E+10``,
+    spaces around allowed), the reader's ``SCIENTIFIC_ID`` rule."""
+    pattern = f"^[{_SPACE}]*{_SCIENTIFIC[1:-1]}[{_SPACE}]*$"
+    return col.re_search(_MAY).ifelse(col.re_search(pattern), False).fill_null(False)
+
+
 def _totals(t, texts):
     """True on a line with a total, subtotal or carried-forward cell in any text column
     (the reader's ``_TOTAL`` rule)."""
     ibis = _ibis()
     total = ibis.literal(False)
     for c in texts:  # the regex only on cells with one of the words it looks for
-        may = t[c].re_search("(?i)计|页|结转|余额|total|sum|forward")
+        may = t[c].re_search(_MAY)
         hit = may.ifelse(_strip(t[c]).re_search("(?i)" + _TOTAL.pattern), False)
         total = total | hit.fill_null(False)
     return total
 
 
-def _duplicates(t, names):
-    """The rows (:data:`ROW`) of exact duplicate lines, all but the first of each set.
+#: Up to this many pairs of lines sharing a hash are compared by their row numbers (a
+#: filter the Parquet reader applies before reading the other cells); beyond it, or
+#: with three or more lines to a hash, the lines are found by their hash again.
+_PAIRS_MAX = 5_000
+
+
+def _line_hash(t, names):
+    """Ibis: one 64-bit hash of the cells ``names`` of each line."""
+    return _ibis().struct({c: t[c] for c in names}).hash()
+
+
+def _duplicates(raw: Raw, t, names):
+    """The rows (:data:`ROW`) of exact duplicate lines, all but the first of each set,
+    as a small table of the engine (:meth:`Raw.materialise`).
 
     Lines are compared through a hash of all their cells first (one 8-byte key per
-    line), then exactly, cell by cell, among the few lines whose hash repeats: the
+    line: one pass, which also notes the first and last row of each hash that
+    repeats), then exactly, cell by cell, among the few lines whose hash repeats: the
     engine never holds a hash table of whole lines. NULLs compare equal, as in pandas'
     ``duplicated``.
     """
     ibis = _ibis()
-    h = ibis.struct({c: t[c] for c in names}).hash()
-    hashed = t.select(__hash__=h)
-    repeated = hashed.group_by("__hash__").aggregate(__n__=hashed.count())
-    repeated = repeated.filter(repeated.__n__ > 1).select("__hash__")
-    cand = t.mutate(__hash__=h).semi_join(repeated, "__hash__")
+    h = _line_hash(t, names)
+    s = t.select(__hash__=h, __row__=t[ROW])
+    g = s.group_by("__hash__").aggregate(
+        __n__=s.count(), __lo__=s.__row__.min(), __hi__=s.__row__.max()
+    )
+    g = raw.materialise(g.filter(g.__n__ > 1))
+    got = _counts(g, {"big": g.__n__ > 2}, groups=g.count())
+    if not got["groups"]:
+        return raw.materialise(t.select(ROW).limit(0))
+    if not got["big"] and got["groups"] <= _PAIRS_MAX:  # pairs: their two rows
+        pairs = g.select("__lo__", "__hi__").to_pyarrow().to_pydict()
+        rows = sorted({int(r) for r in (*pairs["__lo__"], *pairs["__hi__"])})
+        cand = t.filter(t[ROW].isin(rows))
+    else:
+        cand = t.mutate(__hash__=h).semi_join(g.select("__hash__"), "__hash__")
     rank = ibis.row_number().over(group_by=[cand[c] for c in names], order_by=cand[ROW])
-    return cand.mutate(__rank__=rank).filter(lambda s: s.__rank__ > 0).select(ROW)
+    return raw.materialise(cand.mutate(__rank__=rank).filter(lambda x: x.__rank__ > 0).select(ROW))
 
 
 def _counts(d, conds, **aggregates) -> dict:
