@@ -491,3 +491,30 @@ def test_exact_duplicates_found_as_pandas_finds_them(
     same_quality(tx.attrs["quality"], want.attrs["quality"])
     same_lines(tx, want)
     assert digest(path) == before
+
+
+@pytest.mark.parametrize("outlying", ["keep", "drop"])
+def test_the_scan_remembers_the_span_of_the_lines_it_kept(tmp_path, outlying):
+    """The first and last date and the line count the scan's summary counted are the
+    lines' own (pandas on the lines it hands over), so no later pass recounts them --
+    also when lines dated far from the others are left out."""
+    from kamresearch.engine import lines as lines_module
+
+    days = pd.date_range("2021-01-01 10:00", periods=120, freq="D")
+    df = pd.DataFrame(
+        {
+            "customer": [f"c{i % 7}" for i in range(120)] + [None, "z"],
+            "date": [*days, pd.Timestamp("2020-06-01"), pd.Timestamp("1999-01-01 23:59")],
+            "amount": [1.0 + i for i in range(120)] + [3.0, 5.0],
+        }
+    )
+    path = tmp_path / "span.parquet"
+    df.to_parquet(path, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        tx = kam.scan_transactions(path, outlying_dates=outlying)
+    kept = tx.to_pandas()
+    remembered = lines_module._memo[tx]["date_bounds"]
+    assert remembered == (kept["date"].min(), kept["date"].max(), len(kept))
+    # the line without a customer is out; the one of 1999 too when asked
+    assert len(kept) == (121 if outlying == "keep" else 120)

@@ -42,6 +42,7 @@ __all__ = [
     "day_number",
     "from_day_number",
     "date_bounds",
+    "remember_date_bounds",
     "n_lines",
     "n_customers",
     "up_to",
@@ -312,6 +313,15 @@ def date_bounds(tx) -> tuple[pd.Timestamp | None, pd.Timestamp | None, int]:
     out = (lo, hi, n)
     store["date_bounds"] = out
     return out
+
+
+def remember_date_bounds(tx, first, last, n: int) -> None:
+    """Tell :func:`date_bounds` what a LazyTable's lines span, when the scan has
+    counted it already (its quality summary): one pass over the dates fewer."""
+    if is_lazy(tx):
+        first = None if not n else pd.Timestamp(first)
+        last = None if not n else pd.Timestamp(last)
+        _memo.setdefault(tx, {})["date_bounds"] = (first, last, int(n))
 
 
 def _copy(value):

@@ -56,6 +56,7 @@ from ..errors import ConfigError, DataError, KamError
 from ..io import read as _read
 from ..io.read import read_transactions
 from .ingest import ROW, NeedsReader, Raw, canonical
+from .lines import remember_date_bounds
 from .table import LazyTable
 
 __all__ = ["scan_transactions", "ENGINES"]
@@ -196,6 +197,7 @@ decimal, unify_ids, unify_regions, tz, outlying_dates
     tx = LazyTable(lines.select(canon), src, engine, {"quality": quality}, ordered=lines)
     if engine == "duckdb" and kind in ("file", "glob", "folder") and heavy:
         tx = _persist(tx)
+    remember_date_bounds(tx, quality["date_min"], quality["date_max"], quality["lines"])
     logger.info(
         "%s: %s lines kept of %s read, %s customers (%s)",
         src,
