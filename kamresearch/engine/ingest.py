@@ -409,6 +409,10 @@ def canonical(raw: Raw, mapping, opts, src):
     for key in extras:
         c = d[cols[key]]
         out[key] = _text(c, sch[cols[key]], ids=False) if sch[cols[key]].is_string() else c
+    if cols["amount"] and sch[cols["amount"]].is_floating() and factor == 1:
+        # every kept line's amount passed the checks above (a number, not NaN, not
+        # infinite): the source's own cells, no test on every line in later queries
+        scaled = d[cols["amount"]].cast("float64")
     out["amount"], out["date"], out["region"] = scaled, date, region
     # customer ids and regions the rules left as they are are the source's own cells
     # (above), so no later query repeats the text rules on every line; the other text
@@ -421,7 +425,8 @@ def canonical(raw: Raw, mapping, opts, src):
         for k in ("customer_id", "region")
     )
     order = [*(k for k in ORDER if k in out), *extras]
-    lines = d.filter(keep).select(**{k: out[k] for k in order}, **{ROW: d[ROW]})
+    every = odd is None and not counts["no_id"]  # every line kept: no filter to apply
+    lines = (d if every else d.filter(keep)).select(**{k: out[k] for k in order}, **{ROW: d[ROW]})
     summary = {k[2:]: v for k, v in counts.items() if k.startswith("s_")}
     if not summary["lines"]:
         raise no_line_left(n_d, src, cols["customer_id"])

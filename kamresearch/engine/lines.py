@@ -92,13 +92,15 @@ class Lines:
         cutoff = ibis.literal(pd.Timestamp(as_of) + pd.Timedelta(days=1)).cast("timestamp")
         t = self.table
         key = ("lines_after", pd.Timestamp(as_of))
+        last = date_bounds(self._tx)[1] if self._tx is not None else None
+        every = last is not None and last < pd.Timestamp(as_of) + pd.Timedelta(days=1)
         if key not in self._store:
-            last = date_bounds(self._tx)[1] if self._tx is not None else None
-            if last is not None and last < pd.Timestamp(as_of) + pd.Timedelta(days=1):
+            if every:
                 self._store[key] = 0  # every line is up to as_of: no count needed
             else:
                 self._store[key] = int(self.scalar(t.count(where=t.date >= cutoff)) or 0)
-        return t.filter(t.date < cutoff), self._store[key]
+        # every line up to as_of (the usual case): no filter for the engine to apply
+        return (t if every else t.filter(t.date < cutoff)), self._store[key]
 
     def kept(self, key, build):
         """``build()``, a table that several queries read, computed once per LazyTable.
