@@ -460,11 +460,11 @@ def test_exact_duplicates_found_as_pandas_finds_them(
     ``_PAIRS_MAX``, or a hash shared by three lines), and whatever the hash collides
     on (``weak_hash``: a hash of the customer only, so lines of one customer all
     share it and only the exact comparison tells duplicates apart)."""
-    from kamresearch.engine import ingest
+    from kamresearch.engine import line_checks
 
-    monkeypatch.setattr(ingest, "_PAIRS_MAX", pairs_max)
+    monkeypatch.setattr(line_checks, "_PAIRS_MAX", pairs_max)
     if weak_hash:
-        monkeypatch.setattr(ingest, "_line_hash", lambda t, names: t["customer"].hash())
+        monkeypatch.setattr(line_checks, "_line_hash", lambda t, names: t["customer"].hash())
     base = pd.DataFrame(
         {
             "customer": ["a", "a", "b", "b", "b", "c", "c", "d", "d", "e", "e", "f"],

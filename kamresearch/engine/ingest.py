@@ -14,187 +14,59 @@ text -- dates or numbers written as text (date order, decimal separator), zoned
 timestamps, ledger rules (total rows, a remark column marking returns, a tax column,
 two columns for one role) -- raises :class:`NeedsReader`, and the caller reads it
 with :func:`kamresearch.read_transactions` instead.
+
+The rules on single cells are Ibis expressions in :mod:`kamresearch.engine.cells`;
+the passes over the lines (counts, distinct values, exact duplicates, outlying
+dates) are in :mod:`kamresearch.engine.line_checks`; this module strings them
+together in the reader's order.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .. import schema
 from ..errors import DataError
 from ..io import read as _read
 from ..io.columns import ORDER, remark_column, resolve
-from ..io.dates import outlying_days
-from ..io.ledger import _TOTAL, amount_unit, similar_names
+from ..io.ledger import amount_unit, similar_names
 from ..io.messages import (
-    OUTLYING_FIX,
     SCIENTIFIC_ID,
     big_product,
-    boolean_numbers,
     duplicates_warning,
     empty_value,
     fail_rows,
     future_warning,
     no_line_left,
     not_a_value,
-    outlying_error,
-    outlying_what,
     similar_names_warning,
 )
 from ..io.raw import _header, _warn
-from ..io.values import _SCIENTIFIC, MAX_NUMBER
+from ..io.values import MAX_NUMBER
+from .cells import _apart, _ibis, _number, _scientific, _text, _totals
+from .line_checks import (
+    _IDS,
+    _NUMBERS,
+    ROW,
+    NeedsReader,
+    Raw,
+    _changed,
+    _check_types,
+    _counts,
+    _customer_variants,
+    _distinct,
+    _duplicates,
+    _outlying,
+    _refuse_booleans,
+    _regions,
+    _spaces,
+    _summary,
+)
 
 __all__ = ["ROW", "NeedsReader", "Raw", "canonical"]
 
-#: The hidden column that numbers the source lines (their order, and the row labels
-#: of messages); never part of the canonical columns.
-ROW = "__row__"
-_NUMBERS = ("quantity", "unit_price", "amount")
-_IDS = ("customer_id", "invoice_id", "product_id")
-
-
-#: Python's str.strip() removes every Unicode whitespace (the ideographic space U+3000,
-#: no-break space, CR ...); SQL's TRIM only what it is told.
-_SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
-_EDGE = f"^[{_SPACE}]|[{_SPACE}]$"
-_STRIP = f"^[{_SPACE}]+|[{_SPACE}]+$"
-
-
-class NeedsReader(Exception):
-    """The source needs :func:`kamresearch.read_transactions`' decisions (the reason)."""
-
-
-class Raw:
-    """A scanned source: its columns (plus :data:`ROW`) as an Ibis table.
-
-    ``label`` turns :data:`ROW` values into the row labels of messages; ``info``
-    starts the quality summary (``format``, ``sha256``).
-    """
-
-    def __init__(self, table, info, label, small=None):
-        self.table, self.info, self.label = table, info, label
-        self.small = small or (lambda expr: expr)
-
-    def materialise(self, expr):
-        """A small result (the rows of duplicate lines) computed once, as a table of the
-        same backend; by default the expression itself (recomputed where used)."""
-        return self.small(expr)
-
-
-def _ibis():
-    import ibis
-
-    return ibis
-
 
 # --------------------------------------------------------------------------- values
-
-
-def _text(col, dtype, *, ids):
-    """A column as stripped text (NULL when empty), as :func:`kamresearch.io.values._text`."""
-    ibis = _ibis()
-    if dtype.is_string():
-        t = _strip(col)
-        if ids:  # 13085.0 -> 13085, tested on the cell itself (spaces around allowed)
-            whole = f"^[{_SPACE}]*([+-]?\\d+)\\.0+[{_SPACE}]*$"
-            dotted = col.contains(".").ifelse(col.re_search(whole), False)
-            t = dotted.ifelse(col.re_extract(whole, 1), t)
-        return t.nullif("")
-    if dtype.is_integer():
-        return col.cast("string")
-    if dtype.is_floating() or dtype.is_decimal():
-        v = col.cast("float64")
-        v = v.isnan().ifelse(ibis.null("float64"), v)
-        whole = ((v % 1.0) == 0) & (v.abs() < 2.0**63)
-        return whole.ifelse(v.cast("int64").cast("string"), v.cast("string"))
-    raise NeedsReader(f"a text column holds {dtype}")
-
-
-def _plain_edges(col):
-    """True where the first and the last character are printable ASCII (no space can be
-    there): a cheap test that spares most cells the regular expression. Whatever a
-    backend's ``ASCII()`` returns for other characters (a code point, a signed first
-    byte), it is never in 33..126, so such cells are always tested fully."""
-    first, last = col.ascii_str(), col.right(1).ascii_str()
-    return (first > 32) & (first < 127) & (last > 32) & (last < 127)
-
-
-def _strip(col):
-    """Text without surrounding whitespace, as Python's ``str.strip()``."""
-    # one anchored test per cell (only where the edges are not plain ASCII), the
-    # replacement only where it applies; each subexpression appears once (SQL inlines
-    # them: nesting would multiply the work)
-    edge = _plain_edges(col).ifelse(False, col.re_search(_EDGE))
-    return edge.ifelse(col.re_replace(_STRIP, ""), col)
-
-
-def _distinct(raw_: Raw, d, raw):
-    """The distinct values ``r`` of a column with the row of their first line
-    (``first``), computed once in the engine (one pass over the lines) and kept as a
-    small table for the checks on distinct values below."""
-    return raw_.materialise(d.group_by(r=raw).aggregate(first=d[ROW].min()))
-
-
-def _changed(u, parse) -> int:
-    """How many distinct values ``u.r`` the reader's rules change (``parse``)."""
-    p = parse(u.r)
-    return int(_counts(u, {"n": (p != u.r).fill_null(True) & u.r.notnull()})["n"])
-
-
-def _spaces(u) -> dict:
-    """Distinct text values differing from another only in surrounding spaces, as
-    :func:`kamresearch.io.values._space_variants` finds them: ``{raw value: stripped}``,
-    in the order of their first line (only the members of such groups are fetched);
-    ``u``: :func:`_distinct`."""
-    u = u.filter(u.r.notnull()).mutate(s=_strip(u.r))
-    u = u.filter(u.s != "")
-    groups = u.group_by("s").aggregate(n=u.count())
-    groups = groups.filter(groups.n > 1).select("s")
-    hit = u.semi_join(groups, "s").order_by("first").select("r", "s").to_pyarrow().to_pydict()
-    return dict(zip(hit["r"], hit["s"], strict=True))
-
-
-def _apart(raw, text, spaced, merge):
-    """Values differing only in surrounding spaces keep their spaces unless ``merge``
-    (:func:`kamresearch.io.read._apart`)."""
-    if merge or not spaced:
-        return text
-    return raw.isin(list(spaced)).ifelse(raw, text)
-
-
-def _number(col, dtype):
-    """(value, not-a-number mask) of a typed number column, as :func:`.values._numbers`."""
-    ibis = _ibis()
-    v = col.cast("float64")
-    if dtype.is_floating():
-        nan = v.isnan().fill_null(False)
-        inf = v.isinf().fill_null(False)
-        v = nan.ifelse(ibis.null("float64"), v)
-        return v, inf | (v.abs() > MAX_NUMBER).fill_null(False)
-    return v, (v.abs() > MAX_NUMBER).fill_null(False)
-
-
-def _numeric(dtype) -> bool:
-    return dtype.is_integer() or dtype.is_floating() or dtype.is_decimal()
-
-
-def _check_types(schema_, cols, src):
-    """Raise NeedsReader for a column the engine cannot take as it is."""
-    for key, column in cols.items():
-        if not column:
-            continue
-        dtype = schema_[column]
-        if key == "date":
-            if dtype.is_date() or (dtype.is_timestamp() and dtype.timezone is None):
-                continue
-            raise NeedsReader(f"the dates ({column!r}) are {dtype}")
-        if key in _NUMBERS:
-            if not (_numeric(dtype) or dtype.is_boolean()):
-                raise NeedsReader(f"the numbers of {column!r} are {dtype}")
-        elif key in (*_IDS, "region"):
-            if not (dtype.is_string() or _numeric(dtype)):
-                raise NeedsReader(f"the ids or regions of {column!r} are {dtype}")
 
 
 # --------------------------------------------------------------------------- the rules
@@ -482,195 +354,3 @@ def canonical(raw: Raw, mapping, opts, src):
     info.setdefault("warnings", [])
     quality = {"source": src, **{k: info.get(k) for k in _read._KEYS}}
     return lines, quality, heavy or bool(opts["unify_ids"])
-
-
-def _refuse_booleans(d, raw, key, column, src, cols, sci):
-    """The reader's error for a true/false number column (after a customer-id error)."""
-    if "customer_id" in sci:
-        n = _counts(d, {"sci": sci["customer_id"]})["sci"]
-        if n:
-            c = cols["customer_id"]
-            got = d.filter(sci["customer_id"]).order_by(ROW).select(ROW, v=d[c]).limit(5)
-            got = got.to_pyarrow().to_pydict()
-            rows = zip(raw.label(got[ROW]), got["v"], strict=True)
-            fail_rows(src, c, SCIENTIFIC_ID[0], n, rows, SCIENTIFIC_ID[1])
-    head = d.order_by(ROW).select(ROW, __value__=d[column]).limit(3).to_pyarrow().to_pydict()
-    raise boolean_numbers(
-        key, column, src, zip(raw.label(head[ROW]), head["__value__"], strict=True)
-    )
-
-
-def _summary(keep, customer, date, amount, region, blank, later) -> dict:
-    """Aggregates (keys ``s_*``) of the quality summary over the lines kept."""
-    ibis = _ibis()
-    one = ibis.literal(1)
-
-    def n(cond):
-        return cond.ifelse(one, 0).sum()
-
-    out = {
-        "s_lines": n(keep),
-        "s_net_revenue": amount.sum(where=keep),
-        "s_returns": n(keep & (amount < 0)),
-        "s_returns_amount": amount.sum(where=keep & (amount < 0)),
-        "s_zero_amount_lines": n(keep & (amount == 0)),
-        "s_customers": customer.nunique(where=keep),
-        "s_date_min": date.min(where=keep),
-        "s_date_max": date.max(where=keep),
-        "s_future_dates": n(keep & (date >= later)),
-    }
-    if blank is not None:
-        out["s_regions"] = region.nunique(where=keep)
-        out["s_lines_without_region"] = n(keep & blank)
-    return out
-
-
-#: A cell without any of these can be neither a number in scientific notation nor a
-#: total row's label: the one cheap test per text cell before either regex.
-_MAY = "(?i)[+计页]|结转|余额|total|sum|forward"
-
-
-def _scientific(col):
-    """Ibis: True on a text cell holding a number in scientific notation (``1.2E+10``,
-    spaces around allowed), the reader's ``SCIENTIFIC_ID`` rule."""
-    pattern = f"^[{_SPACE}]*{_SCIENTIFIC[1:-1]}[{_SPACE}]*$"
-    return col.re_search(_MAY).ifelse(col.re_search(pattern), False).fill_null(False)
-
-
-def _totals(t, texts):
-    """True on a line with a total, subtotal or carried-forward cell in any text column
-    (the reader's ``_TOTAL`` rule)."""
-    ibis = _ibis()
-    total = ibis.literal(False)
-    for c in texts:  # the regex only on cells with one of the words it looks for
-        may = t[c].re_search(_MAY)
-        hit = may.ifelse(_strip(t[c]).re_search("(?i)" + _TOTAL.pattern), False)
-        total = total | hit.fill_null(False)
-    return total
-
-
-#: Up to this many pairs of lines sharing a hash are compared by their row numbers (a
-#: filter the Parquet reader applies before reading the other cells); beyond it, or
-#: with three or more lines to a hash, the lines are found by their hash again.
-_PAIRS_MAX = 5_000
-
-
-def _line_hash(t, names):
-    """Ibis: one 64-bit hash of the cells ``names`` of each line."""
-    return _ibis().struct({c: t[c] for c in names}).hash()
-
-
-def _duplicates(raw: Raw, t, names):
-    """The rows (:data:`ROW`) of exact duplicate lines, all but the first of each set,
-    as a small table of the engine (:meth:`Raw.materialise`).
-
-    Lines are compared through a hash of all their cells first (one 8-byte key per
-    line: one pass, which also notes the first and last row of each hash that
-    repeats), then exactly, cell by cell, among the few lines whose hash repeats: the
-    engine never holds a hash table of whole lines. NULLs compare equal, as in pandas'
-    ``duplicated``.
-    """
-    ibis = _ibis()
-    h = _line_hash(t, names)
-    s = t.select(__hash__=h, __row__=t[ROW])
-    g = s.group_by("__hash__").aggregate(
-        __n__=s.count(), __lo__=s.__row__.min(), __hi__=s.__row__.max()
-    )
-    g = raw.materialise(g.filter(g.__n__ > 1))
-    got = _counts(g, {"big": g.__n__ > 2}, groups=g.count())
-    if not got["groups"]:
-        return raw.materialise(t.select(ROW).limit(0))
-    if not got["big"] and got["groups"] <= _PAIRS_MAX:  # pairs: their two rows
-        pairs = g.select("__lo__", "__hi__").to_pyarrow().to_pydict()
-        rows = sorted({int(r) for r in (*pairs["__lo__"], *pairs["__hi__"])})
-        cand = t.filter(t[ROW].isin(rows))
-    else:
-        cand = t.mutate(__hash__=h).semi_join(g.select("__hash__"), "__hash__")
-    rank = ibis.row_number().over(group_by=[cand[c] for c in names], order_by=cand[ROW])
-    return raw.materialise(cand.mutate(__rank__=rank).filter(lambda x: x.__rank__ > 0).select(ROW))
-
-
-def _counts(d, conds, **aggregates) -> dict:
-    """How many lines meet each condition, and the other ``aggregates``, in one pass."""
-    ibis = _ibis()
-    exprs = {k: v.ifelse(ibis.literal(1), 0).sum() for k, v in conds.items()}
-    exprs.update(aggregates)
-    if not exprs:
-        return {}
-    got = d.aggregate(**exprs).to_pyarrow().to_pylist()[0]
-    return {k: (int(v or 0) if k in conds else v) for k, v in got.items()}
-
-
-def _customer_variants(u, parse) -> dict:
-    """Customer ids differing only in case or leading zeros, found in the engine on the
-    distinct raw ids ``u`` (:func:`_distinct`; ``parse``: raw column -> id text; only
-    the ids of such groups are fetched), as the reader's ``found`` (see
-    ``_report_variants``)."""
-    pairs = u.select(id=parse(u.r)).filter(lambda s: s.id.notnull()).distinct()
-    digits = pairs.id.re_search(r"^\d+$")
-    key = digits.ifelse(pairs.id.re_replace(r"^0+", "").nullif("").fill_null("0"), pairs.id.lower())
-    pairs = pairs.mutate(key=key)
-    groups = pairs.group_by("key").aggregate(n=pairs.count()).filter(lambda g: g.n > 1)
-    hit = pairs.filter(pairs.key.isin(groups.key)).id.to_pyarrow().to_pylist()
-    found = {}
-    _read._unify(np.array(sorted(hit), dtype=object), found, digits=True, merge=False)
-    return found
-
-
-def _regions(u, region, parse, unify):
-    """(region expression, reader's ``found``, the same steps as a function of a text
-    column): case variants merged with ``unify``, blank cells labelled
-    :func:`kamresearch.schema.blank_region_label`; the distinct raw regions parsed
-    (``parse``) in the engine."""
-    ibis = _ibis()
-    distinct = u.select(v=parse(u.r)).distinct().v.to_pyarrow().to_pylist()
-    values = np.array([r for r in distinct if r is not None], dtype=object)
-    found = {}
-    merged = _read._unify(values, found, digits=False, merge=unify)
-    mapping = found.get("mapping") or {}
-    if unify and mapping:
-        values = merged
-    label = None if None not in distinct else schema.blank_region_label(pd.unique(values))
-
-    def finish(expr):
-        if unify and mapping:
-            expr = expr.substitute(mapping)
-        return expr if label is None else expr.fill_null(ibis.literal(label))
-
-    return finish(region), found, finish
-
-
-def _outlying(d, date, keep, column, src, info, how, examples):
-    """Lines dated far from all the others (:mod:`kamresearch.io.dates`), from the lines
-    per day: error, drop or keep (the reader's rule and words). The mask, or None."""
-    from ..errors import ConfigError
-
-    if how not in ("raise", "drop", "keep"):
-        raise ConfigError(f"outlying_dates must be 'raise', 'drop' or 'keep', got {how!r}")
-    ok = keep & date.notnull()
-    per = d.filter(ok).select(day=date.date()).group_by("day").aggregate(n=lambda s: s.count())
-    per = per.order_by("day").to_pyarrow().to_pydict()
-    days = np.array(per["day"], dtype="datetime64[D]")
-    counts = np.asarray(per["n"], float)
-    flag = outlying_days(days.astype(np.int64), counts) if len(days) else np.zeros(0, bool)
-    n = int(counts[flag].sum())
-    info["outlying_dates"] = n
-    info["outlying_dates_dropped"] = n if how == "drop" else 0
-    if not n:
-        return None
-    odd_days = [str(x) for x in days[flag]]
-    first, last = pd.Timestamp(days[~flag].min()), pd.Timestamp(days[~flag].max())
-    odd = date.date().isin([pd.Timestamp(x).date() for x in odd_days]) & keep
-    if how == "raise":
-        fail_rows(
-            src,
-            column,
-            outlying_error(odd_days, first, last),
-            n,
-            examples(odd, d[column]),
-            OUTLYING_FIX,
-        )
-    what = outlying_what(n, odd_days, first, last)
-    verb = "left out (outlying_dates='drop')" if how == "drop" else "kept (outlying_dates='keep')"
-    _warn(info, f"{what}; {verb}", src)
-    return odd if how == "drop" else None
