@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from kamresearch.errors import DataError
+from kamresearch.plotting import format_money
 from kamresearch.reports import sections as rs
 from kamresearch.reports import sections_story as ss
 from kamresearch.reports.tables import RegionData
@@ -379,7 +380,7 @@ def test_long_account_lists_show_the_top_and_summarise_the_rest(shown, sample_tx
     rest = cards.iloc[10:]
     assert all(cid in table for cid in cards["customer_id"].head(10))
     assert not any(cid in table for cid in rest["customer_id"])
-    total = rs.format_money(float(rest["revenue_12m"].sum()), rep.currency)
+    total = format_money(float(rest["revenue_12m"].sum()), rep.currency)
     assert any(
         f"… and 20 more accounts (Revenue, last 12 months: {total} together)" in t
         and "“Account cards”" in t
