@@ -122,8 +122,10 @@ def _duplicates(raw: Raw, t, names):
     Lines are compared through a hash of all their cells first (one 8-byte key per
     line: one pass, which also notes the first and last row of each hash that
     repeats), then exactly, cell by cell, among the few lines whose hash repeats: the
-    engine never holds a hash table of whole lines. NULLs compare equal, as in pandas'
-    ``duplicated``.
+    engine never holds a hash table of whole lines. When every repeated hash has two
+    lines and there are at most :data:`_PAIRS_MAX` of them (the usual case), those
+    lines are fetched by row number; otherwise they are found by hashing the lines
+    again. NULLs compare equal, as in pandas' ``duplicated``.
     """
     ibis = _ibis()
     h = _line_hash(t, names)
@@ -131,16 +133,17 @@ def _duplicates(raw: Raw, t, names):
     g = s.group_by("__hash__").aggregate(
         __n__=s.count(), __lo__=s.__row__.min(), __hi__=s.__row__.max()
     )
-    g = raw.materialise(g.filter(g.__n__ > 1))
-    got = _counts(g, {"big": g.__n__ > 2}, groups=g.count())
-    if not got["groups"]:
+    repeated = g.filter(g.__n__ > 1)
+    # at most _PAIRS_MAX + 1 groups come back: a file full of duplicates costs no memory
+    got = repeated.select("__n__", "__lo__", "__hi__").limit(_PAIRS_MAX + 1)
+    got = got.to_pyarrow().to_pydict()
+    if not got["__n__"]:
         return raw.materialise(t.select(ROW).limit(0))
-    if not got["big"] and got["groups"] <= _PAIRS_MAX:  # pairs: their two rows
-        pairs = g.select("__lo__", "__hi__").to_pyarrow().to_pydict()
-        rows = sorted({int(r) for r in (*pairs["__lo__"], *pairs["__hi__"])})
+    if len(got["__n__"]) <= _PAIRS_MAX and max(got["__n__"]) == 2:  # pairs: their two rows
+        rows = sorted({int(r) for r in (*got["__lo__"], *got["__hi__"])})
         cand = t.filter(t[ROW].isin(rows))
-    else:
-        cand = t.mutate(__hash__=h).semi_join(g.select("__hash__"), "__hash__")
+    else:  # the lines of every repeated hash, found by their hash again
+        cand = t.mutate(__hash__=h).semi_join(repeated.select("__hash__"), "__hash__")
     rank = ibis.row_number().over(group_by=[cand[c] for c in names], order_by=cand[ROW])
     return raw.materialise(cand.mutate(__rank__=rank).filter(lambda x: x.__rank__ > 0).select(ROW))
 
