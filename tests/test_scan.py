@@ -518,3 +518,27 @@ def test_the_scan_remembers_the_span_of_the_lines_it_kept(tmp_path, outlying):
     assert remembered == (kept["date"].min(), kept["date"].max(), len(kept))
     # the line without a customer is out; the one of 1999 too when asked
     assert len(kept) == (121 if outlying == "keep" else 120)
+
+
+@pytest.mark.parametrize("triple", [False, True])
+def test_exact_duplicates_on_spark_as_pandas_finds_them(spark_session, triple):
+    """The duplicate check on a Spark DataFrame (pairs by row number, or a triple by
+    hashing again): the lines left out and kept are the reader's (pandas')."""
+    base = pd.DataFrame(
+        {
+            "customer": ["a", "a", "b", "b", "b", "c", "d"],
+            "invoice": ["1", "1", "2", "2", "2", None, None],
+            "date": pd.to_datetime(["2021-01-04"] * 7),
+            "amount": [1.0, 1.0, 2.0, 2.0, 2.0 if triple else 2.5, 3.0, 3.0],
+        }
+    )
+    assert int(base.duplicated().sum()) == (3 if triple else 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        tx = kam.scan_transactions(spark_session.createDataFrame(base))
+        want = kam.read_transactions(base)
+    assert tx.engine == "spark"
+    assert tx.attrs["quality"]["duplicates_dropped"] == (3 if triple else 2)
+    got = tx.to_pandas().sort_values(["customer_id", "amount"]).reset_index(drop=True)
+    exp = want.sort_values(["customer_id", "amount"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, exp, check_dtype=False)
